@@ -1,0 +1,238 @@
+//! Configuration: built-in defaults, then `tributary.toml` (or the file given with
+//! `--config`), then environment variables. Every setting `key` of section `[section]` can be
+//! set as `TRIBUTARY_SECTION__KEY`; the common ones also by their short names (`DATABASE_URL`,
+//! `REDIS_URL`, `JWT_SECRET`, `ADMIN_TOKEN`, `PORT`, `BIND`). Validated once at start-up, with
+//! messages that name the setting. Secrets are never logged: [`Config::redacted`] is.
+
+use std::net::IpAddr;
+use std::path::Path;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Config {
+    /// `development` (default) generates a JWT secret when none is set; `production` refuses to.
+    pub env: Environment,
+    pub http: HttpConfig,
+    pub database: DatabaseConfig,
+    pub auth: AuthConfig,
+    pub ingest: IngestConfig,
+    pub ratelimit: RateLimitConfig,
+    pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HttpConfig {
+    pub bind: IpAddr,
+    pub port: u16,
+    /// Origins allowed by CORS (exact matches, e.g. `https://app.example.com`); empty: none.
+    pub cors_origins: Vec<String>,
+    /// Longest time a request may take before it is answered 503.
+    pub request_timeout_secs: u64,
+    /// Largest body accepted by endpoints other than ingest.
+    pub max_body_bytes: usize,
+    /// Whether `/metrics` is open to anyone (true) or needs the admin credential.
+    pub metrics_public: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DatabaseConfig {
+    /// `sqlite://path/to/file.db` (embedded) or `postgres://…` (scaled).
+    pub url: String,
+    pub max_connections: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AuthConfig {
+    /// HS256 secret for JWTs; at least 32 bytes. Required in production.
+    pub jwt_secret: Option<String>,
+    /// The admin token; when unset, one is generated at first start and printed once.
+    pub admin_token: Option<String>,
+    /// Lifetime of JWTs issued by `POST /api/v1/auth/token`.
+    pub token_ttl_secs: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IngestConfig {
+    /// Largest single event (its JSON), also the body limit of `POST /api/v1/events`.
+    pub max_event_bytes: usize,
+    /// Largest body of `POST /api/v1/events/batch`, after decompression.
+    pub max_batch_bytes: usize,
+    pub max_batch_events: usize,
+    /// Most events written in one group commit.
+    pub commit_max_events: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RateLimitConfig {
+    /// Defaults for new tenants; each tenant's own limit can be changed with PATCH.
+    pub default_per_second: u32,
+    pub default_burst: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LogConfig {
+    /// `text` for people, `json` for log collectors.
+    pub format: String,
+    /// A tracing filter, e.g. `info` or `tributary=debug,info`; `RUST_LOG` overrides it.
+    pub filter: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            env: Environment::Development,
+            http: HttpConfig {
+                bind: IpAddr::from([127, 0, 0, 1]),
+                port: 8080,
+                cors_origins: Vec::new(),
+                request_timeout_secs: 30,
+                max_body_bytes: 1024 * 1024,
+                metrics_public: true,
+            },
+            database: DatabaseConfig {
+                url: "sqlite://data/tributary.db".into(),
+                max_connections: 16,
+            },
+            auth: AuthConfig { jwt_secret: None, admin_token: None, token_ttl_secs: 3600 },
+            ingest: IngestConfig {
+                max_event_bytes: 64 * 1024,
+                max_batch_bytes: 5 * 1024 * 1024,
+                max_batch_events: 1000,
+                commit_max_events: 5000,
+            },
+            ratelimit: RateLimitConfig { default_per_second: 1000, default_burst: 2000 },
+            log: LogConfig { format: "text".into(), filter: "info".into() },
+        }
+    }
+}
+
+/// Short environment names and the setting each one stands for.
+const SHORT_NAMES: [(&str, &str); 7] = [
+    ("DATABASE_URL", "database.url"),
+    ("REDIS_URL", "redis.url"),
+    ("JWT_SECRET", "auth.jwt_secret"),
+    ("ADMIN_TOKEN", "auth.admin_token"),
+    ("PORT", "http.port"),
+    ("BIND", "http.bind"),
+    ("TRIBUTARY_ENV", "env"),
+];
+
+impl Config {
+    /// Loads defaults, then the file (if it exists; a file named explicitly must exist),
+    /// then the environment, and validates the result.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        match file {
+            Some(path) if !path.exists() => {
+                anyhow::bail!("config file {} does not exist", path.display())
+            }
+            Some(path) => figment = figment.merge(Toml::file(path)),
+            None => figment = figment.merge(Toml::file("tributary.toml")),
+        }
+        figment = figment
+            .merge(Env::prefixed("TRIBUTARY_").split("__"))
+            .merge(Env::raw().filter_map(|name| {
+                SHORT_NAMES
+                    .iter()
+                    .find(|(short, _)| name.as_str().eq_ignore_ascii_case(short))
+                    .map(|(_, key)| (*key).into())
+            }));
+        let config: Config = figment.extract()?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    pub fn validate(&self) -> anyhow::Result<()> {
+        if let Some(secret) = &self.auth.jwt_secret
+            && secret.len() < 32
+        {
+            anyhow::bail!("auth.jwt_secret (JWT_SECRET) must be at least 32 bytes");
+        }
+        if self.env == Environment::Production && self.auth.jwt_secret.is_none() {
+            anyhow::bail!(
+                "auth.jwt_secret (JWT_SECRET) of at least 32 bytes is required in production"
+            );
+        }
+        if let Some(token) = &self.auth.admin_token
+            && (token.len() < 16 || token.split('.').count() == 3)
+        {
+            anyhow::bail!("auth.admin_token (ADMIN_TOKEN) must be at least 16 characters and not look like a JWT");
+        }
+        if self.auth.token_ttl_secs < 60 {
+            anyhow::bail!("auth.token_ttl_secs must be at least 60");
+        }
+        if self.ingest.max_event_bytes < 1024 {
+            anyhow::bail!("ingest.max_event_bytes must be at least 1024");
+        }
+        if self.ingest.max_batch_bytes < self.ingest.max_event_bytes {
+            anyhow::bail!("ingest.max_batch_bytes must be at least ingest.max_event_bytes");
+        }
+        if self.ingest.max_batch_events == 0 || self.ingest.commit_max_events == 0 {
+            anyhow::bail!("ingest.max_batch_events and ingest.commit_max_events must be positive");
+        }
+        if self.ratelimit.default_per_second == 0 || self.ratelimit.default_burst == 0 {
+            anyhow::bail!("ratelimit.default_per_second and ratelimit.default_burst must be positive");
+        }
+        if self.http.request_timeout_secs == 0 {
+            anyhow::bail!("http.request_timeout_secs must be positive");
+        }
+        if !matches!(self.log.format.as_str(), "text" | "json") {
+            anyhow::bail!("log.format must be `text` or `json`");
+        }
+        let url = &self.database.url;
+        if !(url.starts_with("sqlite:") || url.starts_with("postgres:") || url.starts_with("postgresql:")) {
+            anyhow::bail!("database.url (DATABASE_URL) must start with sqlite:// or postgres://");
+        }
+        Ok(())
+    }
+
+    /// The configuration as it may be logged: secrets replaced, passwords cut from URLs.
+    pub fn redacted(&self) -> serde_json::Value {
+        let mut shown = self.clone();
+        shown.auth.jwt_secret = shown.auth.jwt_secret.map(|_| "<set>".into());
+        shown.auth.admin_token = shown.auth.admin_token.map(|_| "<set>".into());
+        shown.database.url = redact_url(&shown.database.url);
+        serde_json::to_value(shown).unwrap_or_default()
+    }
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
+fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    let Some((userinfo, host)) = rest.split_once('@') else { return url.to_owned() };
+    match userinfo.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_cut_from_logged_urls() {
+        assert_eq!(redact_url("postgres://u:pw@h:5432/db"), "postgres://u:***@h:5432/db");
+        assert_eq!(redact_url("sqlite://data/t.db"), "sqlite://data/t.db");
+    }
+
+    #[test]
+    fn production_without_a_jwt_secret_is_refused() {
+        let mut config = Config { env: Environment::Production, ..Config::default() };
+        assert!(config.validate().unwrap_err().to_string().contains("JWT_SECRET"));
+        config.auth.jwt_secret = Some("short".into());
+        assert!(config.validate().is_err());
+        config.auth.jwt_secret = Some("x".repeat(32));
+        assert!(config.validate().is_ok());
+    }
+}

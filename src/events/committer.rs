@@ -1,0 +1,108 @@
+//! Group commit. Ingest handlers hand their validated events to one committer task and wait;
+//! the committer takes everything queued while the previous transaction ran and writes it in
+//! one transaction, so one fsync covers many requests. A handler answers 2xx only after its
+//! reply arrives, that is after the transaction committed.
+//!
+//! The committer also assigns event ids, immediately before writing. Because one task writes
+//! in order, the ids of one instance increase in the order events became durable: a reader
+//! that has seen id X has seen every event of this instance committed before X (the live
+//! stream's resume relies on it).
+
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+use uuid::Uuid;
+
+use super::{InsertOutcome, NewEvent};
+use crate::store::{DynStore, StoreError};
+
+/// How many requests may wait for the committer before senders are slowed down.
+const QUEUE_DEPTH: usize = 4096;
+
+struct Job {
+    events: Vec<NewEvent>,
+    reply: oneshot::Sender<Result<Vec<(NewEvent, InsertOutcome)>, Arc<StoreError>>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CommitError {
+    #[error("the committer has stopped")]
+    Stopped,
+    #[error(transparent)]
+    Store(Arc<StoreError>),
+}
+
+/// The handle used by handlers; cloning it is cheap. The committer task ends once every
+/// handle is dropped and the queue is drained, which is how shutdown flushes pending work.
+#[derive(Clone)]
+pub struct Committer {
+    queue: mpsc::Sender<Job>,
+}
+
+impl Committer {
+    pub fn start(store: DynStore, max_events_per_commit: usize) -> (Committer, JoinHandle<()>) {
+        let (queue, jobs) = mpsc::channel(QUEUE_DEPTH);
+        let task = tokio::spawn(run(store, jobs, max_events_per_commit));
+        (Committer { queue }, task)
+    }
+
+    /// Writes the events (ids are assigned here) and returns each with its outcome, in order.
+    pub async fn commit(
+        &self,
+        events: Vec<NewEvent>,
+    ) -> Result<Vec<(NewEvent, InsertOutcome)>, CommitError> {
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (reply, answer) = oneshot::channel();
+        self.queue.send(Job { events, reply }).await.map_err(|_| CommitError::Stopped)?;
+        answer.await.map_err(|_| CommitError::Stopped)?.map_err(CommitError::Store)
+    }
+}
+
+async fn run(store: DynStore, mut jobs: mpsc::Receiver<Job>, max_events: usize) {
+    while let Some(first) = jobs.recv().await {
+        let mut count = first.events.len();
+        let mut group = vec![first];
+        while count < max_events {
+            match jobs.try_recv() {
+                Ok(job) => {
+                    count += job.events.len();
+                    group.push(job);
+                }
+                Err(_) => break,
+            }
+        }
+        commit_group(&store, group, count).await;
+    }
+}
+
+async fn commit_group(store: &DynStore, mut group: Vec<Job>, count: usize) {
+    let mut all = Vec::with_capacity(count);
+    for job in &mut group {
+        for event in &mut job.events {
+            event.id = Uuid::now_v7();
+        }
+        all.extend(job.events.iter().cloned());
+    }
+    metrics::histogram!("tributary_commit_group_events").record(count as f64);
+    match store.insert_events(&all).await {
+        Ok(outcomes) => {
+            let mut outcomes = outcomes.into_iter();
+            for job in group {
+                let results = job.events.into_iter().zip(outcomes.by_ref()).collect();
+                // A handler that went away (client disconnected) no longer needs the answer;
+                // its events are committed all the same.
+                let _ = job.reply.send(Ok(results));
+            }
+        }
+        Err(error) => {
+            tracing::error!(error = ?error, events = count, "group commit failed");
+            let error = Arc::new(error);
+            for job in group {
+                let _ = job.reply.send(Err(error.clone()));
+            }
+        }
+    }
+}

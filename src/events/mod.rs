@@ -1,0 +1,110 @@
+//! Events: validation of what senders post, durable ingestion with group commit, listing with
+//! keyset pagination, and statistics. Everything here is scoped by [`TenantId`].
+
+pub mod committer;
+pub mod ingest;
+pub mod query;
+pub mod routes;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::tenants::TenantId;
+
+/// A stored event, in the wire format of SPEC §4 wherever it is returned.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Event {
+    pub id: Uuid,
+    #[schema(value_type = String, format = Uuid)]
+    pub tenant_id: TenantId,
+    pub event_type: String,
+    pub timestamp: DateTime<Utc>,
+    pub received_at: DateTime<Utc>,
+    #[schema(value_type = Object)]
+    pub metadata: Map<String, Value>,
+    /// The client's idempotency key, or null.
+    pub event_id: Option<String>,
+}
+
+/// What the store writes for one accepted event. The id is assigned by the committer in
+/// commit order, so ids of one instance are increasing in the order events became durable.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEvent {
+    pub id: Uuid,
+    pub tenant_id: TenantId,
+    pub event_type: String,
+    pub timestamp: DateTime<Utc>,
+    pub received_at: DateTime<Utc>,
+    pub metadata: Map<String, Value>,
+    pub event_id: Option<String>,
+}
+
+impl NewEvent {
+    pub fn into_event(self) -> Event {
+        Event {
+            id: self.id,
+            tenant_id: self.tenant_id,
+            event_type: self.event_type,
+            timestamp: self.timestamp,
+            received_at: self.received_at,
+            metadata: self.metadata,
+            event_id: self.event_id,
+        }
+    }
+}
+
+/// The result of inserting one event: its id, and whether an earlier event with the same
+/// client `event_id` already held that id (in which case nothing new was stored).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InsertOutcome {
+    pub id: Uuid,
+    pub duplicate: bool,
+}
+
+/// Filters for listing and stats. `from` is inclusive, `to` exclusive; both on `timestamp`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EventFilter {
+    pub event_types: Vec<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    /// `meta.a.b=v`: the metadata value at path `["a","b"]`, rendered as text, equals `v`.
+    /// Strings compare by their content, numbers and booleans by their JSON text.
+    pub meta: Vec<(Vec<String>, String)>,
+}
+
+/// Position after which the next page starts, in the list order (timestamp desc, id desc).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventCursor {
+    pub timestamp: DateTime<Utc>,
+    pub id: Uuid,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StatsInterval {
+    Minute,
+    Hour,
+    Day,
+}
+
+impl StatsInterval {
+    pub fn seconds(self) -> i64 {
+        match self {
+            StatsInterval::Minute => 60,
+            StatsInterval::Hour => 3_600,
+            StatsInterval::Day => 86_400,
+        }
+    }
+}
+
+/// Raw counts from the store; buckets are sparse (only those with events), keyed by the
+/// bucket's start in whole seconds since the Unix epoch.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventCounts {
+    pub total: u64,
+    pub by_type: Vec<(String, u64)>,
+    pub buckets: Vec<(i64, u64)>,
+}

@@ -1,0 +1,499 @@
+//! Event endpoints: ingest (single and batch), list, get by id, and stats. Handlers extract,
+//! call the logic in this capability's modules, and respond.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::committer::CommitError;
+use super::ingest::{ValidEvent, validate_event};
+use super::query::{encode_cursor, parse_list_query, parse_stats_query};
+use super::{Event, EventCursor, InsertOutcome, NewEvent, StatsInterval};
+use crate::auth::{Principal, Scope};
+use crate::http::AppState;
+use crate::http::error::{ApiError, ErrorBody, ErrorDetail};
+use crate::http::extract::{AppPath, parse_id, parse_json, read_json_body};
+use crate::ratelimit::{Decision, RateLimitError};
+use crate::tenants::{Tenant, TenantId, TenantStatus};
+
+/// The body of `POST /api/v1/events`, as documented (validated field by field on arrival).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct IngestRequest {
+    /// May be omitted: the key implies it. When given it must match the credential.
+    pub tenant_id: Option<Uuid>,
+    /// 1–128 chars of `[A-Za-z0-9_.:-]`.
+    pub event_type: String,
+    /// RFC 3339; defaults to the time the server received the event.
+    pub timestamp: Option<DateTime<Utc>>,
+    /// Client id for idempotency: unique per tenant, forever.
+    pub event_id: Option<String>,
+    /// A JSON object, nesting depth ≤ 16.
+    #[schema(value_type = Option<Object>)]
+    pub metadata: Option<Map<String, Value>>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct BatchRequest {
+    /// The default tenant of the items (admin only; a tenant key implies it).
+    pub tenant_id: Option<Uuid>,
+    /// 1–1,000 events.
+    #[schema(value_type = Vec<IngestRequest>)]
+    pub events: Vec<Box<RawValue>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IngestResponse {
+    pub id: Uuid,
+    /// True when an event with the same `event_id` was already stored; `id` is its id.
+    pub duplicate: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchResponse {
+    pub accepted: usize,
+    pub rejected: usize,
+    pub results: Vec<BatchItemResult>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchItemResult {
+    pub index: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<Uuid>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duplicate: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorDetail>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventList {
+    pub events: Vec<Event>,
+    /// Pass as `cursor` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Stats {
+    pub total: u64,
+    pub by_type: Vec<TypeCount>,
+    /// Every bucket of the range, including empty ones, oldest first.
+    pub series: Vec<BucketCount>,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub interval: StatsInterval,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TypeCount {
+    pub event_type: String,
+    pub count: u64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BucketCount {
+    /// Start of the bucket.
+    pub bucket: DateTime<Utc>,
+    pub count: u64,
+}
+
+fn query_tenant(raw: Option<&str>) -> Result<Option<TenantId>, ApiError> {
+    form_urlencoded::parse(raw.unwrap_or("").as_bytes())
+        .find(|(name, _)| name == "tenant_id")
+        .map(|(_, value)| {
+            Uuid::parse_str(&value)
+                .map(TenantId)
+                .map_err(|_| ApiError::validation("tenant_id", "tenant_id must be a UUID"))
+        })
+        .transpose()
+}
+
+/// The tenant an ingest call writes to, checked for scope and status.
+async fn ingest_tenant(
+    state: &AppState,
+    principal: &Principal,
+    requested: Option<TenantId>,
+) -> Result<Tenant, ApiError> {
+    principal.require(Scope::Ingest)?;
+    let tenant_id = principal.target_tenant(requested)?;
+    let tenant = match principal.own_tenant() {
+        Some(own) => own.clone(),
+        None => state.store.get_tenant(tenant_id).await?.ok_or(ApiError::NotFound("tenant"))?,
+    };
+    if tenant.status == TenantStatus::Suspended {
+        return Err(ApiError::forbidden("this tenant is suspended and cannot ingest events"));
+    }
+    Ok(tenant)
+}
+
+/// Takes `cost` events from the tenant's budget, or refuses the whole request.
+async fn spend_budget(state: &AppState, tenant: &Tenant, cost: usize) -> Result<Decision, ApiError> {
+    let limit = tenant.rate_limit;
+    let cost = u32::try_from(cost).unwrap_or(u32::MAX);
+    if cost > limit.burst {
+        return Err(ApiError::too_large(
+            Some("events"),
+            format!("{cost} events exceed this tenant's burst of {}; send smaller batches", limit.burst),
+        ));
+    }
+    let decision = state.limiter.check(tenant.id, limit, cost).await.map_err(
+        |RateLimitError::Unavailable(source)| ApiError::Unavailable {
+            message: "rate limiter is unavailable, retry later".into(),
+            source: Some(source),
+        },
+    )?;
+    if !decision.allowed {
+        metrics::counter!("tributary_events_ingested_total", "outcome" => "rate_limited")
+            .increment(u64::from(cost));
+        return Err(ApiError::RateLimited {
+            message: format!(
+                "rate limit exceeded ({} events/s, burst {}); retry in {} s",
+                limit.per_second,
+                limit.burst,
+                decision.retry_after.as_secs_f64().ceil().max(1.0)
+            ),
+            headers: decision.headers(),
+        });
+    }
+    Ok(decision)
+}
+
+fn new_event(tenant: TenantId, event: ValidEvent, received_at: DateTime<Utc>) -> NewEvent {
+    NewEvent {
+        id: Uuid::nil(),
+        tenant_id: tenant,
+        event_type: event.event_type,
+        timestamp: event.timestamp.unwrap_or(received_at),
+        received_at,
+        metadata: event.metadata,
+        event_id: event.event_id,
+    }
+}
+
+fn commit_error(error: CommitError) -> ApiError {
+    match error {
+        CommitError::Store(store) if store.is_unavailable() => ApiError::Unavailable {
+            message: "storage is unavailable, retry later".into(),
+            source: Some(store.into()),
+        },
+        other => ApiError::internal(other),
+    }
+}
+
+fn count_outcomes(outcomes: &[(NewEvent, InsertOutcome)]) {
+    let duplicates = outcomes.iter().filter(|(_, o)| o.duplicate).count() as u64;
+    let accepted = outcomes.len() as u64 - duplicates;
+    metrics::counter!("tributary_events_ingested_total", "outcome" => "accepted").increment(accepted);
+    metrics::counter!("tributary_events_ingested_total", "outcome" => "duplicate").increment(duplicates);
+}
+
+fn rejected(count: usize) {
+    metrics::counter!("tributary_events_ingested_total", "outcome" => "rejected").increment(count as u64);
+}
+
+/// Ingest one event.
+#[utoipa::path(
+    post, path = "/api/v1/events", tag = "events",
+    request_body = IngestRequest,
+    params(("tenant_id" = Option<Uuid>, Query, description = "Admin only: the tenant to write to (or the body's tenant_id)")),
+    responses(
+        (status = 202, description = "Stored durably", body = IngestResponse),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 401, description = "Missing or invalid credential", body = ErrorBody),
+        (status = 403, description = "Lacks `ingest`, another tenant, or tenant suspended", body = ErrorBody),
+        (status = 413, description = "Event larger than the limit", body = ErrorBody),
+        (status = 415, description = "Not JSON, or an unsupported Content-Encoding", body = ErrorBody),
+        (status = 422, description = "Invalid field", body = ErrorBody),
+        (status = 429, description = "Over the tenant's rate limit", body = ErrorBody),
+        (status = 503, description = "Storage unavailable; retry", body = ErrorBody),
+    ),
+    security(("api_key" = []), ("bearer" = []))
+)]
+pub async fn ingest_one(
+    State(state): State<AppState>,
+    principal: Principal,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let started = Instant::now();
+    principal.require(Scope::Ingest)?;
+    let limit = state.config.ingest.max_event_bytes;
+    let bytes = read_json_body(&headers, body, limit, limit).await.inspect_err(|_| rejected(1))?;
+    let value: Value = parse_json(&bytes).inspect_err(|_| rejected(1))?;
+    let event = validate_event(value, "").inspect_err(|_| rejected(1))?;
+    let requested = event.tenant_id.or(query_tenant(query.as_deref())?);
+    let tenant = ingest_tenant(&state, &principal, requested).await?;
+    let decision = spend_budget(&state, &tenant, 1).await?;
+
+    let received_at = state.clock.now();
+    let mut committed = state
+        .committer
+        .commit(vec![new_event(tenant.id, event, received_at)])
+        .await
+        .map_err(commit_error)?;
+    count_outcomes(&committed);
+    let (_, outcome) = committed.pop().ok_or_else(|| ApiError::internal(anyhow::anyhow!("commit returned nothing")))?;
+    metrics::histogram!("tributary_ingest_duration_seconds", "endpoint" => "single")
+        .record(started.elapsed().as_secs_f64());
+    let body = IngestResponse { id: outcome.id, duplicate: outcome.duplicate };
+    Ok((StatusCode::ACCEPTED, decision.headers(), Json(body)).into_response())
+}
+
+/// Ingest up to 1,000 events; each item succeeds or fails on its own.
+#[utoipa::path(
+    post, path = "/api/v1/events/batch", tag = "events",
+    request_body = BatchRequest,
+    params(("tenant_id" = Option<Uuid>, Query, description = "Admin only: the tenant to write to")),
+    responses(
+        (status = 202, description = "Per-item results; valid items are stored durably", body = BatchResponse),
+        (status = 400, description = "The body is not a usable batch", body = ErrorBody),
+        (status = 401, description = "Missing or invalid credential", body = ErrorBody),
+        (status = 403, description = "Lacks `ingest`, another tenant, or tenant suspended", body = ErrorBody),
+        (status = 413, description = "Body or event count over the limit", body = ErrorBody),
+        (status = 415, description = "Not JSON", body = ErrorBody),
+        (status = 422, description = "Empty batch or missing tenant_id for the admin", body = ErrorBody),
+        (status = 429, description = "The valid items exceed the remaining budget; nothing stored", body = ErrorBody),
+        (status = 503, description = "Storage unavailable; retry", body = ErrorBody),
+    ),
+    security(("api_key" = []), ("bearer" = []))
+)]
+pub async fn ingest_batch(
+    State(state): State<AppState>,
+    principal: Principal,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let started = Instant::now();
+    principal.require(Scope::Ingest)?;
+    let config = &state.config.ingest;
+    let bytes = read_json_body(&headers, body, config.max_batch_bytes, config.max_batch_bytes).await?;
+    let batch: BatchRequest = parse_json(&bytes)?;
+    if batch.events.is_empty() {
+        return Err(ApiError::validation("events", "events must hold at least one event"));
+    }
+    if batch.events.len() > config.max_batch_events {
+        return Err(ApiError::too_large(
+            Some("events"),
+            format!("a batch holds at most {} events; this one has {}", config.max_batch_events, batch.events.len()),
+        ));
+    }
+
+    // Validate every item first; errors are kept by index.
+    let mut items: Vec<Result<ValidEvent, ApiError>> = batch
+        .events
+        .iter()
+        .enumerate()
+        .map(|(index, raw)| {
+            if raw.get().len() > config.max_event_bytes {
+                return Err(ApiError::too_large(
+                    Some(&format!("events[{index}]")),
+                    format!("an event may be at most {} bytes", config.max_event_bytes),
+                ));
+            }
+            let value: Value = serde_json::from_str(raw.get()).map_err(ApiError::internal)?;
+            validate_event(value, &format!("events[{index}]."))
+        })
+        .collect();
+
+    // The batch writes to one tenant: the credential's, or the one the admin names (in the
+    // query, the body, or consistently in the items).
+    let named = batch.tenant_id.map(TenantId).or(query_tenant(query.as_deref())?);
+    let requested = named.or_else(|| common_item_tenant(&items));
+    let tenant = ingest_tenant(&state, &principal, requested).await?;
+    for (index, item) in items.iter_mut().enumerate() {
+        if let Ok(event) = item
+            && event.tenant_id.is_some_and(|id| id != tenant.id)
+        {
+            *item = Err(ApiError::Forbidden(
+                format!("events[{index}].tenant_id names another tenant than this batch's").into(),
+            ));
+        }
+    }
+
+    let valid = items.iter().filter(|item| item.is_ok()).count();
+    let decision = if valid > 0 { Some(spend_budget(&state, &tenant, valid).await?) } else { None };
+
+    let received_at = state.clock.now();
+    let mut indices = Vec::with_capacity(valid);
+    let mut to_commit = Vec::with_capacity(valid);
+    let mut results: Vec<BatchItemResult> = Vec::with_capacity(items.len());
+    for (index, item) in items.into_iter().enumerate() {
+        match item {
+            Ok(event) => {
+                indices.push(index);
+                to_commit.push(new_event(tenant.id, event, received_at));
+                results.push(BatchItemResult { index, id: None, duplicate: None, error: None });
+            }
+            Err(error) => results.push(BatchItemResult {
+                index,
+                id: None,
+                duplicate: None,
+                error: Some(error.detail()),
+            }),
+        }
+    }
+    rejected(results.len() - valid);
+    let committed = state.committer.commit(to_commit).await.map_err(commit_error)?;
+    count_outcomes(&committed);
+    for (index, (_, outcome)) in indices.into_iter().zip(committed) {
+        results[index].id = Some(outcome.id);
+        results[index].duplicate = Some(outcome.duplicate);
+    }
+    metrics::histogram!("tributary_ingest_duration_seconds", "endpoint" => "batch")
+        .record(started.elapsed().as_secs_f64());
+    let body = BatchResponse { accepted: valid, rejected: results.len() - valid, results };
+    let headers = decision.map(|d| d.headers()).unwrap_or_default();
+    Ok((StatusCode::ACCEPTED, headers, Json(body)).into_response())
+}
+
+/// The tenant named by every valid item that names one, if they agree.
+fn common_item_tenant(items: &[Result<ValidEvent, ApiError>]) -> Option<TenantId> {
+    let mut named = items.iter().filter_map(|item| item.as_ref().ok()?.tenant_id);
+    let first = named.next()?;
+    named.all(|id| id == first).then_some(first)
+}
+
+/// The tenant a read call looks at; for the admin, it must exist.
+async fn read_tenant(
+    state: &AppState,
+    principal: &Principal,
+    requested: Option<TenantId>,
+) -> Result<TenantId, ApiError> {
+    principal.require(Scope::Read)?;
+    let tenant = principal.target_tenant(requested)?;
+    if principal.is_admin() && state.store.get_tenant(tenant).await?.is_none() {
+        return Err(ApiError::NotFound("tenant"));
+    }
+    Ok(tenant)
+}
+
+/// List events, newest first (by timestamp, then id), with filters and cursor pagination.
+#[utoipa::path(
+    get, path = "/api/v1/events", tag = "events",
+    params(
+        ("event_type" = Option<Vec<String>>, Query, description = "Repeatable: any of these types"),
+        ("from" = Option<DateTime<Utc>>, Query, description = "Inclusive lower bound on timestamp"),
+        ("to" = Option<DateTime<Utc>>, Query, description = "Exclusive upper bound on timestamp"),
+        ("meta.<key>" = Option<String>, Query, description = "Metadata equality; nested keys with dots: meta.user.plan=pro"),
+        ("limit" = Option<u32>, Query, description = "1-1000, default 100"),
+        ("cursor" = Option<String>, Query, description = "next_cursor of the previous page"),
+        ("tenant_id" = Option<Uuid>, Query, description = "Admin only: the tenant to read"),
+    ),
+    responses(
+        (status = 200, body = EventList),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, description = "No such tenant (admin)", body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ),
+    security(("api_key" = []), ("bearer" = []))
+)]
+pub async fn list_events(
+    State(state): State<AppState>,
+    principal: Principal,
+    RawQuery(query): RawQuery,
+) -> Result<Json<EventList>, ApiError> {
+    let query = parse_list_query(query.as_deref())?;
+    let tenant = read_tenant(&state, &principal, query.tenant_id).await?;
+    let mut events = state
+        .store
+        .list_events(tenant, &query.filter, query.cursor, query.limit + 1)
+        .await?;
+    let next_cursor = if events.len() > query.limit as usize {
+        events.truncate(query.limit as usize);
+        events.last().map(|last| encode_cursor(EventCursor { timestamp: last.timestamp, id: last.id }))
+    } else {
+        None
+    };
+    Ok(Json(EventList { events, next_cursor }))
+}
+
+/// One event by its id.
+#[utoipa::path(
+    get, path = "/api/v1/events/{event_id}", tag = "events",
+    params(
+        ("event_id" = Uuid, Path, description = "The server-assigned id"),
+        ("tenant_id" = Option<Uuid>, Query, description = "Admin only"),
+    ),
+    responses(
+        (status = 200, body = Event),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, description = "No such event for this tenant", body = ErrorBody),
+    ),
+    security(("api_key" = []), ("bearer" = []))
+)]
+pub async fn get_event(
+    State(state): State<AppState>,
+    principal: Principal,
+    AppPath(event_id): AppPath<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<Event>, ApiError> {
+    let tenant = read_tenant(&state, &principal, query_tenant(query.as_deref())?).await?;
+    let id = parse_id(&event_id, "event")?;
+    let event = state.store.get_event(tenant, id).await?.ok_or(ApiError::NotFound("event"))?;
+    Ok(Json(event))
+}
+
+/// Counts by type and over time.
+#[utoipa::path(
+    get, path = "/api/v1/events/stats", tag = "events",
+    params(
+        ("from" = Option<DateTime<Utc>>, Query, description = "Default: 24 hours before `to`"),
+        ("to" = Option<DateTime<Utc>>, Query, description = "Default: now"),
+        ("interval" = Option<StatsInterval>, Query, description = "minute, hour or day; default fits the range"),
+        ("event_type" = Option<Vec<String>>, Query, description = "Repeatable filter"),
+        ("meta.<key>" = Option<String>, Query, description = "Metadata equality filter"),
+        ("tenant_id" = Option<Uuid>, Query, description = "Admin only"),
+    ),
+    responses(
+        (status = 200, body = Stats),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody),
+    ),
+    security(("api_key" = []), ("bearer" = []))
+)]
+pub async fn stats(
+    State(state): State<AppState>,
+    principal: Principal,
+    RawQuery(query): RawQuery,
+) -> Result<Json<Stats>, ApiError> {
+    let query = parse_stats_query(query.as_deref(), state.clock.now())?;
+    let tenant = read_tenant(&state, &principal, query.tenant_id).await?;
+    let counts = state.store.count_events(tenant, &query.filter, query.interval).await?;
+
+    let width = query.interval.seconds();
+    let sparse: HashMap<i64, u64> = counts.buckets.into_iter().collect();
+    let mut series = Vec::new();
+    let mut bucket = query.from.timestamp().div_euclid(width) * width;
+    while bucket < query.to.timestamp() || (bucket == query.to.timestamp() && query.to.timestamp_subsec_nanos() > 0) {
+        series.push(BucketCount {
+            bucket: DateTime::from_timestamp(bucket, 0).unwrap_or(query.from),
+            count: sparse.get(&bucket).copied().unwrap_or(0),
+        });
+        bucket += width;
+    }
+    Ok(Json(Stats {
+        total: counts.total,
+        by_type: counts
+            .by_type
+            .into_iter()
+            .map(|(event_type, count)| TypeCount { event_type, count })
+            .collect(),
+        series,
+        from: query.from,
+        to: query.to,
+        interval: query.interval,
+    }))
+}

@@ -1,0 +1,140 @@
+//! HTTP plumbing: the shared [`AppState`], the router with its middleware, our extractors, the
+//! error type, health and metrics endpoints, and the OpenAPI document.
+
+pub mod error;
+pub mod extract;
+pub mod health;
+pub mod middleware;
+pub mod openapi;
+pub mod request_id;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, Method, header};
+use axum::routing::{get, post};
+use metrics_exporter_prometheus::PrometheusHandle;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::auth::jwt::JwtKeys;
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::events::committer::Committer;
+use crate::ratelimit::RateLimiter;
+use crate::store::DynStore;
+use crate::{auth, events, tenants};
+
+/// What every handler can reach. Cheap to clone: a bag of `Arc`s.
+#[derive(Clone)]
+pub struct AppState {
+    /// Durable storage of tenants, keys and events.
+    pub store: DynStore,
+    /// Writes events in group commits; a handler's ingest returns once its events are durable.
+    pub committer: Committer,
+    /// Per-tenant event budget.
+    pub limiter: Arc<dyn RateLimiter>,
+    /// The admin token's hash and the JWT keys.
+    pub auth: Arc<AuthState>,
+    /// The effective configuration.
+    pub config: Arc<Config>,
+    /// Time, replaceable in tests.
+    pub clock: Arc<dyn Clock>,
+    /// Renders `/metrics`.
+    pub metrics: PrometheusHandle,
+}
+
+pub struct AuthState {
+    pub admin_token_hash: Vec<u8>,
+    pub jwt: JwtKeys,
+    pub token_ttl_secs: i64,
+}
+
+pub fn router(state: AppState) -> Router {
+    let config = state.config.clone();
+    let api = Router::new()
+        .route("/tenants", post(tenants::routes::create_tenant).get(tenants::routes::list_tenants))
+        .route(
+            "/tenants/{tenant_id}",
+            get(tenants::routes::get_tenant).patch(tenants::routes::update_tenant),
+        )
+        .route(
+            "/tenants/{tenant_id}/keys",
+            post(tenants::routes::create_key).get(tenants::routes::list_keys),
+        )
+        .route("/tenants/{tenant_id}/keys/{key_id}", axum::routing::delete(tenants::routes::revoke_key))
+        .route("/auth/token", post(auth::routes::issue_token))
+        .route(
+            "/events",
+            post(events::routes::ingest_one)
+                .layer(DefaultBodyLimit::disable())
+                .get(events::routes::list_events),
+        )
+        .route(
+            "/events/batch",
+            post(events::routes::ingest_batch).layer(DefaultBodyLimit::disable()),
+        )
+        .route("/events/stats", get(events::routes::stats))
+        .route("/events/{event_id}", get(events::routes::get_event))
+        .route("/openapi.json", get(openapi::serve));
+
+    Router::new()
+        .nest("/api/v1", api)
+        .route("/health", get(health::health))
+        .route("/ready", get(health::ready))
+        .route("/metrics", get(health::metrics))
+        .fallback(middleware::not_found)
+        .method_not_allowed_fallback(middleware::method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            Duration::from_secs(config.http.request_timeout_secs),
+            middleware::timeout,
+        ))
+        .layer(CatchPanicLayer::custom(middleware::panic_response))
+        .layer(cors(&config))
+        // Headers that make every response safer to handle in a browser.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(axum::middleware::from_fn(middleware::observe))
+        .layer(axum::middleware::from_fn(request_id::middleware))
+        .with_state(state)
+}
+
+fn cors(config: &Config) -> CorsLayer {
+    let origins: Vec<HeaderValue> = config
+        .http
+        .cors_origins
+        .iter()
+        .filter_map(|origin| HeaderValue::from_str(origin).ok())
+        .collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods([Method::GET, Method::POST, Method::PATCH, Method::DELETE])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::CONTENT_ENCODING,
+            HeaderName::from_static("x-api-key"),
+            HeaderName::from_static("x-request-id"),
+        ])
+        .expose_headers([
+            HeaderName::from_static("x-request-id"),
+            HeaderName::from_static("retry-after"),
+            HeaderName::from_static("ratelimit-limit"),
+            HeaderName::from_static("ratelimit-remaining"),
+            HeaderName::from_static("ratelimit-reset"),
+        ])
+        .max_age(Duration::from_secs(600))
+}

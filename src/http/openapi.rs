@@ -1,0 +1,75 @@
+//! The OpenAPI 3 document of the API, generated from the handlers' annotations, served at
+//! `/api/v1/openapi.json`.
+
+use axum::Json;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::{auth, events, http, tenants};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Tributary",
+        description = "Multi-tenant event ingestion: send events, read them back, count them. \
+                       Errors are always `{\"error\":{\"code\",\"message\",\"field\",\"request_id\"}}`."
+    ),
+    paths(
+        tenants::routes::create_tenant,
+        tenants::routes::list_tenants,
+        tenants::routes::get_tenant,
+        tenants::routes::update_tenant,
+        tenants::routes::create_key,
+        tenants::routes::list_keys,
+        tenants::routes::revoke_key,
+        auth::routes::issue_token,
+        events::routes::ingest_one,
+        events::routes::ingest_batch,
+        events::routes::list_events,
+        events::routes::get_event,
+        events::routes::stats,
+        http::health::health,
+        http::health::ready,
+        http::health::metrics,
+        serve,
+    ),
+    modifiers(&Security),
+    tags(
+        (name = "tenants", description = "Tenants (admin) and a tenant's own record"),
+        (name = "keys", description = "API keys of a tenant"),
+        (name = "auth", description = "Short-lived JWTs"),
+        (name = "events", description = "Ingest, list, get and count events"),
+        (name = "operations", description = "Health, readiness, metrics, this document"),
+    )
+)]
+pub struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-API-Key"))),
+        );
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("An API key, the admin token, or a JWT from /api/v1/auth/token"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// This document.
+#[utoipa::path(
+    get, path = "/api/v1/openapi.json", tag = "operations",
+    responses((status = 200, description = "OpenAPI 3 document", content_type = "application/json"))
+)]
+pub async fn serve() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}

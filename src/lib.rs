@@ -1,0 +1,14 @@
+//! Tributary: a multi-tenant event ingestion server. Senders POST events with a tenant's
+//! API key; Tributary stores them durably, serves them back with filters and statistics,
+//! and enforces per-tenant rate limits. See README.md for the architecture.
+
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod events;
+pub mod http;
+pub mod ratelimit;
+pub mod startup;
+pub mod store;
+pub mod telemetry;
+pub mod tenants;

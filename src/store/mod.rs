@@ -1,0 +1,181 @@
+//! Storage behind one trait with two real implementations: SQLite (embedded mode) and
+//! PostgreSQL (scaled mode). Handlers never build SQL; they call the services, which call
+//! this trait. Every method that touches tenant data takes the [`TenantId`] first and filters
+//! by it in SQL, so that no query can return another tenant's rows.
+
+pub mod postgres;
+pub mod sqlite;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::auth::ApiKey;
+use crate::events::{Event, EventCounts, EventCursor, EventFilter, InsertOutcome, NewEvent, StatsInterval};
+use crate::tenants::{Tenant, TenantId, TenantUpdate};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A uniqueness rule was broken; the string names what clashed (for example "tenant name").
+    #[error("{0} already exists")]
+    Conflict(&'static str),
+    #[error("database error")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A row that cannot be turned back into a domain value (corruption or a bad migration).
+    #[error("stored data is invalid: {0}")]
+    Invalid(String),
+}
+
+impl StoreError {
+    /// Whether the database could not be reached or is overloaded, as opposed to a bug or bad
+    /// data. Callers answer 503 for these so that clients retry.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StoreError::Database(error) => matches!(
+                error,
+                sqlx::Error::Io(_)
+                    | sqlx::Error::PoolTimedOut
+                    | sqlx::Error::PoolClosed
+                    | sqlx::Error::WorkerCrashed
+                    | sqlx::Error::Tls(_)
+            ) || is_busy(error),
+            _ => false,
+        }
+    }
+}
+
+fn is_busy(error: &sqlx::Error) -> bool {
+    match error {
+        // SQLITE_BUSY / SQLITE_LOCKED, PostgreSQL's "too many connections" and shutdown codes.
+        sqlx::Error::Database(db) => matches!(
+            db.code().as_deref(),
+            Some("5") | Some("6") | Some("53300") | Some("57P01") | Some("57P03")
+        ),
+        _ => false,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub type DynStore = Arc<dyn Store>;
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    fn backend(&self) -> Backend;
+
+    /// A cheap round trip, for readiness.
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    // --- the admin token -------------------------------------------------------------------
+
+    /// The stored hash of the generated admin token, if one was generated.
+    async fn admin_token_hash(&self) -> Result<Option<Vec<u8>>, StoreError>;
+
+    /// Stores the hash unless one is already stored; returns whether it was stored. Two
+    /// instances starting together on one database agree on a single token this way.
+    async fn init_admin_token_hash(&self, hash: &[u8]) -> Result<bool, StoreError>;
+
+    // --- tenants and keys ------------------------------------------------------------------
+
+    /// Creates a tenant and its first key in one transaction. `Conflict("tenant name")` when
+    /// the name is taken.
+    async fn create_tenant(&self, tenant: &Tenant, first_key: &ApiKey) -> Result<(), StoreError>;
+
+    /// All tenants, oldest first.
+    async fn list_tenants(&self) -> Result<Vec<Tenant>, StoreError>;
+
+    async fn get_tenant(&self, tenant: TenantId) -> Result<Option<Tenant>, StoreError>;
+
+    /// Applies the fields that are `Some`; `Ok(None)` when there is no such tenant.
+    /// `Conflict("tenant name")` when renaming to a taken name.
+    async fn update_tenant(
+        &self,
+        tenant: TenantId,
+        update: &TenantUpdate,
+    ) -> Result<Option<Tenant>, StoreError>;
+
+    async fn create_api_key(&self, key: &ApiKey) -> Result<(), StoreError>;
+
+    /// The tenant's keys, revoked ones included, oldest first.
+    async fn list_api_keys(&self, tenant: TenantId) -> Result<Vec<ApiKey>, StoreError>;
+
+    /// Sets `revoked_at` if the key belongs to the tenant and is not yet revoked. Returns
+    /// whether such a key exists (revoking twice is not an error).
+    async fn revoke_api_key(
+        &self,
+        tenant: TenantId,
+        key_id: Uuid,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
+    /// The key whose secret hashes to `secret_hash`, with its tenant. Revoked keys are
+    /// returned too: the caller decides.
+    async fn find_api_key_by_hash(
+        &self,
+        secret_hash: &[u8],
+    ) -> Result<Option<(ApiKey, Tenant)>, StoreError>;
+
+    /// The key with this id, with its tenant (used for JWTs, which name the key in `sub`).
+    async fn find_api_key_by_id(&self, key_id: Uuid) -> Result<Option<(ApiKey, Tenant)>, StoreError>;
+
+    async fn touch_api_key(&self, key_id: Uuid, at: DateTime<Utc>) -> Result<(), StoreError>;
+
+    // --- events ----------------------------------------------------------------------------
+
+    /// Inserts the events, possibly of several tenants, in one transaction, in order.
+    /// An event whose `(tenant_id, event_id)` is already stored (or appears earlier in the
+    /// same call) is not stored again: its outcome carries the original id and
+    /// `duplicate: true`. Returns one outcome per input, in input order.
+    async fn insert_events(&self, events: &[NewEvent]) -> Result<Vec<InsertOutcome>, StoreError>;
+
+    /// Events matching the filter, newest first by (timestamp, id), strictly after `after`
+    /// in that order, at most `limit`.
+    async fn list_events(
+        &self,
+        tenant: TenantId,
+        filter: &EventFilter,
+        after: Option<EventCursor>,
+        limit: u32,
+    ) -> Result<Vec<Event>, StoreError>;
+
+    async fn get_event(&self, tenant: TenantId, id: Uuid) -> Result<Option<Event>, StoreError>;
+
+    /// Counts over events matching the filter; `filter.from` and `filter.to` are always set
+    /// by the caller. Buckets are aligned to the interval in UTC.
+    async fn count_events(
+        &self,
+        tenant: TenantId,
+        filter: &EventFilter,
+        interval: StatsInterval,
+    ) -> Result<EventCounts, StoreError>;
+}
+
+/// Opens the store named by the URL (`sqlite://…` or `postgres://…`) and applies migrations.
+pub async fn connect(url: &str, max_connections: u32) -> Result<DynStore, anyhow::Error> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(sqlite::SqliteStore::connect(url, max_connections).await?))
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        Ok(Arc::new(postgres::PostgresStore::connect(url, max_connections).await?))
+    } else {
+        anyhow::bail!("database.url must start with sqlite:// or postgres:// (got {url:?})")
+    }
+}
+
+/// Renders a metadata path for the JSON functions of both databases' `->>`-style lookups.
+pub(crate) fn sqlite_json_path(path: &[String]) -> String {
+    let mut rendered = String::from("$");
+    for segment in path {
+        rendered.push_str(".\"");
+        rendered.push_str(segment);
+        rendered.push('"');
+    }
+    rendered
+}

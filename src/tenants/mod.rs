@@ -1,0 +1,105 @@
+//! Tenants: the unit of isolation. Every row that belongs to a tenant carries its id, and
+//! every store call that touches tenant data takes a [`TenantId`] first.
+
+pub mod routes;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::http::error::ApiError;
+
+/// A tenant's id. A distinct type so that a tenant id is never confused with another uuid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct TenantId(pub Uuid);
+
+impl std::fmt::Display for TenantId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TenantStatus {
+    Active,
+    Suspended,
+}
+
+impl TenantStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TenantStatus::Active => "active",
+            TenantStatus::Suspended => "suspended",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "active" => Some(TenantStatus::Active),
+            "suspended" => Some(TenantStatus::Suspended),
+            _ => None,
+        }
+    }
+}
+
+/// Events per second and burst, counted in events (a batch of 200 costs 200).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RateLimit {
+    pub per_second: u32,
+    pub burst: u32,
+}
+
+impl RateLimit {
+    pub const MAX: u32 = 10_000_000;
+
+    /// Checks the bounds that keep the limiter's arithmetic meaningful.
+    pub fn validate(self, field: &'static str) -> Result<Self, ApiError> {
+        if self.per_second == 0 || self.per_second > Self::MAX {
+            return Err(ApiError::validation(
+                format!("{field}.per_second"),
+                format!("per_second must be between 1 and {}", Self::MAX),
+            ));
+        }
+        if self.burst == 0 || self.burst > Self::MAX {
+            return Err(ApiError::validation(
+                format!("{field}.burst"),
+                format!("burst must be between 1 and {}", Self::MAX),
+            ));
+        }
+        Ok(self)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Tenant {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: TenantId,
+    pub name: String,
+    pub status: TenantStatus,
+    pub created_at: DateTime<Utc>,
+    pub rate_limit: RateLimit,
+}
+
+/// A tenant name: trimmed, 1–100 characters, no control characters.
+pub fn parse_tenant_name(raw: &str) -> Result<String, ApiError> {
+    let name = raw.trim();
+    let chars = name.chars().count();
+    if chars == 0 || chars > 100 || name.chars().any(char::is_control) {
+        return Err(ApiError::validation(
+            "name",
+            "name must be 1-100 characters without control characters",
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+/// What a PATCH may change; `None` leaves the field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct TenantUpdate {
+    pub name: Option<String>,
+    pub rate_limit: Option<RateLimit>,
+    pub status: Option<TenantStatus>,
+}
