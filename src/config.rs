@@ -103,15 +103,25 @@ impl Default for Config {
                 url: "sqlite://data/tributary.db".into(),
                 max_connections: 16,
             },
-            auth: AuthConfig { jwt_secret: None, admin_token: None, token_ttl_secs: 3600 },
+            auth: AuthConfig {
+                jwt_secret: None,
+                admin_token: None,
+                token_ttl_secs: 3600,
+            },
             ingest: IngestConfig {
                 max_event_bytes: 64 * 1024,
                 max_batch_bytes: 5 * 1024 * 1024,
                 max_batch_events: 1000,
                 commit_max_events: 5000,
             },
-            ratelimit: RateLimitConfig { default_per_second: 1000, default_burst: 2000 },
-            log: LogConfig { format: "text".into(), filter: "info".into() },
+            ratelimit: RateLimitConfig {
+                default_per_second: 1000,
+                default_burst: 2000,
+            },
+            log: LogConfig {
+                format: "text".into(),
+                filter: "info".into(),
+            },
         }
     }
 }
@@ -166,7 +176,9 @@ impl Config {
         if let Some(token) = &self.auth.admin_token
             && (token.len() < 16 || token.split('.').count() == 3)
         {
-            anyhow::bail!("auth.admin_token (ADMIN_TOKEN) must be at least 16 characters and not look like a JWT");
+            anyhow::bail!(
+                "auth.admin_token (ADMIN_TOKEN) must be at least 16 characters and not look like a JWT"
+            );
         }
         if self.auth.token_ttl_secs < 60 {
             anyhow::bail!("auth.token_ttl_secs must be at least 60");
@@ -181,7 +193,9 @@ impl Config {
             anyhow::bail!("ingest.max_batch_events and ingest.commit_max_events must be positive");
         }
         if self.ratelimit.default_per_second == 0 || self.ratelimit.default_burst == 0 {
-            anyhow::bail!("ratelimit.default_per_second and ratelimit.default_burst must be positive");
+            anyhow::bail!(
+                "ratelimit.default_per_second and ratelimit.default_burst must be positive"
+            );
         }
         if self.http.request_timeout_secs == 0 {
             anyhow::bail!("http.request_timeout_secs must be positive");
@@ -190,7 +204,10 @@ impl Config {
             anyhow::bail!("log.format must be `text` or `json`");
         }
         let url = &self.database.url;
-        if !(url.starts_with("sqlite:") || url.starts_with("postgres:") || url.starts_with("postgresql:")) {
+        if !(url.starts_with("sqlite:")
+            || url.starts_with("postgres:")
+            || url.starts_with("postgresql:"))
+        {
             anyhow::bail!("database.url (DATABASE_URL) must start with sqlite:// or postgres://");
         }
         Ok(())
@@ -208,8 +225,12 @@ impl Config {
 
 /// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
 fn redact_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
-    let Some((userinfo, host)) = rest.split_once('@') else { return url.to_owned() };
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((userinfo, host)) = rest.split_once('@') else {
+        return url.to_owned();
+    };
     match userinfo.split_once(':') {
         Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
         None => url.to_owned(),
@@ -222,14 +243,26 @@ mod tests {
 
     #[test]
     fn passwords_are_cut_from_logged_urls() {
-        assert_eq!(redact_url("postgres://u:pw@h:5432/db"), "postgres://u:***@h:5432/db");
+        assert_eq!(
+            redact_url("postgres://u:pw@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
         assert_eq!(redact_url("sqlite://data/t.db"), "sqlite://data/t.db");
     }
 
     #[test]
     fn production_without_a_jwt_secret_is_refused() {
-        let mut config = Config { env: Environment::Production, ..Config::default() };
-        assert!(config.validate().unwrap_err().to_string().contains("JWT_SECRET"));
+        let mut config = Config {
+            env: Environment::Production,
+            ..Config::default()
+        };
+        assert!(
+            config
+                .validate()
+                .unwrap_err()
+                .to_string()
+                .contains("JWT_SECRET")
+        );
         config.auth.jwt_secret = Some("short".into());
         assert!(config.validate().is_err());
         config.auth.jwt_secret = Some("x".repeat(32));

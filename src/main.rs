@@ -10,7 +10,11 @@ use tributary::startup::Application;
 use tributary::{store, telemetry};
 
 #[derive(Parser)]
-#[command(name = "tributary", version, about = "Multi-tenant event ingestion server")]
+#[command(
+    name = "tributary",
+    version,
+    about = "Multi-tenant event ingestion server"
+)]
 struct Cli {
     /// Configuration file (default: ./tributary.toml when it exists).
     #[arg(long, short, global = true, env = "TRIBUTARY_CONFIG")]

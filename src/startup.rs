@@ -35,7 +35,12 @@ impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Application> {
         let store = store::connect(&config.database.url, config.database.max_connections)
             .await
-            .with_context(|| format!("cannot open the database ({})", config.redacted()["database"]["url"]))?;
+            .with_context(|| {
+                format!(
+                    "cannot open the database ({})",
+                    config.redacted()["database"]["url"]
+                )
+            })?;
         let (admin_token_hash, generated_admin_token) = settle_admin_token(&store, &config).await?;
         let jwt_secret = match &config.auth.jwt_secret {
             Some(secret) => secret.as_bytes().to_vec(),
@@ -50,7 +55,8 @@ impl Application {
             }
         };
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let (committer, committer_task) = Committer::start(store.clone(), config.ingest.commit_max_events);
+        let (committer, committer_task) =
+            Committer::start(store.clone(), config.ingest.commit_max_events);
         let state = AppState {
             store,
             committer,
@@ -65,9 +71,17 @@ impl Application {
             config: Arc::new(config),
         };
         let bind = SocketAddr::new(state.config.http.bind, state.config.http.port);
-        let listener = TcpListener::bind(bind).await.with_context(|| format!("cannot listen on {bind}"))?;
+        let listener = TcpListener::bind(bind)
+            .await
+            .with_context(|| format!("cannot listen on {bind}"))?;
         let address = listener.local_addr()?;
-        Ok(Application { listener, address, state, committer_task, generated_admin_token })
+        Ok(Application {
+            listener,
+            address,
+            state,
+            committer_task,
+            generated_admin_token,
+        })
     }
 
     pub fn address(&self) -> SocketAddr {
@@ -80,10 +94,20 @@ impl Application {
 
     /// Serves until `shutdown` resolves; then stops accepting, lets in-flight requests finish,
     /// and waits for the committer to write everything it was handed.
-    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        let Application { listener, state, committer_task, .. } = self;
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let Application {
+            listener,
+            state,
+            committer_task,
+            ..
+        } = self;
         let app = router(state);
-        axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
+        axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await?;
         // The router (and every committer handle in it) is gone: the committer drains and ends.
         committer_task.await.context("the committer task failed")?;
         tracing::info!("stopped");
@@ -93,7 +117,10 @@ impl Application {
 
 /// The admin token's hash: from `ADMIN_TOKEN`, or the stored one, or a new one generated now
 /// and returned so that it can be shown once.
-async fn settle_admin_token(store: &DynStore, config: &Config) -> anyhow::Result<(Vec<u8>, Option<String>)> {
+async fn settle_admin_token(
+    store: &DynStore,
+    config: &Config,
+) -> anyhow::Result<(Vec<u8>, Option<String>)> {
     if let Some(token) = &config.auth.admin_token {
         return Ok((hash_secret(token), None));
     }
@@ -105,6 +132,9 @@ async fn settle_admin_token(store: &DynStore, config: &Config) -> anyhow::Result
         return Ok((hash_secret(&token), Some(token)));
     }
     // Another instance generated one at the same moment: use that one.
-    let hash = store.admin_token_hash().await?.context("the admin token vanished")?;
+    let hash = store
+        .admin_token_hash()
+        .await?
+        .context("the admin token vanished")?;
     Ok((hash, None))
 }

@@ -63,7 +63,13 @@ pub fn claims_for(
     now: DateTime<Utc>,
     ttl_seconds: i64,
 ) -> Claims {
-    Claims { sub: subject, tenant_id, scopes, iat: now.timestamp(), exp: now.timestamp() + ttl_seconds }
+    Claims {
+        sub: subject,
+        tenant_id,
+        scopes,
+        iat: now.timestamp(),
+        exp: now.timestamp() + ttl_seconds,
+    }
 }
 
 #[cfg(test)]
@@ -74,7 +80,13 @@ mod tests {
 
     fn claims(exp_offset: i64) -> Claims {
         let now = Utc::now();
-        claims_for("k".into(), Some("t".into()), vec![Scope::Read], now, exp_offset)
+        claims_for(
+            "k".into(),
+            Some("t".into()),
+            vec![Scope::Read],
+            now,
+            exp_offset,
+        )
     }
 
     #[test]

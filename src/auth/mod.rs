@@ -16,7 +16,9 @@ use crate::tenants::TenantId;
 
 pub use principal::Principal;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Scope {
     Ingest,
@@ -41,7 +43,11 @@ impl Scope {
 
     /// Scopes as stored: a comma-separated list, in canonical order.
     pub fn join(scopes: &[Scope]) -> String {
-        scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",")
+        scopes
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
     }
 
     /// Parses the stored form; unknown names are dropped rather than granting anything.

@@ -9,9 +9,9 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use uuid::Uuid;
 
+use super::Scope;
 use super::jwt::{self, ADMIN_SUBJECT};
 use super::keys;
-use super::Scope;
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::tenants::{Tenant, TenantId};
@@ -24,7 +24,10 @@ const TOUCH_EVERY: Duration = Duration::from_secs(60);
 pub enum Identity {
     Admin,
     /// A tenant's API key (used directly or through a JWT issued for it).
-    Key { key_id: Uuid, tenant: Tenant },
+    Key {
+        key_id: Uuid,
+        tenant: Tenant,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -104,7 +107,9 @@ fn credential_from_headers(headers: &HeaderMap) -> Option<String> {
     }
     let authorization = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = authorization.trim().split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_owned())
 }
 
 /// `?access_token=` is accepted because browsers cannot set headers on a WebSocket.
@@ -118,7 +123,11 @@ fn credential_from_query(query: Option<&str>) -> Option<String> {
 pub async fn resolve(state: &AppState, credential: &str) -> Result<Principal, ApiError> {
     let hash = keys::hash_secret(credential);
     if keys::hashes_match(&hash, &state.auth.admin_token_hash) {
-        return Ok(Principal { identity: Identity::Admin, scopes: Scope::ALL.to_vec(), via_jwt: false });
+        return Ok(Principal {
+            identity: Identity::Admin,
+            scopes: Scope::ALL.to_vec(),
+            via_jwt: false,
+        });
     }
     if jwt::looks_like_jwt(credential) {
         return resolve_jwt(state, credential).await;
@@ -149,7 +158,14 @@ pub async fn resolve(state: &AppState, credential: &str) -> Result<Principal, Ap
             }
         });
     }
-    Ok(Principal { identity: Identity::Key { key_id: key.id, tenant }, scopes: key.scopes, via_jwt: false })
+    Ok(Principal {
+        identity: Identity::Key {
+            key_id: key.id,
+            tenant,
+        },
+        scopes: key.scopes,
+        via_jwt: false,
+    })
 }
 
 async fn resolve_jwt(state: &AppState, token: &str) -> Result<Principal, ApiError> {
@@ -159,9 +175,14 @@ async fn resolve_jwt(state: &AppState, token: &str) -> Result<Principal, ApiErro
         .verify(token)
         .ok_or_else(|| ApiError::unauthorized("invalid or expired token"))?;
     if claims.sub == ADMIN_SUBJECT && claims.tenant_id.is_none() {
-        return Ok(Principal { identity: Identity::Admin, scopes: claims.scopes, via_jwt: true });
+        return Ok(Principal {
+            identity: Identity::Admin,
+            scopes: claims.scopes,
+            via_jwt: true,
+        });
     }
-    let key_id = Uuid::parse_str(&claims.sub).map_err(|_| ApiError::unauthorized("invalid token"))?;
+    let key_id =
+        Uuid::parse_str(&claims.sub).map_err(|_| ApiError::unauthorized("invalid token"))?;
     // Look the key up again: a token stops working when its key is revoked or its tenant's
     // status changes, and the tenant's current rate limit applies.
     let (key, tenant) = state
@@ -170,11 +191,24 @@ async fn resolve_jwt(state: &AppState, token: &str) -> Result<Principal, ApiErro
         .await?
         .ok_or_else(|| ApiError::unauthorized("invalid token"))?;
     if key.revoked_at.is_some() {
-        return Err(ApiError::unauthorized("the API key behind this token has been revoked"));
+        return Err(ApiError::unauthorized(
+            "the API key behind this token has been revoked",
+        ));
     }
     if claims.tenant_id.as_deref() != Some(tenant.id.to_string().as_str()) {
         return Err(ApiError::unauthorized("invalid token"));
     }
-    let scopes = claims.scopes.into_iter().filter(|s| key.scopes.contains(s)).collect();
-    Ok(Principal { identity: Identity::Key { key_id: key.id, tenant }, scopes, via_jwt: true })
+    let scopes = claims
+        .scopes
+        .into_iter()
+        .filter(|s| key.scopes.contains(s))
+        .collect();
+    Ok(Principal {
+        identity: Identity::Key {
+            key_id: key.id,
+            tenant,
+        },
+        scopes,
+        via_jwt: true,
+    })
 }

@@ -20,9 +20,12 @@ use crate::store::{DynStore, StoreError};
 /// How many requests may wait for the committer before senders are slowed down.
 const QUEUE_DEPTH: usize = 4096;
 
+/// Each committed event with its outcome, in the order handed in.
+pub type Committed = Vec<(NewEvent, InsertOutcome)>;
+
 struct Job {
     events: Vec<NewEvent>,
-    reply: oneshot::Sender<Result<Vec<(NewEvent, InsertOutcome)>, Arc<StoreError>>>,
+    reply: oneshot::Sender<Result<Committed, Arc<StoreError>>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -51,13 +54,19 @@ impl Committer {
     pub async fn commit(
         &self,
         events: Vec<NewEvent>,
-    ) -> Result<Vec<(NewEvent, InsertOutcome)>, CommitError> {
+    ) -> Result<Committed, CommitError> {
         if events.is_empty() {
             return Ok(Vec::new());
         }
         let (reply, answer) = oneshot::channel();
-        self.queue.send(Job { events, reply }).await.map_err(|_| CommitError::Stopped)?;
-        answer.await.map_err(|_| CommitError::Stopped)?.map_err(CommitError::Store)
+        self.queue
+            .send(Job { events, reply })
+            .await
+            .map_err(|_| CommitError::Stopped)?;
+        answer
+            .await
+            .map_err(|_| CommitError::Stopped)?
+            .map_err(CommitError::Store)
     }
 }
 

@@ -28,7 +28,9 @@ pub struct ValidEvent {
 pub fn is_valid_event_type(raw: &str) -> bool {
     !raw.is_empty()
         && raw.len() <= MAX_EVENT_TYPE_CHARS
-        && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.:-".contains(&b))
+        && raw
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_.:-".contains(&b))
 }
 
 pub fn event_type_error(field: String) -> ApiError {
@@ -40,23 +42,38 @@ pub fn event_type_error(field: String) -> ApiError {
 pub fn validate_event(value: Value, at: &str) -> Result<ValidEvent, ApiError> {
     let field = |name: &str| format!("{at}{name}");
     let Value::Object(mut object) = value else {
-        let whole = if at.is_empty() { "body".to_owned() } else { at.trim_end_matches('.').to_owned() };
-        return Err(ApiError::validation(whole, "an event must be a JSON object"));
+        let whole = if at.is_empty() {
+            "body".to_owned()
+        } else {
+            at.trim_end_matches('.').to_owned()
+        };
+        return Err(ApiError::validation(
+            whole,
+            "an event must be a JSON object",
+        ));
     };
 
-    let tenant_id = match object.remove("tenant_id") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(raw)) => Some(TenantId(
-            Uuid::parse_str(&raw)
-                .map_err(|_| ApiError::validation(field("tenant_id"), "tenant_id must be a UUID"))?,
-        )),
-        Some(_) => return Err(ApiError::validation(field("tenant_id"), "tenant_id must be a UUID")),
-    };
+    let tenant_id =
+        match object.remove("tenant_id") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(raw)) => Some(TenantId(Uuid::parse_str(&raw).map_err(|_| {
+                ApiError::validation(field("tenant_id"), "tenant_id must be a UUID")
+            })?)),
+            Some(_) => {
+                return Err(ApiError::validation(
+                    field("tenant_id"),
+                    "tenant_id must be a UUID",
+                ));
+            }
+        };
 
     let event_type = match object.remove("event_type") {
         Some(Value::String(raw)) if is_valid_event_type(&raw) => raw,
         None | Some(Value::Null) => {
-            return Err(ApiError::validation(field("event_type"), "event_type is required"));
+            return Err(ApiError::validation(
+                field("event_type"),
+                "event_type is required",
+            ));
         }
         Some(_) => return Err(event_type_error(field("event_type"))),
     };
@@ -106,16 +123,27 @@ pub fn validate_event(value: Value, at: &str) -> Result<ValidEvent, ApiError> {
             map
         }
         Some(_) => {
-            return Err(ApiError::validation(field("metadata"), "metadata must be a JSON object"));
+            return Err(ApiError::validation(
+                field("metadata"),
+                "metadata must be a JSON object",
+            ));
         }
     };
 
-    Ok(ValidEvent { tenant_id, event_type, timestamp, metadata, event_id })
+    Ok(ValidEvent {
+        tenant_id,
+        event_type,
+        timestamp,
+        metadata,
+        event_id,
+    })
 }
 
 /// RFC 3339, converted to UTC and cut to microseconds (what both stores keep).
 pub fn parse_timestamp(raw: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(raw).ok().map(|at| at.with_timezone(&Utc).trunc_subsecs(6))
+    DateTime::parse_from_rfc3339(raw)
+        .ok()
+        .map(|at| at.with_timezone(&Utc).trunc_subsecs(6))
 }
 
 /// Nesting depth of an object: `{}` is 1, `{"a":{}}` is 2; arrays count as a level too.
@@ -149,30 +177,59 @@ mod tests {
 
     #[test]
     fn event_types_outside_the_alphabet_or_length_are_refused() {
-        for bad in [json!(""), json!("has space"), json!("x".repeat(129)), json!(5), json!("é")] {
-            assert_eq!(field_of(validate_event(json!({"event_type": bad}), "")), "event_type");
+        for bad in [
+            json!(""),
+            json!("has space"),
+            json!("x".repeat(129)),
+            json!(5),
+            json!("é"),
+        ] {
+            assert_eq!(
+                field_of(validate_event(json!({"event_type": bad}), "")),
+                "event_type"
+            );
         }
         assert!(validate_event(json!({"event_type": "a.b:c-d_e"}), "").is_ok());
     }
 
     #[test]
     fn timestamps_are_rfc3339_and_normalised_to_utc_micros() {
-        let event =
-            validate_event(json!({"event_type": "x", "timestamp": "2024-01-15T12:30:00.1234567+02:00"}), "")
-                .unwrap();
-        assert_eq!(event.timestamp.unwrap().to_rfc3339(), "2024-01-15T10:30:00.123456+00:00");
-        let bad = validate_event(json!({"event_type": "x", "timestamp": "yesterday"}), "events[2].");
+        let event = validate_event(
+            json!({"event_type": "x", "timestamp": "2024-01-15T12:30:00.1234567+02:00"}),
+            "",
+        )
+        .unwrap();
+        assert_eq!(
+            event.timestamp.unwrap().to_rfc3339(),
+            "2024-01-15T10:30:00.123456+00:00"
+        );
+        let bad = validate_event(
+            json!({"event_type": "x", "timestamp": "yesterday"}),
+            "events[2].",
+        );
         assert_eq!(field_of(bad), "events[2].timestamp");
     }
 
     #[test]
     fn metadata_must_be_a_shallow_enough_object() {
-        assert_eq!(field_of(validate_event(json!({"event_type": "x", "metadata": [1]}), "")), "metadata");
+        assert_eq!(
+            field_of(validate_event(
+                json!({"event_type": "x", "metadata": [1]}),
+                ""
+            )),
+            "metadata"
+        );
         let mut deep = json!({});
         for _ in 0..16 {
             deep = json!({ "d": deep });
         }
-        assert_eq!(field_of(validate_event(json!({"event_type": "x", "metadata": deep}), "")), "metadata");
+        assert_eq!(
+            field_of(validate_event(
+                json!({"event_type": "x", "metadata": deep}),
+                ""
+            )),
+            "metadata"
+        );
         let mut ok = json!({});
         for _ in 0..15 {
             ok = json!({ "d": ok });
@@ -182,8 +239,26 @@ mod tests {
 
     #[test]
     fn tenant_id_and_event_id_are_checked() {
-        assert_eq!(field_of(validate_event(json!({"event_type": "x", "tenant_id": "nope"}), "")), "tenant_id");
-        assert_eq!(field_of(validate_event(json!({"event_type": "x", "event_id": ""}), "")), "event_id");
-        assert_eq!(field_of(validate_event(json!({"event_type": "x", "event_id": 7}), "")), "event_id");
+        assert_eq!(
+            field_of(validate_event(
+                json!({"event_type": "x", "tenant_id": "nope"}),
+                ""
+            )),
+            "tenant_id"
+        );
+        assert_eq!(
+            field_of(validate_event(
+                json!({"event_type": "x", "event_id": ""}),
+                ""
+            )),
+            "event_id"
+        );
+        assert_eq!(
+            field_of(validate_event(
+                json!({"event_type": "x", "event_id": 7}),
+                ""
+            )),
+            "event_id"
+        );
     }
 }

@@ -36,11 +36,18 @@ pub struct StatsQuery {
 }
 
 fn pairs(raw: Option<&str>) -> Vec<(String, String)> {
-    form_urlencoded::parse(raw.unwrap_or("").as_bytes()).into_owned().collect()
+    form_urlencoded::parse(raw.unwrap_or("").as_bytes())
+        .into_owned()
+        .collect()
 }
 
 /// Applies a parameter shared by list and stats; returns false when the name is not one.
-fn common(name: &str, value: &str, tenant_id: &mut Option<TenantId>, filter: &mut EventFilter) -> Result<bool, ApiError> {
+fn common(
+    name: &str,
+    value: &str,
+    tenant_id: &mut Option<TenantId>,
+    filter: &mut EventFilter,
+) -> Result<bool, ApiError> {
     match name {
         "tenant_id" => {
             let id = Uuid::parse_str(value)
@@ -66,16 +73,22 @@ fn common(name: &str, value: &str, tenant_id: &mut Option<TenantId>, filter: &mu
 
 fn time_param(name: &'static str, value: &str) -> Result<DateTime<Utc>, ApiError> {
     parse_timestamp(value).ok_or_else(|| {
-        ApiError::validation(name, format!("{name} must be an RFC 3339 date-time, e.g. 2024-01-15T10:30:00Z"))
+        ApiError::validation(
+            name,
+            format!("{name} must be an RFC 3339 date-time, e.g. 2024-01-15T10:30:00Z"),
+        )
     })
 }
 
 /// `meta.user.plan` → `["user", "plan"]`. Segments must be non-empty and free of quotes.
 fn meta_path(name: &str, path: &str) -> Result<Vec<String>, ApiError> {
     let segments: Vec<String> = path.split('.').map(str::to_owned).collect();
-    let valid = segments
-        .iter()
-        .all(|s| !s.is_empty() && s.len() <= 128 && !s.contains(['"', '\\']) && !s.chars().any(char::is_control));
+    let valid = segments.iter().all(|s| {
+        !s.is_empty()
+            && s.len() <= 128
+            && !s.contains(['"', '\\'])
+            && !s.chars().any(char::is_control)
+    });
     if !valid || segments.len() > 16 {
         return Err(ApiError::validation(
             name,
@@ -99,7 +112,10 @@ fn unknown(name: &str) -> ApiError {
 }
 
 pub fn parse_list_query(raw: Option<&str>) -> Result<ListQuery, ApiError> {
-    let mut query = ListQuery { limit: DEFAULT_LIMIT, ..ListQuery::default() };
+    let mut query = ListQuery {
+        limit: DEFAULT_LIMIT,
+        ..ListQuery::default()
+    };
     for (name, value) in pairs(raw) {
         if common(&name, &value, &mut query.tenant_id, &mut query.filter)? {
             continue;
@@ -110,7 +126,9 @@ pub fn parse_list_query(raw: Option<&str>) -> Result<ListQuery, ApiError> {
                     .parse()
                     .ok()
                     .filter(|n| (1..=MAX_LIMIT).contains(n))
-                    .ok_or_else(|| ApiError::validation("limit", format!("limit must be 1-{MAX_LIMIT}")))?;
+                    .ok_or_else(|| {
+                        ApiError::validation("limit", format!("limit must be 1-{MAX_LIMIT}"))
+                    })?;
             }
             "cursor" => query.cursor = Some(decode_cursor(&value)?),
             "q" => {
@@ -143,7 +161,10 @@ pub fn parse_stats_query(raw: Option<&str>, now: DateTime<Utc>) -> Result<StatsQ
                     "hour" => StatsInterval::Hour,
                     "day" => StatsInterval::Day,
                     _ => {
-                        return Err(ApiError::validation("interval", "interval must be minute, hour or day"));
+                        return Err(ApiError::validation(
+                            "interval",
+                            "interval must be minute, hour or day",
+                        ));
                     }
                 })
             }
@@ -166,15 +187,27 @@ pub fn parse_stats_query(raw: Option<&str>, now: DateTime<Utc>) -> Result<StatsQ
     if span / interval.seconds() > MAX_BUCKETS {
         return Err(ApiError::validation(
             "interval",
-            format!("that range has more than {MAX_BUCKETS} buckets at this interval; pick a wider interval"),
+            format!(
+                "that range has more than {MAX_BUCKETS} buckets at this interval; pick a wider interval"
+            ),
         ));
     }
-    Ok(StatsQuery { tenant_id, filter, from, to, interval })
+    Ok(StatsQuery {
+        tenant_id,
+        filter,
+        from,
+        to,
+        interval,
+    })
 }
 
 /// The cursor is opaque to clients: base64url of `<timestamp micros>.<id>`.
 pub fn encode_cursor(cursor: EventCursor) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{}.{}", cursor.timestamp.timestamp_micros(), cursor.id))
+    URL_SAFE_NO_PAD.encode(format!(
+        "{}.{}",
+        cursor.timestamp.timestamp_micros(),
+        cursor.id
+    ))
 }
 
 pub fn decode_cursor(raw: &str) -> Result<EventCursor, ApiError> {
@@ -182,7 +215,11 @@ pub fn decode_cursor(raw: &str) -> Result<EventCursor, ApiError> {
     let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| invalid())?;
     let text = String::from_utf8(bytes).map_err(|_| invalid())?;
     let (micros, id) = text.split_once('.').ok_or_else(invalid)?;
-    let timestamp = micros.parse().ok().and_then(DateTime::from_timestamp_micros).ok_or_else(invalid)?;
+    let timestamp = micros
+        .parse()
+        .ok()
+        .and_then(DateTime::from_timestamp_micros)
+        .ok_or_else(invalid)?;
     let id = Uuid::parse_str(id).map_err(|_| invalid())?;
     Ok(EventCursor { timestamp, id })
 }
@@ -193,10 +230,16 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_and_garbage_is_refused() {
-        let cursor = EventCursor { timestamp: Utc::now(), id: Uuid::now_v7() };
+        let cursor = EventCursor {
+            timestamp: Utc::now(),
+            id: Uuid::now_v7(),
+        };
         let decoded = decode_cursor(&encode_cursor(cursor)).unwrap();
         assert_eq!(decoded.id, cursor.id);
-        assert_eq!(decoded.timestamp.timestamp_micros(), cursor.timestamp.timestamp_micros());
+        assert_eq!(
+            decoded.timestamp.timestamp_micros(),
+            cursor.timestamp.timestamp_micros()
+        );
         assert_eq!(decode_cursor("!!").unwrap_err().field(), Some("cursor"));
     }
 
@@ -207,7 +250,10 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(query.filter.event_types, ["a", "b"]);
-        assert_eq!(query.filter.meta, [(vec!["user".to_owned(), "plan".to_owned()], "pro".to_owned())]);
+        assert_eq!(
+            query.filter.meta,
+            [(vec!["user".to_owned(), "plan".to_owned()], "pro".to_owned())]
+        );
         assert_eq!(query.limit, 5);
         assert!(query.filter.from.is_some());
     }
@@ -223,15 +269,26 @@ mod tests {
             ("frm=2024-01-01T00:00:00Z", "frm"),
             ("from=2024-01-02T00:00:00Z&to=2024-01-01T00:00:00Z", "from"),
         ] {
-            assert_eq!(parse_list_query(Some(raw)).unwrap_err().field(), Some(field), "{raw}");
+            assert_eq!(
+                parse_list_query(Some(raw)).unwrap_err().field(),
+                Some(field),
+                "{raw}"
+            );
         }
     }
 
     #[test]
     fn stats_pick_an_interval_for_the_range() {
         let now = Utc::now();
-        assert_eq!(parse_stats_query(None, now).unwrap().interval, StatsInterval::Hour);
-        let short = parse_stats_query(Some("from=2024-01-01T00:00:00Z&to=2024-01-01T01:00:00Z"), now).unwrap();
+        assert_eq!(
+            parse_stats_query(None, now).unwrap().interval,
+            StatsInterval::Hour
+        );
+        let short = parse_stats_query(
+            Some("from=2024-01-01T00:00:00Z&to=2024-01-01T01:00:00Z"),
+            now,
+        )
+        .unwrap();
         assert_eq!(short.interval, StatsInterval::Minute);
         let too_many = parse_stats_query(Some("from=2000-01-01T00:00:00Z&interval=minute"), now);
         assert_eq!(too_many.unwrap_err().field(), Some("interval"));

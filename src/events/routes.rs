@@ -129,22 +129,35 @@ async fn ingest_tenant(
     let tenant_id = principal.target_tenant(requested)?;
     let tenant = match principal.own_tenant() {
         Some(own) => own.clone(),
-        None => state.store.get_tenant(tenant_id).await?.ok_or(ApiError::NotFound("tenant"))?,
+        None => state
+            .store
+            .get_tenant(tenant_id)
+            .await?
+            .ok_or(ApiError::NotFound("tenant"))?,
     };
     if tenant.status == TenantStatus::Suspended {
-        return Err(ApiError::forbidden("this tenant is suspended and cannot ingest events"));
+        return Err(ApiError::forbidden(
+            "this tenant is suspended and cannot ingest events",
+        ));
     }
     Ok(tenant)
 }
 
 /// Takes `cost` events from the tenant's budget, or refuses the whole request.
-async fn spend_budget(state: &AppState, tenant: &Tenant, cost: usize) -> Result<Decision, ApiError> {
+async fn spend_budget(
+    state: &AppState,
+    tenant: &Tenant,
+    cost: usize,
+) -> Result<Decision, ApiError> {
     let limit = tenant.rate_limit;
     let cost = u32::try_from(cost).unwrap_or(u32::MAX);
     if cost > limit.burst {
         return Err(ApiError::too_large(
             Some("events"),
-            format!("{cost} events exceed this tenant's burst of {}; send smaller batches", limit.burst),
+            format!(
+                "{cost} events exceed this tenant's burst of {}; send smaller batches",
+                limit.burst
+            ),
         ));
     }
     let decision = state.limiter.check(tenant.id, limit, cost).await.map_err(
@@ -194,12 +207,15 @@ fn commit_error(error: CommitError) -> ApiError {
 fn count_outcomes(outcomes: &[(NewEvent, InsertOutcome)]) {
     let duplicates = outcomes.iter().filter(|(_, o)| o.duplicate).count() as u64;
     let accepted = outcomes.len() as u64 - duplicates;
-    metrics::counter!("tributary_events_ingested_total", "outcome" => "accepted").increment(accepted);
-    metrics::counter!("tributary_events_ingested_total", "outcome" => "duplicate").increment(duplicates);
+    metrics::counter!("tributary_events_ingested_total", "outcome" => "accepted")
+        .increment(accepted);
+    metrics::counter!("tributary_events_ingested_total", "outcome" => "duplicate")
+        .increment(duplicates);
 }
 
 fn rejected(count: usize) {
-    metrics::counter!("tributary_events_ingested_total", "outcome" => "rejected").increment(count as u64);
+    metrics::counter!("tributary_events_ingested_total", "outcome" => "rejected")
+        .increment(count as u64);
 }
 
 /// Ingest one event.
@@ -230,7 +246,9 @@ pub async fn ingest_one(
     let started = Instant::now();
     principal.require(Scope::Ingest)?;
     let limit = state.config.ingest.max_event_bytes;
-    let bytes = read_json_body(&headers, body, limit, limit).await.inspect_err(|_| rejected(1))?;
+    let bytes = read_json_body(&headers, body, limit, limit)
+        .await
+        .inspect_err(|_| rejected(1))?;
     let value: Value = parse_json(&bytes).inspect_err(|_| rejected(1))?;
     let event = validate_event(value, "").inspect_err(|_| rejected(1))?;
     let requested = event.tenant_id.or(query_tenant(query.as_deref())?);
@@ -244,10 +262,15 @@ pub async fn ingest_one(
         .await
         .map_err(commit_error)?;
     count_outcomes(&committed);
-    let (_, outcome) = committed.pop().ok_or_else(|| ApiError::internal(anyhow::anyhow!("commit returned nothing")))?;
+    let (_, outcome) = committed
+        .pop()
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("commit returned nothing")))?;
     metrics::histogram!("tributary_ingest_duration_seconds", "endpoint" => "single")
         .record(started.elapsed().as_secs_f64());
-    let body = IngestResponse { id: outcome.id, duplicate: outcome.duplicate };
+    let body = IngestResponse {
+        id: outcome.id,
+        duplicate: outcome.duplicate,
+    };
     Ok((StatusCode::ACCEPTED, decision.headers(), Json(body)).into_response())
 }
 
@@ -279,15 +302,28 @@ pub async fn ingest_batch(
     let started = Instant::now();
     principal.require(Scope::Ingest)?;
     let config = &state.config.ingest;
-    let bytes = read_json_body(&headers, body, config.max_batch_bytes, config.max_batch_bytes).await?;
+    let bytes = read_json_body(
+        &headers,
+        body,
+        config.max_batch_bytes,
+        config.max_batch_bytes,
+    )
+    .await?;
     let batch: BatchRequest = parse_json(&bytes)?;
     if batch.events.is_empty() {
-        return Err(ApiError::validation("events", "events must hold at least one event"));
+        return Err(ApiError::validation(
+            "events",
+            "events must hold at least one event",
+        ));
     }
     if batch.events.len() > config.max_batch_events {
         return Err(ApiError::too_large(
             Some("events"),
-            format!("a batch holds at most {} events; this one has {}", config.max_batch_events, batch.events.len()),
+            format!(
+                "a batch holds at most {} events; this one has {}",
+                config.max_batch_events,
+                batch.events.len()
+            ),
         ));
     }
 
@@ -310,8 +346,14 @@ pub async fn ingest_batch(
 
     // The batch writes to one tenant: the credential's, or the one the admin names (in the
     // query, the body, or consistently in the items).
-    let named = batch.tenant_id.map(TenantId).or(query_tenant(query.as_deref())?);
-    let requested = named.or_else(|| common_item_tenant(&items));
+    let named = batch
+        .tenant_id
+        .map(TenantId)
+        .or(query_tenant(query.as_deref())?);
+    let requested = match named {
+        None if principal.is_admin() => common_item_tenant(&items),
+        named => named,
+    };
     let tenant = ingest_tenant(&state, &principal, requested).await?;
     for (index, item) in items.iter_mut().enumerate() {
         if let Ok(event) = item
@@ -324,7 +366,11 @@ pub async fn ingest_batch(
     }
 
     let valid = items.iter().filter(|item| item.is_ok()).count();
-    let decision = if valid > 0 { Some(spend_budget(&state, &tenant, valid).await?) } else { None };
+    let decision = if valid > 0 {
+        Some(spend_budget(&state, &tenant, valid).await?)
+    } else {
+        None
+    };
 
     let received_at = state.clock.now();
     let mut indices = Vec::with_capacity(valid);
@@ -335,7 +381,12 @@ pub async fn ingest_batch(
             Ok(event) => {
                 indices.push(index);
                 to_commit.push(new_event(tenant.id, event, received_at));
-                results.push(BatchItemResult { index, id: None, duplicate: None, error: None });
+                results.push(BatchItemResult {
+                    index,
+                    id: None,
+                    duplicate: None,
+                    error: None,
+                });
             }
             Err(error) => results.push(BatchItemResult {
                 index,
@@ -346,7 +397,11 @@ pub async fn ingest_batch(
         }
     }
     rejected(results.len() - valid);
-    let committed = state.committer.commit(to_commit).await.map_err(commit_error)?;
+    let committed = state
+        .committer
+        .commit(to_commit)
+        .await
+        .map_err(commit_error)?;
     count_outcomes(&committed);
     for (index, (_, outcome)) in indices.into_iter().zip(committed) {
         results[index].id = Some(outcome.id);
@@ -354,14 +409,20 @@ pub async fn ingest_batch(
     }
     metrics::histogram!("tributary_ingest_duration_seconds", "endpoint" => "batch")
         .record(started.elapsed().as_secs_f64());
-    let body = BatchResponse { accepted: valid, rejected: results.len() - valid, results };
+    let body = BatchResponse {
+        accepted: valid,
+        rejected: results.len() - valid,
+        results,
+    };
     let headers = decision.map(|d| d.headers()).unwrap_or_default();
     Ok((StatusCode::ACCEPTED, headers, Json(body)).into_response())
 }
 
 /// The tenant named by every valid item that names one, if they agree.
 fn common_item_tenant(items: &[Result<ValidEvent, ApiError>]) -> Option<TenantId> {
-    let mut named = items.iter().filter_map(|item| item.as_ref().ok()?.tenant_id);
+    let mut named = items
+        .iter()
+        .filter_map(|item| item.as_ref().ok()?.tenant_id);
     let first = named.next()?;
     named.all(|id| id == first).then_some(first)
 }
@@ -413,11 +474,19 @@ pub async fn list_events(
         .await?;
     let next_cursor = if events.len() > query.limit as usize {
         events.truncate(query.limit as usize);
-        events.last().map(|last| encode_cursor(EventCursor { timestamp: last.timestamp, id: last.id }))
+        events.last().map(|last| {
+            encode_cursor(EventCursor {
+                timestamp: last.timestamp,
+                id: last.id,
+            })
+        })
     } else {
         None
     };
-    Ok(Json(EventList { events, next_cursor }))
+    Ok(Json(EventList {
+        events,
+        next_cursor,
+    }))
 }
 
 /// One event by its id.
@@ -442,7 +511,11 @@ pub async fn get_event(
 ) -> Result<Json<Event>, ApiError> {
     let tenant = read_tenant(&state, &principal, query_tenant(query.as_deref())?).await?;
     let id = parse_id(&event_id, "event")?;
-    let event = state.store.get_event(tenant, id).await?.ok_or(ApiError::NotFound("event"))?;
+    let event = state
+        .store
+        .get_event(tenant, id)
+        .await?
+        .ok_or(ApiError::NotFound("event"))?;
     Ok(Json(event))
 }
 
@@ -471,13 +544,18 @@ pub async fn stats(
 ) -> Result<Json<Stats>, ApiError> {
     let query = parse_stats_query(query.as_deref(), state.clock.now())?;
     let tenant = read_tenant(&state, &principal, query.tenant_id).await?;
-    let counts = state.store.count_events(tenant, &query.filter, query.interval).await?;
+    let counts = state
+        .store
+        .count_events(tenant, &query.filter, query.interval)
+        .await?;
 
     let width = query.interval.seconds();
     let sparse: HashMap<i64, u64> = counts.buckets.into_iter().collect();
     let mut series = Vec::new();
     let mut bucket = query.from.timestamp().div_euclid(width) * width;
-    while bucket < query.to.timestamp() || (bucket == query.to.timestamp() && query.to.timestamp_subsec_nanos() > 0) {
+    while bucket < query.to.timestamp()
+        || (bucket == query.to.timestamp() && query.to.timestamp_subsec_nanos() > 0)
+    {
         series.push(BucketCount {
             bucket: DateTime::from_timestamp(bucket, 0).unwrap_or(query.from),
             count: sparse.get(&bucket).copied().unwrap_or(0),

@@ -16,10 +16,16 @@ use crate::store::StoreError;
 pub enum ApiError {
     /// The body could not be used at all (malformed JSON): 400.
     #[error("{message}")]
-    BadRequest { message: String, field: Option<String> },
+    BadRequest {
+        message: String,
+        field: Option<String>,
+    },
     /// Well-formed but invalid input: 422.
     #[error("{message}")]
-    Validation { message: String, field: Option<String> },
+    Validation {
+        message: String,
+        field: Option<String>,
+    },
     #[error("{0}")]
     Unauthorized(Cow<'static, str>),
     #[error("{0}")]
@@ -29,7 +35,10 @@ pub enum ApiError {
     #[error("{0}")]
     Conflict(String),
     #[error("{message}")]
-    PayloadTooLarge { message: String, field: Option<String> },
+    PayloadTooLarge {
+        message: String,
+        field: Option<String>,
+    },
     #[error("{0}")]
     UnsupportedMediaType(Cow<'static, str>),
     /// Over the tenant's rate limit; the headers tell when to come back.
@@ -65,15 +74,24 @@ pub struct ErrorDetail {
 
 impl ApiError {
     pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
-        ApiError::Validation { message: message.into(), field: Some(field.into()) }
+        ApiError::Validation {
+            message: message.into(),
+            field: Some(field.into()),
+        }
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {
-        ApiError::BadRequest { message: message.into(), field: None }
+        ApiError::BadRequest {
+            message: message.into(),
+            field: None,
+        }
     }
 
     pub fn too_large(field: Option<&str>, message: impl Into<String>) -> Self {
-        ApiError::PayloadTooLarge { message: message.into(), field: field.map(str::to_owned) }
+        ApiError::PayloadTooLarge {
+            message: message.into(),
+            field: field.map(str::to_owned),
+        }
     }
 
     pub fn unauthorized(message: &'static str) -> Self {

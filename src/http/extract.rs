@@ -68,25 +68,33 @@ pub async fn read_json_body(
             ));
         }
     };
-    let too_large =
-        || ApiError::too_large(None, format!("request body exceeds the limit of {max_decoded} bytes"));
-    let wire = axum::body::to_bytes(body, max_wire).await.map_err(|error| {
-        // to_bytes reports a length-limit breach through its source; anything else is an I/O
-        // failure reading the body, which the client caused by going away or sending garbage.
-        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&error);
-        while let Some(cause) = source {
-            if cause.is::<http_body_util::LengthLimitError>() {
-                return too_large();
+    let too_large = || {
+        ApiError::too_large(
+            None,
+            format!("request body exceeds the limit of {max_decoded} bytes"),
+        )
+    };
+    let wire = axum::body::to_bytes(body, max_wire)
+        .await
+        .map_err(|error| {
+            // to_bytes reports a length-limit breach through its source; anything else is an I/O
+            // failure reading the body, which the client caused by going away or sending garbage.
+            let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&error);
+            while let Some(cause) = source {
+                if cause.is::<http_body_util::LengthLimitError>() {
+                    return too_large();
+                }
+                source = cause.source();
             }
-            source = cause.source();
-        }
-        ApiError::bad_request(format!("could not read the request body: {error}"))
-    })?;
+            ApiError::bad_request(format!("could not read the request body: {error}"))
+        })?;
     if !gzip {
         return Ok(wire);
     }
     let mut decoded = Vec::new();
-    let limit = u64::try_from(max_decoded).unwrap_or(u64::MAX).saturating_add(1);
+    let limit = u64::try_from(max_decoded)
+        .unwrap_or(u64::MAX)
+        .saturating_add(1);
     flate2::read::GzDecoder::new(&wire[..])
         .take(limit)
         .read_to_end(&mut decoded)
@@ -102,8 +110,15 @@ fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .unwrap_or("");
-    let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-    if essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json")) {
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+    {
         Ok(())
     } else {
         Err(ApiError::UnsupportedMediaType(

@@ -45,8 +45,18 @@ pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Readiness
     };
     let ok = storage == "ok";
     let checks = [("storage", storage)].into_iter().collect();
-    let status = if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
-    (status, Json(Readiness { status: if ok { "ready" } else { "unavailable" }, checks }))
+    let status = if ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        status,
+        Json(Readiness {
+            status: if ok { "ready" } else { "unavailable" },
+            checks,
+        }),
+    )
 }
 
 /// Prometheus text format. Open to anyone unless `http.metrics_public = false`, in which case
@@ -55,7 +65,10 @@ pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Readiness
     get, path = "/metrics", tag = "operations",
     responses((status = 200, description = "Prometheus text exposition", body = String), (status = 401, body = ErrorBody))
 )]
-pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+pub async fn metrics(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     if !state.config.http.metrics_public {
         let credential = headers
             .get(header::AUTHORIZATION)
@@ -67,5 +80,9 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Resul
             return Err(ApiError::forbidden("metrics need the admin credential"));
         }
     }
-    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render()).into_response())
+    Ok((
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(),
+    )
+        .into_response())
 }

@@ -56,7 +56,10 @@ pub struct AuthState {
 pub fn router(state: AppState) -> Router {
     let config = state.config.clone();
     let api = Router::new()
-        .route("/tenants", post(tenants::routes::create_tenant).get(tenants::routes::list_tenants))
+        .route(
+            "/tenants",
+            post(tenants::routes::create_tenant).get(tenants::routes::list_tenants),
+        )
         .route(
             "/tenants/{tenant_id}",
             get(tenants::routes::get_tenant).patch(tenants::routes::update_tenant),
@@ -65,7 +68,10 @@ pub fn router(state: AppState) -> Router {
             "/tenants/{tenant_id}/keys",
             post(tenants::routes::create_key).get(tenants::routes::list_keys),
         )
-        .route("/tenants/{tenant_id}/keys/{key_id}", axum::routing::delete(tenants::routes::revoke_key))
+        .route(
+            "/tenants/{tenant_id}/keys/{key_id}",
+            axum::routing::delete(tenants::routes::revoke_key),
+        )
         .route("/auth/token", post(auth::routes::issue_token))
         .route(
             "/events",

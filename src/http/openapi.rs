@@ -58,7 +58,9 @@ impl Modify for Security {
             SecurityScheme::Http(
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
-                    .description(Some("An API key, the admin token, or a JWT from /api/v1/auth/token"))
+                    .description(Some(
+                        "An API key, the admin token, or a JWT from /api/v1/auth/token",
+                    ))
                     .build(),
             ),
         );

@@ -23,7 +23,9 @@ fn acceptable(value: &HeaderValue) -> Option<String> {
     let text = value.to_str().ok()?;
     let sane = !text.is_empty()
         && text.len() <= 128
-        && text.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b));
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b));
     sane.then(|| text.to_owned())
 }
 

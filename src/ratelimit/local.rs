@@ -18,7 +18,10 @@ pub struct LocalRateLimiter {
 
 impl LocalRateLimiter {
     pub fn new(clock: Arc<dyn Clock>) -> Self {
-        LocalRateLimiter { clock, arrival: Mutex::new(HashMap::new()) }
+        LocalRateLimiter {
+            clock,
+            arrival: Mutex::new(HashMap::new()),
+        }
     }
 }
 
@@ -31,7 +34,10 @@ impl RateLimiter for LocalRateLimiter {
         cost: u32,
     ) -> Result<Decision, RateLimitError> {
         let now = i128::from(self.clock.now().timestamp_nanos_opt().unwrap_or(i64::MAX));
-        let mut arrival = self.arrival.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut arrival = self
+            .arrival
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let (decision, new_tat) = gcra(now, arrival.get(&tenant).copied(), limit, cost);
         if let Some(tat) = new_tat {
             arrival.insert(tenant, tat);
@@ -51,7 +57,10 @@ mod tests {
     async fn tenants_have_separate_budgets_and_time_refills_them() {
         let clock = Arc::new(ManualClock::new(Utc::now()));
         let limiter = LocalRateLimiter::new(clock.clone());
-        let limit = RateLimit { per_second: 2, burst: 2 };
+        let limit = RateLimit {
+            per_second: 2,
+            burst: 2,
+        };
         let (a, b) = (TenantId(Uuid::now_v7()), TenantId(Uuid::now_v7()));
         assert!(limiter.check(a, limit, 2).await.unwrap().allowed);
         assert!(!limiter.check(a, limit, 1).await.unwrap().allowed);

@@ -106,7 +106,10 @@ mod tests {
     use super::*;
 
     const SECOND: i128 = 1_000_000_000;
-    const LIMIT: RateLimit = RateLimit { per_second: 10, burst: 5 };
+    const LIMIT: RateLimit = RateLimit {
+        per_second: 10,
+        burst: 5,
+    };
 
     #[test]
     fn a_full_burst_passes_and_the_next_event_waits_one_interval() {

@@ -13,7 +13,9 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::auth::ApiKey;
-use crate::events::{Event, EventCounts, EventCursor, EventFilter, InsertOutcome, NewEvent, StatsInterval};
+use crate::events::{
+    Event, EventCounts, EventCursor, EventFilter, InsertOutcome, NewEvent, StatsInterval,
+};
 use crate::tenants::{Tenant, TenantId, TenantUpdate};
 
 #[derive(Debug, thiserror::Error)]
@@ -35,14 +37,16 @@ impl StoreError {
     /// data. Callers answer 503 for these so that clients retry.
     pub fn is_unavailable(&self) -> bool {
         match self {
-            StoreError::Database(error) => matches!(
-                error,
-                sqlx::Error::Io(_)
-                    | sqlx::Error::PoolTimedOut
-                    | sqlx::Error::PoolClosed
-                    | sqlx::Error::WorkerCrashed
-                    | sqlx::Error::Tls(_)
-            ) || is_busy(error),
+            StoreError::Database(error) => {
+                matches!(
+                    error,
+                    sqlx::Error::Io(_)
+                        | sqlx::Error::PoolTimedOut
+                        | sqlx::Error::PoolClosed
+                        | sqlx::Error::WorkerCrashed
+                        | sqlx::Error::Tls(_)
+                ) || is_busy(error)
+            }
             _ => false,
         }
     }
@@ -124,7 +128,10 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Option<(ApiKey, Tenant)>, StoreError>;
 
     /// The key with this id, with its tenant (used for JWTs, which name the key in `sub`).
-    async fn find_api_key_by_id(&self, key_id: Uuid) -> Result<Option<(ApiKey, Tenant)>, StoreError>;
+    async fn find_api_key_by_id(
+        &self,
+        key_id: Uuid,
+    ) -> Result<Option<(ApiKey, Tenant)>, StoreError>;
 
     async fn touch_api_key(&self, key_id: Uuid, at: DateTime<Utc>) -> Result<(), StoreError>;
 
@@ -161,9 +168,13 @@ pub trait Store: Send + Sync + 'static {
 /// Opens the store named by the URL (`sqlite://…` or `postgres://…`) and applies migrations.
 pub async fn connect(url: &str, max_connections: u32) -> Result<DynStore, anyhow::Error> {
     if url.starts_with("sqlite:") {
-        Ok(Arc::new(sqlite::SqliteStore::connect(url, max_connections).await?))
+        Ok(Arc::new(
+            sqlite::SqliteStore::connect(url, max_connections).await?,
+        ))
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-        Ok(Arc::new(postgres::PostgresStore::connect(url, max_connections).await?))
+        Ok(Arc::new(
+            postgres::PostgresStore::connect(url, max_connections).await?,
+        ))
     } else {
         anyhow::bail!("database.url must start with sqlite:// or postgres:// (got {url:?})")
     }

@@ -173,19 +173,22 @@ impl Store for SqliteStore {
     }
 
     async fn admin_token_hash(&self) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
-            .bind(ADMIN_TOKEN_KEY)
-            .fetch_optional(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
+                .bind(ADMIN_TOKEN_KEY)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     async fn init_admin_token_hash(&self, hash: &[u8]) -> Result<bool, StoreError> {
-        let result =
-            sqlx::query("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING")
-                .bind(ADMIN_TOKEN_KEY)
-                .bind(hash)
-                .execute(&self.pool)
-                .await?;
+        let result = sqlx::query(
+            "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(ADMIN_TOKEN_KEY)
+        .bind(hash)
+        .execute(&self.pool)
+        .await?;
         Ok(result.rows_affected() == 1)
     }
 
@@ -204,7 +207,9 @@ impl Store for SqliteStore {
         .execute(&mut *tx)
         .await;
         match inserted {
-            Err(error) if unique_violation(&error) => return Err(StoreError::Conflict("tenant name")),
+            Err(error) if unique_violation(&error) => {
+                return Err(StoreError::Conflict("tenant name"));
+            }
             other => other?,
         };
         insert_key(&mut tx, first_key).await?;
@@ -315,7 +320,10 @@ impl Store for SqliteStore {
             .transpose()
     }
 
-    async fn find_api_key_by_id(&self, key_id: Uuid) -> Result<Option<(ApiKey, Tenant)>, StoreError> {
+    async fn find_api_key_by_id(
+        &self,
+        key_id: Uuid,
+    ) -> Result<Option<(ApiKey, Tenant)>, StoreError> {
         let sql = format!("{KEY_AND_TENANT} WHERE k.id = ?");
         sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(key_id.to_string())
@@ -354,7 +362,10 @@ impl Store for SqliteStore {
             .execute(&mut *tx)
             .await?;
             if inserted.rows_affected() == 1 {
-                outcomes.push(InsertOutcome { id: event.id, duplicate: false });
+                outcomes.push(InsertOutcome {
+                    id: event.id,
+                    duplicate: false,
+                });
                 continue;
             }
             let original: String =
@@ -363,7 +374,10 @@ impl Store for SqliteStore {
                     .bind(event.event_id.as_deref())
                     .fetch_one(&mut *tx)
                     .await?;
-            outcomes.push(InsertOutcome { id: parse_uuid(&original)?, duplicate: true });
+            outcomes.push(InsertOutcome {
+                id: parse_uuid(&original)?,
+                duplicate: true,
+            });
         }
         tx.commit().await?;
         Ok(outcomes)
@@ -390,7 +404,9 @@ impl Store for SqliteStore {
                 .push_bind(cursor.id.to_string())
                 .push("))");
         }
-        query.push(" ORDER BY ts DESC, id DESC LIMIT ").push_bind(i64::from(limit));
+        query
+            .push(" ORDER BY ts DESC, id DESC LIMIT ")
+            .push_bind(i64::from(limit));
         query
             .build()
             .fetch_all(&self.pool)
@@ -428,7 +444,12 @@ impl Store for SqliteStore {
             .fetch_all(&self.pool)
             .await?
             .iter()
-            .map(|row| Ok((row.try_get("event_type")?, row.try_get::<i64, _>("n")? as u64)))
+            .map(|row| {
+                Ok((
+                    row.try_get("event_type")?,
+                    row.try_get::<i64, _>("n")? as u64,
+                ))
+            })
             .collect::<Result<_, sqlx::Error>>()?;
 
         let width = interval.seconds() * 1_000_000;
@@ -452,7 +473,11 @@ impl Store for SqliteStore {
             })
             .collect::<Result<_, sqlx::Error>>()?;
 
-        Ok(EventCounts { total: by_type.iter().map(|(_, n)| n).sum(), by_type, buckets })
+        Ok(EventCounts {
+            total: by_type.iter().map(|(_, n)| n).sum(),
+            by_type,
+            buckets,
+        })
     }
 }
 

@@ -102,12 +102,20 @@ fn require_admin(principal: &Principal) -> Result<(), ApiError> {
 fn parse_key_name(raw: &str) -> Result<String, ApiError> {
     let name = raw.trim();
     if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
-        return Err(ApiError::validation("name", "name must be 1-100 characters without control characters"));
+        return Err(ApiError::validation(
+            "name",
+            "name must be 1-100 characters without control characters",
+        ));
     }
     Ok(name.to_owned())
 }
 
-fn new_key(tenant: TenantId, name: String, mut scopes: Vec<Scope>, now: DateTime<Utc>) -> (ApiKey, String) {
+fn new_key(
+    tenant: TenantId,
+    name: String,
+    mut scopes: Vec<Scope>,
+    now: DateTime<Utc>,
+) -> (ApiKey, String) {
     scopes.sort();
     scopes.dedup();
     let (secret, prefix) = generate_api_key();
@@ -155,7 +163,10 @@ pub async fn create_tenant(
     let defaults = &state.config.ratelimit;
     let rate_limit = body
         .rate_limit
-        .unwrap_or(RateLimit { per_second: defaults.default_per_second, burst: defaults.default_burst })
+        .unwrap_or(RateLimit {
+            per_second: defaults.default_per_second,
+            burst: defaults.default_burst,
+        })
         .validate("rate_limit")?;
     let now = state.clock.now();
     let tenant = Tenant {
@@ -205,7 +216,13 @@ pub async fn get_tenant(
     if !principal.can_see_tenant(tenant) {
         return Err(ApiError::NotFound("tenant"));
     }
-    Ok(Json(state.store.get_tenant(tenant).await?.ok_or(ApiError::NotFound("tenant"))?))
+    Ok(Json(
+        state
+            .store
+            .get_tenant(tenant)
+            .await?
+            .ok_or(ApiError::NotFound("tenant"))?,
+    ))
 }
 
 /// Rename, change the rate limit, suspend or reactivate a tenant (admin).
@@ -232,10 +249,17 @@ pub async fn update_tenant(
     require_admin(&principal)?;
     let update = TenantUpdate {
         name: body.name.as_deref().map(parse_tenant_name).transpose()?,
-        rate_limit: body.rate_limit.map(|r| r.validate("rate_limit")).transpose()?,
+        rate_limit: body
+            .rate_limit
+            .map(|r| r.validate("rate_limit"))
+            .transpose()?,
         status: body.status,
     };
-    let updated = state.store.update_tenant(tenant, &update).await?.ok_or(ApiError::NotFound("tenant"))?;
+    let updated = state
+        .store
+        .update_tenant(tenant, &update)
+        .await?
+        .ok_or(ApiError::NotFound("tenant"))?;
     Ok(Json(updated))
 }
 
@@ -259,14 +283,20 @@ pub async fn create_key(
     let tenant = manageable_tenant(&principal, &tenant_id)?;
     let name = parse_key_name(&body.name)?;
     if body.scopes.is_empty() {
-        return Err(ApiError::validation("scopes", "scopes must name at least one of ingest, read, manage"));
+        return Err(ApiError::validation(
+            "scopes",
+            "scopes must name at least one of ingest, read, manage",
+        ));
     }
     if state.store.get_tenant(tenant).await?.is_none() {
         return Err(ApiError::NotFound("tenant"));
     }
     let (key, secret) = new_key(tenant, name, body.scopes, state.clock.now());
     state.store.create_api_key(&key).await?;
-    Ok((StatusCode::CREATED, Json(ApiKeyView::from_key(key, Some(secret)))))
+    Ok((
+        StatusCode::CREATED,
+        Json(ApiKeyView::from_key(key, Some(secret))),
+    ))
 }
 
 /// List a tenant's keys (secrets are never shown again).
@@ -289,7 +319,12 @@ pub async fn list_keys(
         return Err(ApiError::NotFound("tenant"));
     }
     let keys = state.store.list_api_keys(tenant).await?;
-    Ok(Json(KeyList { keys: keys.into_iter().map(|key| ApiKeyView::from_key(key, None)).collect() }))
+    Ok(Json(KeyList {
+        keys: keys
+            .into_iter()
+            .map(|key| ApiKeyView::from_key(key, None))
+            .collect(),
+    }))
 }
 
 /// Revoke a key; it stops working at once, and so do JWTs issued for it.
@@ -309,7 +344,11 @@ pub async fn revoke_key(
 ) -> Result<StatusCode, ApiError> {
     let tenant = manageable_tenant(&principal, &tenant_id)?;
     let key_id = parse_id(&key_id, "API key")?;
-    if !state.store.revoke_api_key(tenant, key_id, state.clock.now()).await? {
+    if !state
+        .store
+        .revoke_api_key(tenant, key_id, state.clock.now())
+        .await?
+    {
         return Err(ApiError::NotFound("API key"));
     }
     Ok(StatusCode::NO_CONTENT)

@@ -1,5 +1,13 @@
 //! Integration tests: one binary, one module per capability. Every test talks to the real
 //! server over real HTTP on a random port with a fresh database, or to a real store.
 
+mod auth;
+mod durability;
+mod helpers;
+mod ingest;
+mod operations;
 mod pg;
+mod query;
+mod ratelimit;
 mod store_suite;
+mod tenants;

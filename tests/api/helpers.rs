@@ -1,0 +1,218 @@
+//! `spawn_app()`: the real server on a random port with a fresh database, and typed helpers
+//! per endpoint. The backend is SQLite unless `TRIBUTARY_TEST_BACKEND=postgres`, in which case
+//! each app gets its own fresh PostgreSQL database.
+
+use std::path::PathBuf;
+
+use reqwest::{RequestBuilder, Response, StatusCode};
+use serde_json::{Value, json};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use tributary::config::Config;
+use tributary::startup::Application;
+
+use crate::pg::{TestDatabase, fresh_database};
+
+pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789";
+pub const JWT_SECRET: &str = "test-jwt-secret-0123456789abcdef0123456789";
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub admin_token: String,
+    shutdown: CancellationToken,
+    _server: JoinHandle<anyhow::Result<()>>,
+    /// Where the SQLite file lives, when the backend is SQLite; removed on drop.
+    _data_dir: Option<tempfile::TempDir>,
+    _postgres: Option<TestDatabase>,
+}
+
+/// A tenant created through the API, with its first (all-scopes) key.
+#[derive(Debug, Clone)]
+pub struct TestTenant {
+    pub id: String,
+    pub key: String,
+    pub key_id: String,
+}
+
+pub fn postgres_backend() -> bool {
+    std::env::var("TRIBUTARY_TEST_BACKEND").is_ok_and(|b| b == "postgres")
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts the app after `configure` has adjusted the test configuration.
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
+    let (database_url, data_dir, postgres) = if postgres_backend() {
+        let db = fresh_database()
+            .await
+            .expect("PostgreSQL is required for TRIBUTARY_TEST_BACKEND=postgres");
+        (db.url.clone(), None, Some(db))
+    } else {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path: PathBuf = dir.path().join("tributary.db");
+        (format!("sqlite://{}", path.display()), Some(dir), None)
+    };
+    let mut config = test_config(&database_url);
+    configure(&mut config);
+    let app = Application::build(config).await.expect("the app builds");
+    let address = format!("http://{}", app.address());
+    let shutdown = CancellationToken::new();
+    let stop = shutdown.clone();
+    let server = tokio::spawn(app.run_until_stopped(async move { stop.cancelled().await }));
+    TestApp {
+        address,
+        client: reqwest::Client::new(),
+        admin_token: ADMIN_TOKEN.to_owned(),
+        shutdown,
+        _server: server,
+        _data_dir: data_dir,
+        _postgres: postgres,
+    }
+}
+
+pub fn test_config(database_url: &str) -> Config {
+    let mut config = Config::default();
+    config.http.port = 0;
+    config.database.url = database_url.to_owned();
+    config.database.max_connections = 8;
+    config.auth.admin_token = Some(ADMIN_TOKEN.to_owned());
+    config.auth.jwt_secret = Some(JWT_SECRET.to_owned());
+    config
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub fn get(&self, path: &str, credential: &str) -> RequestBuilder {
+        self.client
+            .get(self.url(path))
+            .header("X-API-Key", credential)
+    }
+
+    pub fn post(&self, path: &str, credential: &str) -> RequestBuilder {
+        self.client
+            .post(self.url(path))
+            .header("X-API-Key", credential)
+    }
+
+    pub async fn create_tenant(&self, name: &str) -> TestTenant {
+        self.create_tenant_with(json!({ "name": name })).await
+    }
+
+    pub async fn create_tenant_with(&self, body: Value) -> TestTenant {
+        let response = self
+            .post("/api/v1/tenants", &self.admin_token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED, "creating a tenant");
+        let body: Value = response.json().await.unwrap();
+        TestTenant {
+            id: body["id"].as_str().unwrap().to_owned(),
+            key: body["api_key"]["key"].as_str().unwrap().to_owned(),
+            key_id: body["api_key"]["id"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    /// Issues a key with the given scopes for the tenant, as the admin; returns (secret, id).
+    pub async fn create_key(&self, tenant: &TestTenant, scopes: &[&str]) -> (String, String) {
+        let response = self
+            .post(
+                &format!("/api/v1/tenants/{}/keys", tenant.id),
+                &self.admin_token,
+            )
+            .json(&json!({ "name": "test", "scopes": scopes }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let body: Value = response.json().await.unwrap();
+        (
+            body["key"].as_str().unwrap().to_owned(),
+            body["id"].as_str().unwrap().to_owned(),
+        )
+    }
+
+    pub async fn ingest(&self, credential: &str, event: Value) -> Response {
+        self.post("/api/v1/events", credential)
+            .json(&event)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Ingests one event and returns its id, asserting a 202.
+    pub async fn ingest_ok(&self, credential: &str, event: Value) -> String {
+        let response = self.ingest(credential, event).await;
+        assert_eq!(response.status(), StatusCode::ACCEPTED);
+        let body: Value = response.json().await.unwrap();
+        body["id"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn ingest_batch(&self, credential: &str, body: Value) -> Response {
+        self.post("/api/v1/events/batch", credential)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// GET a JSON endpoint; returns status and body.
+    pub async fn get_json(&self, path: &str, credential: &str) -> (StatusCode, Value) {
+        let response = self.get(path, credential).send().await.unwrap();
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Every event of the tenant, following cursors.
+    pub async fn all_events(&self, credential: &str, query: &str) -> Vec<Value> {
+        let mut events = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut path = format!("/api/v1/events?limit=1000{query}");
+            if let Some(cursor) = &cursor {
+                path.push_str(&format!("&cursor={cursor}"));
+            }
+            let (status, body) = self.get_json(&path, credential).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            events.extend(body["events"].as_array().unwrap().iter().cloned());
+            match body["next_cursor"].as_str() {
+                Some(next) => cursor = Some(next.to_owned()),
+                None => return events,
+            }
+        }
+    }
+}
+
+/// Asserts the error body's code and field, returning the body.
+pub async fn assert_error(
+    response: Response,
+    status: StatusCode,
+    code: &str,
+    field: Option<&str>,
+) -> Value {
+    assert_eq!(response.status(), status, "status");
+    assert!(
+        response.headers().contains_key("x-request-id"),
+        "x-request-id on errors"
+    );
+    let body: Value = response.json().await.expect("a JSON error body");
+    assert_eq!(body["error"]["code"], code, "{body}");
+    if let Some(field) = field {
+        assert_eq!(body["error"]["field"], field, "{body}");
+    }
+    assert!(body["error"]["request_id"].is_string(), "{body}");
+    body
+}

@@ -1,0 +1,168 @@
+//! Operations: health, readiness, metrics, the OpenAPI document, request ids, security
+//! headers and JSON errors for unknown routes.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{assert_error, spawn_app, spawn_app_with};
+
+#[tokio::test]
+async fn health_and_readiness_answer() {
+    let app = spawn_app().await;
+    let (status, body) = app.get_json("/health", "").await;
+    assert_eq!(
+        (status, body["status"].as_str()),
+        (StatusCode::OK, Some("ok"))
+    );
+    let (status, body) = app.get_json("/ready", "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["checks"]["storage"], "ok");
+}
+
+#[tokio::test]
+async fn every_response_carries_a_request_id_and_security_headers() {
+    let app = spawn_app().await;
+    let response = app.client.get(app.url("/health")).send().await.unwrap();
+    assert!(response.headers()["x-request-id"].len() > 10);
+    assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(response.headers()["x-frame-options"], "DENY");
+
+    let response = app
+        .client
+        .get(app.url("/health"))
+        .header("x-request-id", "trace-abc-123")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["x-request-id"], "trace-abc-123");
+
+    let response = app
+        .client
+        .get(app.url("/api/v1/events"))
+        .header("x-request-id", "trace-xyz")
+        .send()
+        .await
+        .unwrap();
+    let body = assert_error(response, StatusCode::UNAUTHORIZED, "unauthorized", None).await;
+    assert_eq!(body["error"]["request_id"], "trace-xyz");
+}
+
+#[tokio::test]
+async fn unknown_routes_get_a_json_404() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .get(app.url("/api/v1/nope"))
+        .send()
+        .await
+        .unwrap();
+    assert_error(response, StatusCode::NOT_FOUND, "not_found", None).await;
+}
+
+#[tokio::test]
+async fn metrics_count_ingested_events_by_outcome() {
+    let app = spawn_app().await;
+    let acme = app.create_tenant("acme").await;
+    app.ingest_ok(&acme.key, json!({"event_type": "x"})).await;
+    app.ingest(&acme.key, json!({"event_type": "bad type"}))
+        .await;
+    let text = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for needle in [
+        "tributary_events_ingested_total{outcome=\"accepted\"}",
+        "tributary_events_ingested_total{outcome=\"rejected\"}",
+        "tributary_ingest_duration_seconds_bucket",
+        "tributary_http_requests_total{method=\"POST\",route=\"/api/v1/events\",status=\"202\"}",
+    ] {
+        assert!(text.contains(needle), "{needle} missing from /metrics");
+    }
+    assert!(!text.contains(&acme.id), "no tenant id in metric labels");
+}
+
+#[tokio::test]
+async fn metrics_can_be_restricted_to_the_admin() {
+    let app = spawn_app_with(|config| config.http.metrics_public = false).await;
+    let acme = app.create_tenant("acme").await;
+    assert_eq!(
+        app.client
+            .get(app.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.get("/metrics", &acme.key)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.get("/metrics", &app.admin_token)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn the_openapi_document_covers_every_route_with_error_schemas() {
+    let app = spawn_app().await;
+    let (status, doc) = app.get_json("/api/v1/openapi.json", "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let paths = doc["paths"].as_object().unwrap();
+    for (path, method) in [
+        ("/api/v1/tenants", "post"),
+        ("/api/v1/tenants", "get"),
+        ("/api/v1/tenants/{tenant_id}", "get"),
+        ("/api/v1/tenants/{tenant_id}", "patch"),
+        ("/api/v1/tenants/{tenant_id}/keys", "post"),
+        ("/api/v1/tenants/{tenant_id}/keys", "get"),
+        ("/api/v1/tenants/{tenant_id}/keys/{key_id}", "delete"),
+        ("/api/v1/auth/token", "post"),
+        ("/api/v1/events", "post"),
+        ("/api/v1/events", "get"),
+        ("/api/v1/events/batch", "post"),
+        ("/api/v1/events/{event_id}", "get"),
+        ("/api/v1/events/stats", "get"),
+        ("/health", "get"),
+        ("/ready", "get"),
+        ("/metrics", "get"),
+        ("/api/v1/openapi.json", "get"),
+    ] {
+        assert!(
+            paths.get(path).and_then(|p| p.get(method)).is_some(),
+            "{method} {path} is documented"
+        );
+    }
+    let ingest = &paths["/api/v1/events"]["post"];
+    assert!(ingest["requestBody"].is_object());
+    let unprocessable =
+        &ingest["responses"]["422"]["content"]["application/json"]["schema"]["$ref"];
+    assert_eq!(unprocessable, "#/components/schemas/ErrorBody");
+    let schemas: &Value = &doc["components"]["schemas"];
+    for schema in [
+        "ErrorBody",
+        "Event",
+        "IngestRequest",
+        "BatchResponse",
+        "Stats",
+        "Tenant",
+        "ApiKeyView",
+    ] {
+        assert!(schemas.get(schema).is_some(), "schema {schema}");
+    }
+}
