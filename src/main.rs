@@ -26,7 +26,13 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the server (the default).
-    Serve,
+    Serve {
+        /// Create a `demo` tenant and stream realistic events into it.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Print the OpenAPI document of the HTTP API and exit.
+    Openapi,
     /// Apply database migrations and exit.
     Migrate,
 }
@@ -38,13 +44,19 @@ async fn main() -> anyhow::Result<()> {
     telemetry::init_logs(&config.log);
     tracing::info!(config = %config.redacted(), "effective configuration");
 
-    match cli.command.unwrap_or(Command::Serve) {
+    match cli.command.unwrap_or(Command::Serve { demo: false }) {
+        Command::Openapi => {
+            println!("{}", tributary::http::openapi::document_json()?);
+        }
         Command::Migrate => {
             store::connect(&config.database.url, 1).await?;
             tracing::info!("migrations applied");
         }
-        Command::Serve => {
+        Command::Serve { demo } => {
             let app = Application::build(config).await?;
+            if demo {
+                app.start_demo().await?;
+            }
             if let Some(token) = &app.generated_admin_token {
                 println!(
                     "\n  Admin token (shown once; set ADMIN_TOKEN to choose your own):\n\n    {token}\n"

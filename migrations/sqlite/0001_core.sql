@@ -42,4 +42,6 @@ CREATE TABLE events (
 CREATE INDEX events_tenant_ts ON events (tenant_id, ts DESC, id DESC);
 CREATE INDEX events_tenant_type_ts ON events (tenant_id, event_type, ts DESC, id DESC);
 -- Idempotency: a client event_id is unique per tenant, forever. NULLs do not clash.
+-- The live stream's resume: what was committed after a given id.
+CREATE INDEX events_tenant_id ON events (tenant_id, id);
 CREATE UNIQUE INDEX events_tenant_event_id ON events (tenant_id, event_id);

@@ -69,10 +69,6 @@ pub fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
     ApiError::internal(anyhow::anyhow!("handler panicked: {what}")).into_response()
 }
 
-pub async fn not_found() -> ApiError {
-    ApiError::NotFound("route")
-}
-
 pub async fn method_not_allowed() -> Response {
     let mut response = ApiError::NotFound("route").into_response();
     *response.status_mut() = StatusCode::METHOD_NOT_ALLOWED;

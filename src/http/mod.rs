@@ -1,6 +1,7 @@
 //! HTTP plumbing: the shared [`AppState`], the router with its middleware, our extractors, the
 //! error type, health and metrics endpoints, and the OpenAPI document.
 
+pub mod dashboard;
 pub mod error;
 pub mod extract;
 pub mod health;
@@ -92,7 +93,7 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(health::health))
         .route("/ready", get(health::ready))
         .route("/metrics", get(health::metrics))
-        .fallback(middleware::not_found)
+        .fallback(dashboard::serve)
         .method_not_allowed_fallback(middleware::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
             Duration::from_secs(config.http.request_timeout_secs),

@@ -75,3 +75,9 @@ impl Modify for Security {
 pub async fn serve() -> Json<utoipa::openapi::OpenApi> {
     Json(ApiDoc::openapi())
 }
+
+/// The document as pretty-printed JSON, for `tributary openapi` (the dashboard's types are
+/// generated from it).
+pub fn document_json() -> Result<String, serde_json::Error> {
+    ApiDoc::openapi().to_pretty_json()
+}

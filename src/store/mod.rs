@@ -155,6 +155,17 @@ pub trait Store: Send + Sync + 'static {
 
     async fn get_event(&self, tenant: TenantId, id: Uuid) -> Result<Option<Event>, StoreError>;
 
+    /// Events with an id greater than `after`, oldest id first, at most `limit`, optionally
+    /// only of the given types (empty: all). Ids increase in commit order, so this is "what
+    /// was committed after `after`": the live stream's resume reads it.
+    async fn events_after(
+        &self,
+        tenant: TenantId,
+        after: Uuid,
+        event_types: &[String],
+        limit: u32,
+    ) -> Result<Vec<Event>, StoreError>;
+
     /// Counts over events matching the filter; `filter.from` and `filter.to` are always set
     /// by the caller. Buckets are aligned to the interval in UTC.
     async fn count_events(

@@ -527,6 +527,22 @@ impl Store for PostgresStore {
             .transpose()
     }
 
+    async fn events_after(
+        &self,
+        tenant: TenantId,
+        after: Uuid,
+        event_types: &[String],
+        limit: u32,
+    ) -> Result<Vec<Event>, StoreError> {
+        let mut query = QueryBuilder::<Postgres>::new(EVENT_COLUMNS);
+        query.push_bind(tenant.0);
+        query.push(" AND id > ").push_bind(after);
+        let filter = EventFilter { event_types: event_types.to_vec(), ..EventFilter::default() };
+        push_filter(&mut query, &filter);
+        query.push(" ORDER BY id LIMIT ").push_bind(i64::from(limit));
+        query.build().fetch_all(&self.pool).await?.iter().map(event_from_row).collect()
+    }
+
     async fn count_events(
         &self,
         tenant: TenantId,

@@ -427,6 +427,22 @@ impl Store for SqliteStore {
             .transpose()
     }
 
+    async fn events_after(
+        &self,
+        tenant: TenantId,
+        after: Uuid,
+        event_types: &[String],
+        limit: u32,
+    ) -> Result<Vec<Event>, StoreError> {
+        let mut query = QueryBuilder::<Sqlite>::new("SELECT * FROM events WHERE tenant_id = ");
+        query.push_bind(tenant.0.to_string());
+        query.push(" AND id > ").push_bind(after.to_string());
+        let filter = EventFilter { event_types: event_types.to_vec(), ..EventFilter::default() };
+        push_filter(&mut query, &filter);
+        query.push(" ORDER BY id LIMIT ").push_bind(i64::from(limit));
+        query.build().fetch_all(&self.pool).await?.iter().map(event_from_row).collect()
+    }
+
     async fn count_events(
         &self,
         tenant: TenantId,

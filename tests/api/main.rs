@@ -2,6 +2,8 @@
 //! server over real HTTP on a random port with a fresh database, or to a real store.
 
 mod auth;
+mod cli;
+mod config;
 mod durability;
 mod helpers;
 mod ingest;
