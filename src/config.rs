@@ -27,6 +27,7 @@ pub struct Config {
     pub auth: AuthConfig,
     pub ingest: IngestConfig,
     pub ratelimit: RateLimitConfig,
+    pub stream: StreamConfig,
     pub log: LogConfig,
 }
 
@@ -80,6 +81,22 @@ pub struct RateLimitConfig {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StreamConfig {
+    /// Events a live client may fall behind before it loses the oldest ones and is sent
+    /// `{"type":"lagged"}`. Shared by all clients of a tenant, so idle clients cost nothing.
+    pub buffer: usize,
+    /// Events a client may miss within a minute before it is closed with code 4008.
+    pub max_missed_per_minute: u64,
+    /// A message that cannot be written within this time closes the connection (4008).
+    pub send_timeout_secs: u64,
+    /// Pings are sent this often; a client that has not answered the previous one by the
+    /// next is closed with code 4000.
+    pub ping_interval_secs: u64,
+    /// Most stored events replayed for `since` before going live.
+    pub max_replay: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LogConfig {
     /// `text` for people, `json` for log collectors.
     pub format: String,
@@ -117,6 +134,13 @@ impl Default for Config {
             ratelimit: RateLimitConfig {
                 default_per_second: 1000,
                 default_burst: 2000,
+            },
+            stream: StreamConfig {
+                buffer: 1024,
+                max_missed_per_minute: 10_000,
+                send_timeout_secs: 10,
+                ping_interval_secs: 30,
+                max_replay: 10_000,
             },
             log: LogConfig {
                 format: "text".into(),
@@ -199,6 +223,14 @@ impl Config {
         }
         if self.http.request_timeout_secs == 0 {
             anyhow::bail!("http.request_timeout_secs must be positive");
+        }
+        if self.stream.buffer == 0
+            || self.stream.send_timeout_secs == 0
+            || self.stream.ping_interval_secs == 0
+        {
+            anyhow::bail!(
+                "stream.buffer, stream.send_timeout_secs and stream.ping_interval_secs must be positive"
+            );
         }
         if !matches!(self.log.format.as_str(), "text" | "json") {
             anyhow::bail!("log.format must be `text` or `json`");

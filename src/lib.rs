@@ -3,6 +3,7 @@
 //! and enforces per-tenant rate limits. See README.md for the architecture.
 
 pub mod auth;
+pub mod bus;
 pub mod clock;
 pub mod config;
 pub mod demo;
@@ -11,5 +12,6 @@ pub mod http;
 pub mod ratelimit;
 pub mod startup;
 pub mod store;
+pub mod stream;
 pub mod telemetry;
 pub mod tenants;

@@ -15,6 +15,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::auth::jwt::JwtKeys;
 use crate::auth::keys::{generate_admin_token, hash_secret};
+use crate::bus::DynBus;
+use crate::bus::local::LocalBus;
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, Environment};
 use crate::events::committer::Committer;
@@ -58,11 +60,14 @@ impl Application {
             }
         };
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let bus: DynBus = Arc::new(LocalBus::new(config.stream.buffer));
         let (committer, committer_task) =
-            Committer::start(store.clone(), config.ingest.commit_max_events);
+            Committer::start(store.clone(), bus.clone(), config.ingest.commit_max_events);
         let state = AppState {
             store,
             committer,
+            bus,
+            shutdown: CancellationToken::new(),
             limiter: Arc::new(LocalRateLimiter::new(clock.clone())),
             auth: Arc::new(AuthState {
                 admin_token_hash,
@@ -92,10 +97,17 @@ impl Application {
     pub async fn start_demo(&self) -> anyhow::Result<()> {
         let (tenant, key) = crate::demo::ensure_tenant(&self.state).await?;
         if let Some(key) = key {
-            println!("\n  Demo tenant `{}` created; its API key (shown once):\n\n    {key}\n", tenant.name);
+            println!(
+                "\n  Demo tenant `{}` created; its API key (shown once):\n\n    {key}\n",
+                tenant.name
+            );
         }
         tracing::info!(tenant_id = %tenant.id, "demo events are being generated");
-        tokio::spawn(crate::demo::run(self.state.clone(), tenant.id, self.background.child_token()));
+        tokio::spawn(crate::demo::run(
+            self.state.clone(),
+            tenant.id,
+            self.background.child_token(),
+        ));
         Ok(())
     }
 
@@ -119,7 +131,14 @@ impl Application {
             committer_task,
             ..
         } = self;
+        let closing = state.shutdown.clone();
         let app = router(state);
+        let shutdown = async move {
+            shutdown.await;
+            // Tell long-lived connections (WebSockets) to close with "going away", so that
+            // draining does not wait on them.
+            closing.cancel();
+        };
         axum::serve(listener, app)
             .with_graceful_shutdown(shutdown)
             .await?;

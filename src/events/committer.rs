@@ -15,6 +15,7 @@ use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 use super::{InsertOutcome, NewEvent};
+use crate::bus::{BusEvent, DynBus};
 use crate::store::{DynStore, StoreError};
 
 /// How many requests may wait for the committer before senders are slowed down.
@@ -44,17 +45,18 @@ pub struct Committer {
 }
 
 impl Committer {
-    pub fn start(store: DynStore, max_events_per_commit: usize) -> (Committer, JoinHandle<()>) {
+    pub fn start(
+        store: DynStore,
+        bus: DynBus,
+        max_events_per_commit: usize,
+    ) -> (Committer, JoinHandle<()>) {
         let (queue, jobs) = mpsc::channel(QUEUE_DEPTH);
-        let task = tokio::spawn(run(store, jobs, max_events_per_commit));
+        let task = tokio::spawn(run(store, bus, jobs, max_events_per_commit));
         (Committer { queue }, task)
     }
 
     /// Writes the events (ids are assigned here) and returns each with its outcome, in order.
-    pub async fn commit(
-        &self,
-        events: Vec<NewEvent>,
-    ) -> Result<Committed, CommitError> {
+    pub async fn commit(&self, events: Vec<NewEvent>) -> Result<Committed, CommitError> {
         if events.is_empty() {
             return Ok(Vec::new());
         }
@@ -70,7 +72,7 @@ impl Committer {
     }
 }
 
-async fn run(store: DynStore, mut jobs: mpsc::Receiver<Job>, max_events: usize) {
+async fn run(store: DynStore, bus: DynBus, mut jobs: mpsc::Receiver<Job>, max_events: usize) {
     while let Some(first) = jobs.recv().await {
         let mut count = first.events.len();
         let mut group = vec![first];
@@ -83,11 +85,11 @@ async fn run(store: DynStore, mut jobs: mpsc::Receiver<Job>, max_events: usize) 
                 Err(_) => break,
             }
         }
-        commit_group(&store, group, count).await;
+        commit_group(&store, &bus, group, count).await;
     }
 }
 
-async fn commit_group(store: &DynStore, mut group: Vec<Job>, count: usize) {
+async fn commit_group(store: &DynStore, bus: &DynBus, mut group: Vec<Job>, count: usize) {
     let mut all = Vec::with_capacity(count);
     for job in &mut group {
         for event in &mut job.events {
@@ -98,6 +100,21 @@ async fn commit_group(store: &DynStore, mut group: Vec<Job>, count: usize) {
     metrics::histogram!("tributary_commit_group_events").record(count as f64);
     match store.insert_events(&all).await {
         Ok(outcomes) => {
+            // Published only now that they are committed; duplicates were published the
+            // first time.
+            let fresh = all
+                .iter()
+                .zip(&outcomes)
+                .filter(|(_, outcome)| !outcome.duplicate)
+                .filter_map(|(event, _)| match BusEvent::render(&event.to_event()) {
+                    Ok(rendered) => Some(Arc::new(rendered)),
+                    Err(error) => {
+                        tracing::error!(%error, "an event could not be rendered for the stream");
+                        None
+                    }
+                })
+                .collect();
+            bus.publish(fresh);
             let mut outcomes = outcomes.into_iter();
             for job in group {
                 let results = job.events.into_iter().zip(outcomes.by_ref()).collect();

@@ -43,6 +43,10 @@ pub struct NewEvent {
 }
 
 impl NewEvent {
+    pub fn to_event(&self) -> Event {
+        self.clone().into_event()
+    }
+
     pub fn into_event(self) -> Event {
         Event {
             id: self.id,

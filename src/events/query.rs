@@ -64,7 +64,15 @@ fn common(
         "to" => filter.to = Some(time_param("to", value)?),
         "access_token" => {}
         _ => match name.strip_prefix("meta.") {
-            Some(path) => filter.meta.push((meta_path(name, path)?, value.to_owned())),
+            Some(path) => {
+                if value.contains('\0') {
+                    return Err(ApiError::validation(
+                        name,
+                        "metadata filter values cannot contain NUL",
+                    ));
+                }
+                filter.meta.push((meta_path(name, path)?, value.to_owned()))
+            }
             None => return Ok(false),
         },
     }

@@ -428,7 +428,7 @@ fn common_item_tenant(items: &[Result<ValidEvent, ApiError>]) -> Option<TenantId
 }
 
 /// The tenant a read call looks at; for the admin, it must exist.
-async fn read_tenant(
+pub(crate) async fn read_tenant(
     state: &AppState,
     principal: &Principal,
     requested: Option<TenantId>,

@@ -28,7 +28,11 @@ pub async fn serve(uri: Uri) -> Response {
     if let Some(file) = Assets::get(path).filter(|_| !path.is_empty()) {
         let mime = file.metadata.mimetype();
         // Vite puts content hashes in asset names, so they can be cached forever.
-        let cache = if path.starts_with("assets/") { "public, max-age=31536000, immutable" } else { "no-cache" };
+        let cache = if path.starts_with("assets/") {
+            "public, max-age=31536000, immutable"
+        } else {
+            "no-cache"
+        };
         return response(StatusCode::OK, mime, cache, file.data.into_owned());
     }
     match Assets::get("index.html") {
@@ -50,6 +54,9 @@ fn response(status: StatusCode, mime: &str, cache: &'static str, body: Vec<u8>) 
         headers.insert(header::CONTENT_TYPE, value);
     }
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
-    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONTENT_SECURITY_POLICY));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+    );
     response
 }

@@ -21,13 +21,16 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 
+use tokio_util::sync::CancellationToken;
+
 use crate::auth::jwt::JwtKeys;
+use crate::bus::DynBus;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::events::committer::Committer;
 use crate::ratelimit::RateLimiter;
 use crate::store::DynStore;
-use crate::{auth, events, tenants};
+use crate::{auth, events, stream, tenants};
 
 /// What every handler can reach. Cheap to clone: a bag of `Arc`s.
 #[derive(Clone)]
@@ -36,6 +39,10 @@ pub struct AppState {
     pub store: DynStore,
     /// Writes events in group commits; a handler's ingest returns once its events are durable.
     pub committer: Committer,
+    /// Live fan-out of committed events to WebSocket subscribers.
+    pub bus: DynBus,
+    /// Cancelled when the server starts shutting down: long-lived connections close on it.
+    pub shutdown: CancellationToken,
     /// Per-tenant event budget.
     pub limiter: Arc<dyn RateLimiter>,
     /// The admin token's hash and the JWT keys.
@@ -86,6 +93,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/events/stats", get(events::routes::stats))
         .route("/events/{event_id}", get(events::routes::get_event))
+        .route("/ws", get(stream::routes::connect))
         .route("/openapi.json", get(openapi::serve));
 
     Router::new()

@@ -5,7 +5,7 @@ use axum::Json;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{auth, events, http, tenants};
+use crate::{auth, events, http, stream, tenants};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -28,6 +28,7 @@ use crate::{auth, events, http, tenants};
         events::routes::list_events,
         events::routes::get_event,
         events::routes::stats,
+        stream::routes::connect,
         http::health::health,
         http::health::ready,
         http::health::metrics,
@@ -39,6 +40,7 @@ use crate::{auth, events, http, tenants};
         (name = "keys", description = "API keys of a tenant"),
         (name = "auth", description = "Short-lived JWTs"),
         (name = "events", description = "Ingest, list, get and count events"),
+        (name = "stream", description = "Live events over WebSocket"),
         (name = "operations", description = "Health, readiness, metrics, this document"),
     )
 )]

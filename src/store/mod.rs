@@ -191,7 +191,8 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DynStore, anyhow
     }
 }
 
-/// Renders a metadata path for the JSON functions of both databases' `->>`-style lookups.
+/// Renders a metadata path as an SQLite JSON path (`$."a"."b"`). Callers have refused
+/// segments containing quotes or backslashes.
 pub(crate) fn sqlite_json_path(path: &[String]) -> String {
     let mut rendered = String::from("$");
     for segment in path {

@@ -9,12 +9,16 @@
 //! - metadata is a `json` (not `jsonb`) column so that it comes back byte for byte, key order
 //!   included; it is bound as text and cast, and read back as text;
 //! - a metadata path only descends into objects, as SQLite's quoted `$."a"."b"` paths do, never
-//!   into arrays by index.
+//!   into arrays by index; metadata holding `\u0000` (which PostgreSQL's JSON operators refuse)
+//!   stays filterable.
 //!
-//! Concurrent ingest from several instances relies on `ON CONFLICT DO NOTHING` waiting for the
-//! other transaction that holds the same `(tenant_id, event_id)`: after it commits, the losing
-//! insert does nothing and reads the winner's id.
+//! `insert_events` is one multi-row `INSERT … ON CONFLICT DO NOTHING` per call, with the same
+//! outcomes as inserting one by one. Concurrent ingest from several instances relies on
+//! `ON CONFLICT DO NOTHING` waiting for the other transaction that holds the same
+//! `(tenant_id, event_id)`: after it commits, the losing insert does nothing and reads the
+//! winner's id. Every call inserts its keys in one global order, so such waits never deadlock.
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
@@ -131,6 +135,17 @@ const KEY_AND_TENANT: &str = "SELECT k.id AS k_id, k.tenant_id AS k_tenant_id, k
 const EVENT_COLUMNS: &str = "SELECT id, tenant_id, event_type, ts, received_at, metadata::text AS metadata, event_id \
      FROM events WHERE tenant_id = ";
 
+/// The metadata to look paths up in. PostgreSQL stores any valid JSON text in a `json` column
+/// but cannot navigate one that contains `\u0000` (text cannot hold NUL: every `#>`/`#>>` on
+/// it fails), so one such event would break every metadata filter over its tenant. For those
+/// rare rows only, look up in a copy where NUL reads as U+FFFD: escaped backslashes are first
+/// rewritten to the equivalent `\u005c` (leftmost-first replacement follows JSON's escape
+/// tokenisation), so every `\u0000` left is a real NUL escape and not a literal backslash.
+const SEARCHABLE_METADATA: &str = concat!(
+    r"(CASE WHEN strpos(metadata::text, '\u0000') = 0 THEN metadata ",
+    r"ELSE replace(replace(metadata::text, '\\', '\u005c'), '\u0000', '\ufffd')::json END)",
+);
+
 /// Appends the filter's conditions (each starting with AND) for the `events` table.
 fn push_filter(query: &mut QueryBuilder<Postgres>, filter: &EventFilter) {
     if !filter.event_types.is_empty() {
@@ -151,14 +166,18 @@ fn push_filter(query: &mut QueryBuilder<Postgres>, filter: &EventFilter) {
         // object. The root always is one.
         for depth in 1..path.len() {
             query
-                .push(" AND json_typeof(metadata #> ")
+                .push(" AND json_typeof(")
+                .push(SEARCHABLE_METADATA)
+                .push(" #> ")
                 .push_bind(path[..depth].to_vec())
                 .push("::text[]) = 'object'");
         }
         // `#>>` renders strings by content and numbers and booleans by their JSON text, which
         // is what the SQLite store's CASE over json_type produces.
         query
-            .push(" AND metadata #>> ")
+            .push(" AND ")
+            .push(SEARCHABLE_METADATA)
+            .push(" #>> ")
             .push_bind(path.clone())
             .push("::text[] = ")
             .push_bind(value.clone());
@@ -359,8 +378,8 @@ impl Store for PostgresStore {
         for (index, event) in events.iter().enumerate() {
             let repeat = event.event_id.as_deref().and_then(|event_id| {
                 match first_of.entry((event.tenant_id.0, event_id)) {
-                    std::collections::hash_map::Entry::Occupied(first) => Some(*first.get()),
-                    std::collections::hash_map::Entry::Vacant(slot) => {
+                    Entry::Occupied(first) => Some(*first.get()),
+                    Entry::Vacant(slot) => {
                         slot.insert(index);
                         None
                     }
@@ -373,10 +392,7 @@ impl Store for PostgresStore {
         }
         // Every transaction inserts its keys in the same global order, so two instances
         // inserting overlapping keys wait on each other instead of deadlocking.
-        rows.sort_by(|&a, &b| {
-            let key = |i: usize| (events[i].tenant_id.0, events[i].event_id.as_deref());
-            key(a).cmp(&key(b))
-        });
+        rows.sort_by_key(|&i| (events[i].tenant_id.0, events[i].event_id.as_deref()));
 
         let mut ids = Vec::with_capacity(rows.len());
         let mut tenant_ids = Vec::with_capacity(rows.len());
@@ -537,10 +553,21 @@ impl Store for PostgresStore {
         let mut query = QueryBuilder::<Postgres>::new(EVENT_COLUMNS);
         query.push_bind(tenant.0);
         query.push(" AND id > ").push_bind(after);
-        let filter = EventFilter { event_types: event_types.to_vec(), ..EventFilter::default() };
+        let filter = EventFilter {
+            event_types: event_types.to_vec(),
+            ..EventFilter::default()
+        };
         push_filter(&mut query, &filter);
-        query.push(" ORDER BY id LIMIT ").push_bind(i64::from(limit));
-        query.build().fetch_all(&self.pool).await?.iter().map(event_from_row).collect()
+        query
+            .push(" ORDER BY id LIMIT ")
+            .push_bind(i64::from(limit));
+        query
+            .build()
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(event_from_row)
+            .collect()
     }
 
     async fn count_events(

@@ -149,14 +149,18 @@ fn push_filter(query: &mut QueryBuilder<Sqlite>, filter: &EventFilter) {
         query.push(" AND ts < ").push_bind(micros(to));
     }
     for (path, value) in &filter.meta {
-        // json_extract gives SQL values: render booleans as JSON text like PostgreSQL's ->>.
+        // Compare the value's JSON text, as PostgreSQL's #>> does: json_extract would turn
+        // numbers into SQL values and re-render them (1e20 as 1.0e+20), so non-strings are
+        // read with ->, which keeps their JSON text.
         let path = sqlite_json_path(path);
         query
             .push(" AND (CASE json_type(metadata, ")
             .push_bind(path.clone())
-            .push(") WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' ELSE CAST(json_extract(metadata, ")
+            .push(") WHEN 'text' THEN json_extract(metadata, ")
+            .push_bind(path.clone())
+            .push(") WHEN 'null' THEN NULL ELSE metadata -> ")
             .push_bind(path)
-            .push(") AS TEXT) END) = ")
+            .push(" END) = ")
             .push_bind(value.clone());
     }
 }
@@ -437,10 +441,21 @@ impl Store for SqliteStore {
         let mut query = QueryBuilder::<Sqlite>::new("SELECT * FROM events WHERE tenant_id = ");
         query.push_bind(tenant.0.to_string());
         query.push(" AND id > ").push_bind(after.to_string());
-        let filter = EventFilter { event_types: event_types.to_vec(), ..EventFilter::default() };
+        let filter = EventFilter {
+            event_types: event_types.to_vec(),
+            ..EventFilter::default()
+        };
         push_filter(&mut query, &filter);
-        query.push(" ORDER BY id LIMIT ").push_bind(i64::from(limit));
-        query.build().fetch_all(&self.pool).await?.iter().map(event_from_row).collect()
+        query
+            .push(" ORDER BY id LIMIT ")
+            .push_bind(i64::from(limit));
+        query
+            .build()
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(event_from_row)
+            .collect()
     }
 
     async fn count_events(
@@ -469,10 +484,14 @@ impl Store for SqliteStore {
             .collect::<Result<_, sqlx::Error>>()?;
 
         let width = interval.seconds() * 1_000_000;
+        // Floor division, so that times before 1970 fall into the bucket that starts before
+        // them (SQLite's `/` truncates toward zero).
         let mut buckets = QueryBuilder::<Sqlite>::new("SELECT (ts / ");
         buckets
             .push_bind(width)
-            .push(") AS bucket, COUNT(*) AS n FROM events WHERE tenant_id = ")
+            .push(" - (ts % ")
+            .push_bind(width)
+            .push(" < 0)) AS bucket, COUNT(*) AS n FROM events WHERE tenant_id = ")
             .push_bind(tenant.0.to_string());
         push_filter(&mut buckets, filter);
         buckets.push(" GROUP BY bucket ORDER BY bucket");

@@ -216,3 +216,71 @@ pub async fn assert_error(
     assert!(body["error"]["request_id"].is_string(), "{body}");
     body
 }
+
+pub type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+impl TestApp {
+    /// Starts shutting the server down without waiting for it.
+    pub fn begin_shutdown(&self) {
+        self.shutdown.cancel();
+    }
+
+    /// Opens the live stream with `?access_token=<credential>&<query>`; the HTTP status on
+    /// refusal.
+    pub async fn ws(&self, credential: &str, query: &str) -> Result<Ws, StatusCode> {
+        let url = format!(
+            "ws://{}/api/v1/ws?access_token={credential}{}{query}",
+            self.address.trim_start_matches("http://"),
+            if query.is_empty() { "" } else { "&" }
+        );
+        match tokio_tungstenite::connect_async(url).await {
+            Ok((socket, _)) => Ok(socket),
+            Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+                Err(StatusCode::from_u16(response.status().as_u16()).unwrap())
+            }
+            Err(error) => panic!("websocket connect failed: {error}"),
+        }
+    }
+
+    /// Opens the live stream and waits for its `subscribed` message.
+    pub async fn ws_ready(&self, credential: &str, query: &str) -> Ws {
+        let mut socket = self.ws(credential, query).await.expect("the stream opens");
+        let first = next_json(&mut socket).await.expect("a first message");
+        assert_eq!(first["type"], "subscribed", "{first}");
+        socket
+    }
+}
+
+/// The next JSON text message (pings and pongs skipped); None when the socket closes or
+/// nothing arrives within 5 s.
+pub async fn next_json(socket: &mut Ws) -> Option<Value> {
+    use futures::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+    loop {
+        let message = tokio::time::timeout(std::time::Duration::from_secs(5), socket.next())
+            .await
+            .ok()??;
+        match message.ok()? {
+            Message::Text(text) => return Some(serde_json::from_str(&text).expect("JSON message")),
+            Message::Close(_) => return None,
+            _ => continue,
+        }
+    }
+}
+
+/// Reads until the socket closes; returns the close code, if a close frame came.
+pub async fn close_code(socket: &mut Ws) -> Option<u16> {
+    use futures::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+    loop {
+        let message = tokio::time::timeout(std::time::Duration::from_secs(10), socket.next())
+            .await
+            .ok()??;
+        match message {
+            Ok(Message::Close(frame)) => return frame.map(|f| u16::from(f.code)),
+            Ok(_) => continue,
+            Err(_) => return None,
+        }
+    }
+}

@@ -12,4 +12,5 @@ mod pg;
 mod query;
 mod ratelimit;
 mod store_suite;
+mod stream;
 mod tenants;

@@ -45,6 +45,28 @@ fn with_database(admin_url: &str, database: &str) -> String {
     }
 }
 
+/// The URL without its password, for messages.
+fn redacted(url: &str) -> String {
+    let authority_start = url.find("://").map_or(0, |i| i + 3);
+    let authority_end = url[authority_start..]
+        .find('/')
+        .map_or(url.len(), |i| authority_start + i);
+    match url[authority_start..authority_end].rfind('@') {
+        Some(at) => {
+            let userinfo = &url[authority_start..authority_start + at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!(
+                    "{}{user}:***{}",
+                    &url[..authority_start],
+                    &url[authority_start + at..]
+                ),
+                None => url.to_owned(),
+            }
+        }
+        None => url.to_owned(),
+    }
+}
+
 async fn connect_admin(url: &str) -> Result<PgConnection, String> {
     match tokio::time::timeout(Duration::from_secs(5), PgConnection::connect(url)).await {
         Ok(Ok(connection)) => Ok(connection),
@@ -57,15 +79,16 @@ async fn connect_admin(url: &str) -> Result<PgConnection, String> {
 /// reachable.
 pub async fn fresh_database() -> Option<TestDatabase> {
     let admin_url = admin_url();
+    let shown = redacted(&admin_url);
     let mut admin = match connect_admin(&admin_url).await {
         Ok(connection) => connection,
         Err(error) if under_ci() => panic!(
-            "PostgreSQL is not reachable at {admin_url} ({error}); CI must run the PostgreSQL \
+            "PostgreSQL is not reachable at {shown} ({error}); CI must run the PostgreSQL \
              tests: start it or set TRIBUTARY_TEST_POSTGRES_URL"
         ),
         Err(error) => {
             eprintln!(
-                "note: skipping a PostgreSQL test: {admin_url} is not reachable ({error}); \
+                "note: skipping a PostgreSQL test: {shown} is not reachable ({error}); \
                  set TRIBUTARY_TEST_POSTGRES_URL to run it"
             );
             return None;
@@ -136,4 +159,13 @@ fn the_test_database_url_keeps_the_admin_urls_server_and_options() {
         with_database("postgres://db:5432", "t1"),
         "postgres://db:5432/t1"
     );
+}
+
+#[test]
+fn messages_show_the_admin_url_without_its_password() {
+    assert_eq!(
+        redacted("postgres://u:secret@db:5432/admin"),
+        "postgres://u:***@db:5432/admin"
+    );
+    assert_eq!(redacted("postgres://u@db/admin"), "postgres://u@db/admin");
 }

@@ -109,12 +109,15 @@ store_suite! {
     events_are_filtered_by_type_and_by_a_time_range_with_inclusive_from_and_exclusive_to,
     events_are_filtered_by_metadata_paths_comparing_json_text,
     a_metadata_path_does_not_index_into_arrays,
+    metadata_holding_a_nul_character_round_trips_and_does_not_break_filters,
     tenants_never_see_each_others_events,
     metadata_round_trips_exactly_with_key_order_unicode_and_nesting,
     times_round_trip_at_microsecond_precision,
     times_finer_than_a_microsecond_are_floored_alike_in_both_stores,
     counts_give_the_total_and_types_most_frequent_first_with_ties_bytewise,
     stats_buckets_are_aligned_to_utc_minutes_hours_and_days,
+    buckets_before_1970_start_before_the_event,
+    metadata_numbers_are_compared_by_their_json_text,
     counts_respect_the_filter_and_the_tenant,
 }
 
@@ -226,7 +229,7 @@ fn ids(events: &[Event]) -> Vec<Uuid> {
 /// The ids of `events` in list order: timestamp descending, then id descending.
 fn newest_first(events: &[&NewEvent]) -> Vec<Uuid> {
     let mut sorted: Vec<&NewEvent> = events.to_vec();
-    sorted.sort_by(|a, b| (b.timestamp, b.id).cmp(&(a.timestamp, a.id)));
+    sorted.sort_by_key(|e| std::cmp::Reverse((e.timestamp, e.id)));
     sorted.iter().map(|e| e.id).collect()
 }
 
@@ -740,7 +743,7 @@ async fn concurrent_batches_naming_shared_ids_in_opposite_orders_all_succeed(sto
     // Scaled mode runs several committers against one database: whatever order their batches
     // name the same event ids in, none may fail (for example on a deadlock).
     let a = tenant(&*store, "a").await;
-    let names: Vec<String> = (0..300).map(|i| format!("shared-{i:03}")).collect();
+    let names: Vec<String> = (0..1000).map(|i| format!("shared-{i:04}")).collect();
     let mut tasks = Vec::new();
     for task in 0..8 {
         let store = store.clone();
@@ -1012,6 +1015,37 @@ async fn a_metadata_path_does_not_index_into_arrays(store: DynStore) {
     assert_eq!(
         ids(&list(&*store, &a, &meta_filter("obj.0", "a")).await),
         vec![tagged.id]
+    );
+}
+
+async fn metadata_holding_a_nul_character_round_trips_and_does_not_break_filters(store: DynStore) {
+    // PostgreSQL text cannot hold NUL, and its JSON operators fail on a `\u0000` escape.
+    let a = tenant(&*store, "a").await;
+    let nul = event(
+        &a,
+        "view",
+        now(),
+        json!({"note": "a\u{0}b", "page": "/home", "literal": "\\u0000", "k\u{0}": 1}),
+    );
+    let plain = event(&a, "view", now(), json!({"page": "/home"}));
+    insert(&*store, &[nul.clone(), plain.clone()]).await;
+
+    let stored = store.get_event(a.id, nul.id).await.unwrap().unwrap();
+    assert_eq!(stored.metadata, nul.metadata);
+    let mut both = vec![nul.id, plain.id];
+    both.sort();
+    let mut found = ids(&list(&*store, &a, &meta_filter("page", "/home")).await);
+    found.sort();
+    assert_eq!(found, both);
+    // A literal backslash followed by "u0000" is ordinary text.
+    assert_eq!(
+        ids(&list(&*store, &a, &meta_filter("literal", "\\u0000")).await),
+        vec![nul.id]
+    );
+    assert!(
+        list(&*store, &a, &meta_filter("note", "ab"))
+            .await
+            .is_empty()
     );
 }
 
@@ -1353,4 +1387,55 @@ async fn counts_respect_the_filter_and_the_tenant(store: DynStore) {
     assert_eq!(b_counts.total, 2);
     assert_eq!(b_counts.by_type, vec![("view".to_owned(), 2)]);
     assert_eq!(b_counts.buckets, vec![(t.timestamp(), 2)]);
+}
+
+async fn buckets_before_1970_start_before_the_event(store: DynStore) {
+    let a = tenant(&*store, "a").await;
+    insert(
+        &*store,
+        &[event(&a, "old", at("1969-12-31T23:59:59.5Z"), json!({}))],
+    )
+    .await;
+    let range = EventFilter {
+        from: Some(at("1969-12-31T00:00:00Z")),
+        to: Some(at("1970-01-02T00:00:00Z")),
+        ..EventFilter::default()
+    };
+    let counts = store
+        .count_events(a.id, &range, StatsInterval::Minute)
+        .await
+        .unwrap();
+    assert_eq!(counts.buckets, vec![(-60, 1)]);
+}
+
+async fn metadata_numbers_are_compared_by_their_json_text(store: DynStore) {
+    let a = tenant(&*store, "a").await;
+    let t = at("2024-01-15T10:30:00Z");
+    insert(
+        &*store,
+        &[event(
+            &a,
+            "n",
+            t,
+            json!({"ratio": 2.5, "int": 42, "neg": -7, "yes": false}),
+        )],
+    )
+    .await;
+    for (path, value) in [
+        ("ratio", "2.5"),
+        ("int", "42"),
+        ("neg", "-7"),
+        ("yes", "false"),
+    ] {
+        let found = store
+            .list_events(a.id, &meta_filter(path, value), None, 10)
+            .await
+            .unwrap();
+        assert_eq!(found.len(), 1, "{path}={value}");
+    }
+    let none = store
+        .list_events(a.id, &meta_filter("int", "42.0"), None, 10)
+        .await
+        .unwrap();
+    assert!(none.is_empty());
 }
