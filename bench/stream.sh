@@ -43,12 +43,13 @@ URL="http://$ADDRESS"
 KEY=$(curl -sf -X POST "$URL/api/v1/tenants" -H "X-API-Key: $ADMIN_TOKEN" -H 'content-type: application/json' \
     -d '{"name":"bench","rate_limit":{"per_second":1000000,"burst":1000000}}' | sed 's/.*"key":"\([^"]*\)".*/\1/')
 
+# Memory first, on the fresh server, so that no earlier load's allocations blur the figure.
+echo "==> memory, $IDLE idle connections"; IDLE_OUT=$("$CLIENT" idle --url "$URL" --key "$KEY" --connections "$IDLE" --pid "$SERVER_PID")
+echo "$IDLE_OUT"
 echo "==> latency, 100 subscribers";  L100=$("$CLIENT" latency --url "$URL" --key "$KEY" --subscribers 100 --rate 1000 --seconds "$SECONDS_PER_RUN")
 echo "$L100"
 echo "==> latency, 1000 subscribers"; L1000=$("$CLIENT" latency --url "$URL" --key "$KEY" --subscribers 1000 --rate 1000 --seconds "$SECONDS_PER_RUN")
 echo "$L1000"
-echo "==> memory, $IDLE idle connections"; IDLE_OUT=$("$CLIENT" idle --url "$URL" --key "$KEY" --connections "$IDLE" --pid "$SERVER_PID")
-echo "$IDLE_OUT"
 
 field() { echo "$1" | tr ' ' '\n' | grep "^$2=" | cut -d= -f2; }
 SECTION=$(cat <<MD

@@ -94,6 +94,9 @@ pub struct StreamConfig {
     pub ping_interval_secs: u64,
     /// Most stored events replayed for `since` before going live.
     pub max_replay: u32,
+    /// After a live event, wait up to this long for more before flushing, so that one write
+    /// carries several events at high rates (0: flush each event at once).
+    pub flush_linger_ms: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -141,6 +144,7 @@ impl Default for Config {
                 send_timeout_secs: 10,
                 ping_interval_secs: 30,
                 max_replay: 10_000,
+                flush_linger_ms: 5,
             },
             log: LogConfig {
                 format: "text".into(),

@@ -10,9 +10,9 @@ use serde_json::{Map, Value, json};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
+use crate::auth::ApiKey;
 use crate::auth::Scope;
 use crate::auth::keys::{generate_api_key, hash_secret};
-use crate::auth::ApiKey;
 use crate::events::NewEvent;
 use crate::http::AppState;
 use crate::store::StoreError;
@@ -22,7 +22,13 @@ pub const DEMO_TENANT: &str = "demo";
 
 /// Finds or creates the demo tenant; returns it and, when it was created now, its key.
 pub async fn ensure_tenant(state: &AppState) -> Result<(Tenant, Option<String>), StoreError> {
-    if let Some(tenant) = state.store.list_tenants().await?.into_iter().find(|t| t.name == DEMO_TENANT) {
+    if let Some(tenant) = state
+        .store
+        .list_tenants()
+        .await?
+        .into_iter()
+        .find(|t| t.name == DEMO_TENANT)
+    {
         return Ok((tenant, None));
     }
     let now = state.clock.now();
@@ -84,27 +90,51 @@ pub async fn run(state: AppState, tenant: TenantId, stop: CancellationToken) {
 
 fn sample_event() -> (String, Map<String, Value>) {
     let mut rng = rand::rng();
-    let pages = ["/", "/pricing", "/docs", "/blog/launch", "/signup", "/checkout", "/account"];
+    let pages = [
+        "/",
+        "/pricing",
+        "/docs",
+        "/blog/launch",
+        "/signup",
+        "/checkout",
+        "/account",
+    ];
     let referrers = ["google", "twitter", "hn", "direct", "newsletter"];
     let browsers = ["Firefox", "Chrome", "Safari", "Edge"];
     let countries = ["DE", "US", "FR", "BR", "JP", "IN", "GB"];
     let plans = ["free", "pro", "team"];
-    let pick = |items: &[&'static str], rng: &mut rand::rngs::ThreadRng| *items.choose(rng).unwrap_or(&items[0]);
+    let pick = |items: &[&'static str], rng: &mut rand::rngs::ThreadRng| {
+        *items.choose(rng).unwrap_or(&items[0])
+    };
     let roll: u32 = rng.random_range(0..100);
     let (event_type, metadata) = match roll {
         0..=59 => (
             "page_view",
             json!({"page": pick(&pages, &mut rng), "ref": pick(&referrers, &mut rng), "ua": pick(&browsers, &mut rng)}),
         ),
-        60..=74 => ("click", json!({"page": pick(&pages, &mut rng), "element": "cta", "variant": if rng.random_bool(0.5) { "a" } else { "b" }})),
-        75..=84 => ("signup", json!({"plan": pick(&plans, &mut rng), "country": pick(&countries, &mut rng)})),
+        60..=74 => (
+            "click",
+            json!({"page": pick(&pages, &mut rng), "element": "cta", "variant": if rng.random_bool(0.5) { "a" } else { "b" }}),
+        ),
+        75..=84 => (
+            "signup",
+            json!({"plan": pick(&plans, &mut rng), "country": pick(&countries, &mut rng)}),
+        ),
         85..=91 => (
             "payment",
             json!({"amount": rng.random_range(5..500), "currency": "EUR", "plan": pick(&plans, &mut rng), "user": {"country": pick(&countries, &mut rng)}}),
         ),
-        92..=96 => ("error", json!({"page": "/checkout", "message": "card declined", "code": 402})),
-        _ => ("api.request", json!({"route": "/v1/items", "status": 200, "latency_ms": rng.random_range(3..250)})),
+        92..=96 => (
+            "error",
+            json!({"page": "/checkout", "message": "card declined", "code": 402}),
+        ),
+        _ => (
+            "api.request",
+            json!({"route": "/v1/items", "status": 200, "latency_ms": rng.random_range(3..250)}),
+        ),
     };
-    let Value::Object(metadata) = metadata else { return (event_type.into(), Map::new()) };
+    let Value::Object(metadata) = metadata else {
+        return (event_type.into(), Map::new());
+    };
     (event_type.into(), metadata)
 }

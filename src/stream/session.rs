@@ -176,6 +176,7 @@ pub async fn run(socket: WebSocket, state: AppState, params: SessionParams) {
     ping.tick().await; // the first tick is immediate
     let mut awaiting_pong = false;
     let shutdown = state.shutdown.clone();
+    let linger = Duration::from_millis(config.flush_linger_ms);
 
     let end = loop {
         // Replayed ids only matter while events from before the handoff can still arrive.
@@ -186,7 +187,7 @@ pub async fn run(socket: WebSocket, state: AppState, params: SessionParams) {
             () = shutdown.cancelled() => break End::Close(CLOSE_GOING_AWAY, "server shutting down"),
             received = live.recv() => {
                 let lag = match received {
-                    Ok(event) => forward(&mut writer, &mut live, event, &filter, &mut replayed).await,
+                    Ok(event) => forward(&mut writer, &mut live, event, &filter, &mut replayed, linger).await,
                     Err(RecvError::Lagged(n)) => Ok(Some(n)),
                     Err(RecvError::Closed) => Err(End::Close(CLOSE_GOING_AWAY, "stream closed")),
                 };
@@ -264,7 +265,9 @@ async fn forward(
     first: Arc<BusEvent>,
     filter: &[String],
     replayed: &mut HashSet<Uuid>,
+    linger: Duration,
 ) -> Result<Option<u64>, End> {
+    let deadline = tokio::time::Instant::now() + linger;
     let mut next = Some(first);
     let mut written = 0;
     let mut lagged = None;
@@ -278,7 +281,16 @@ async fn forward(
             match live.try_recv() {
                 Ok(event) => next = Some(event),
                 Err(TryRecvError::Lagged(n)) => lagged = Some(n),
-                // Nothing more now; a close is seen by the caller's next recv.
+                // Nothing ready: wait out the linger for more, so that one flush (one
+                // syscall) carries several events when they come in quick succession.
+                Err(TryRecvError::Empty) if !linger.is_zero() => {
+                    match tokio::time::timeout_at(deadline, live.recv()).await {
+                        Ok(Ok(event)) => next = Some(event),
+                        Ok(Err(RecvError::Lagged(n))) => lagged = Some(n),
+                        Ok(Err(RecvError::Closed)) | Err(_) => {}
+                    }
+                }
+                // A close is seen by the caller's next recv.
                 Err(TryRecvError::Empty | TryRecvError::Closed) => {}
             }
         }

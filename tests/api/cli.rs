@@ -8,7 +8,10 @@ use serde_json::Value;
 
 fn tributary() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_tributary"));
-    command.env_remove("ADMIN_TOKEN").env_remove("JWT_SECRET").env_remove("DATABASE_URL");
+    command
+        .env_remove("ADMIN_TOKEN")
+        .env_remove("JWT_SECRET")
+        .env_remove("DATABASE_URL");
     command
 }
 
@@ -18,14 +21,21 @@ fn production_refuses_to_start_without_a_long_enough_jwt_secret() {
     let url = format!("sqlite://{}", dir.path().join("t.db").display());
     for secret in [None, Some("too-short")] {
         let mut command = tributary();
-        command.args(["serve"]).env("TRIBUTARY_ENV", "production").env("DATABASE_URL", &url).env("PORT", "0");
+        command
+            .args(["serve"])
+            .env("TRIBUTARY_ENV", "production")
+            .env("DATABASE_URL", &url)
+            .env("PORT", "0");
         if let Some(secret) = secret {
             command.env("JWT_SECRET", secret);
         }
         let output = command.output().unwrap();
         assert!(!output.status.success());
         let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(stderr.contains("JWT_SECRET"), "the error names the setting: {stderr}");
+        assert!(
+            stderr.contains("JWT_SECRET"),
+            "the error names the setting: {stderr}"
+        );
     }
 }
 
@@ -41,14 +51,25 @@ fn migrate_applies_the_schema_and_exits() {
         .status()
         .unwrap();
     assert!(status.success());
-    assert!(path.exists(), "the database file (and its folder) was created");
+    assert!(
+        path.exists(),
+        "the database file (and its folder) was created"
+    );
 }
 
 #[test]
 fn a_bad_setting_is_named_in_the_error() {
-    let output = tributary().args(["serve"]).env("PORT", "not-a-port").output().unwrap();
+    let output = tributary()
+        .args(["serve"])
+        .env("PORT", "not-a-port")
+        .output()
+        .unwrap();
     assert!(!output.status.success());
-    assert!(String::from_utf8_lossy(&output.stderr).to_lowercase().contains("port"));
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .to_lowercase()
+            .contains("port")
+    );
 }
 
 /// Starts the binary, waits until it listens, then kills it. Returns the admin token it
@@ -70,7 +91,9 @@ fn started_and_printed_token(url: &str) -> Option<String> {
         BufReader::new(stderr)
             .lines()
             .map_while(Result::ok)
-            .any(|line| serde_json::from_str::<Value>(&line).is_ok_and(|l| l["message"] == "listening"))
+            .any(|line| {
+                serde_json::from_str::<Value>(&line).is_ok_and(|l| l["message"] == "listening")
+            })
     });
     let started = std::time::Instant::now();
     while !listening.is_finished() && started.elapsed() < Duration::from_secs(20) {
@@ -80,7 +103,10 @@ fn started_and_printed_token(url: &str) -> Option<String> {
     assert!(listening.join().unwrap(), "the server started");
     let output = child.wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
-    stdout.split_whitespace().find(|word| word.starts_with("trb_admin_")).map(str::to_owned)
+    stdout
+        .split_whitespace()
+        .find(|word| word.starts_with("trb_admin_"))
+        .map(str::to_owned)
 }
 
 #[test]
@@ -89,5 +115,9 @@ fn a_generated_admin_token_is_printed_once_and_kept_across_restarts() {
     let url = format!("sqlite://{}", dir.path().join("t.db").display());
     let token = started_and_printed_token(&url).expect("the first start prints a token");
     assert!(token.len() > 30);
-    assert_eq!(started_and_printed_token(&url), None, "later starts do not print it again");
+    assert_eq!(
+        started_and_printed_token(&url),
+        None,
+        "later starts do not print it again"
+    );
 }

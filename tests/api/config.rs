@@ -12,5 +12,8 @@ fn the_example_config_loads_and_matches_the_defaults() {
         .extract::<Config>()
         .expect("the example parses into a complete Config");
     let defaults = Config::default();
-    assert_eq!(serde_json::to_value(&loaded).unwrap(), serde_json::to_value(&defaults).unwrap());
+    assert_eq!(
+        serde_json::to_value(&loaded).unwrap(),
+        serde_json::to_value(&defaults).unwrap()
+    );
 }
