@@ -17,7 +17,8 @@ use futures::StreamExt;
 use serde_json::json;
 use tokio_tungstenite::tungstenite::Message;
 
-type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 fn arg(name: &str) -> String {
     let args: Vec<String> = std::env::args().collect();
@@ -61,7 +62,10 @@ async fn connect_many(ws_url: &str, count: usize) -> Vec<Ws> {
 
 fn seq_of(text: &str) -> Option<usize> {
     let start = text.find("\"seq\":")? + 6;
-    let digits: String = text[start..].chars().take_while(char::is_ascii_digit).collect();
+    let digits: String = text[start..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
     digits.parse().ok()
 }
 
@@ -78,7 +82,10 @@ async fn latency(url: String, key: String) {
     let rate: u64 = arg("--rate").parse().unwrap();
     let seconds: u64 = arg("--seconds").parse().unwrap();
     let total = (rate * seconds) as usize;
-    let ws_url = format!("{}/api/v1/ws?access_token={key}", url.replacen("http", "ws", 1));
+    let ws_url = format!(
+        "{}/api/v1/ws?access_token={key}",
+        url.replacen("http", "ws", 1)
+    );
     let sockets = connect_many(&ws_url, subscribers).await;
 
     let start = Instant::now();
@@ -91,10 +98,14 @@ async fn latency(url: String, key: String) {
             tokio::spawn(async move {
                 let mut latencies = Vec::with_capacity(total);
                 while latencies.len() < total {
-                    let Ok(Some(Ok(message))) = tokio::time::timeout(Duration::from_secs(10), socket.next()).await else {
+                    let Ok(Some(Ok(message))) =
+                        tokio::time::timeout(Duration::from_secs(10), socket.next()).await
+                    else {
                         break;
                     };
-                    let Message::Text(text) = message else { continue };
+                    let Message::Text(text) = message else {
+                        continue;
+                    };
                     let Some(seq) = seq_of(&text) else { continue };
                     let now = start.elapsed().as_micros() as u64;
                     let ack = acked[seq].load(Ordering::Acquire);
@@ -120,7 +131,10 @@ async fn latency(url: String, key: String) {
                 .await
                 .expect("ingest");
             assert_eq!(response.status().as_u16(), 202);
-            acked[seq].store((start.elapsed().as_micros() as u64).max(1), Ordering::Release);
+            acked[seq].store(
+                (start.elapsed().as_micros() as u64).max(1),
+                Ordering::Release,
+            );
         }));
     }
     for send in sends {
@@ -159,7 +173,10 @@ fn rss_kib(pid: &str) -> u64 {
 async fn idle(url: String, key: String) {
     let connections: usize = arg("--connections").parse().unwrap();
     let pid = arg("--pid");
-    let ws_url = format!("{}/api/v1/ws?access_token={key}", url.replacen("http", "ws", 1));
+    let ws_url = format!(
+        "{}/api/v1/ws?access_token={key}",
+        url.replacen("http", "ws", 1)
+    );
     // Warm the server up with a few connections so that one-time allocations are not counted.
     drop(connect_many(&ws_url, 50).await);
     tokio::time::sleep(Duration::from_secs(1)).await;
@@ -168,12 +185,17 @@ async fn idle(url: String, key: String) {
     tokio::time::sleep(Duration::from_secs(2)).await;
     let after = rss_kib(&pid);
     let per = (after.saturating_sub(before)) as f64 / connections as f64;
-    println!("connections={} rss_before_kib={before} rss_after_kib={after} per_connection_kib={per:.1}", sockets.len());
+    println!(
+        "connections={} rss_before_kib={before} rss_after_kib={after} per_connection_kib={per:.1}",
+        sockets.len()
+    );
     drop(sockets);
 }
 
 #[tokio::main]
 async fn main() {
+    // reqwest's TLS needs the process's crypto provider (tributary builds it without one).
+    tributary::webhooks::install_crypto_provider();
     let mode = std::env::args().nth(1).expect("mode: latency | idle");
     let (url, key) = (arg("--url"), arg("--key"));
     match mode.as_str() {

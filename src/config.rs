@@ -27,7 +27,9 @@ pub struct Config {
     pub auth: AuthConfig,
     pub ingest: IngestConfig,
     pub ratelimit: RateLimitConfig,
+    pub redis: RedisConfig,
     pub stream: StreamConfig,
+    pub webhooks: WebhooksConfig,
     pub log: LogConfig,
 }
 
@@ -78,6 +80,28 @@ pub struct RateLimitConfig {
     /// Defaults for new tenants; each tenant's own limit can be changed with PATCH.
     pub default_per_second: u32,
     pub default_burst: u32,
+    /// What to do when Redis cannot be asked (scaled mode): `allow` falls back to a limiter
+    /// in this process, `deny` answers 503 `unavailable`.
+    pub on_redis_error: OnRedisError,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnRedisError {
+    Allow,
+    Deny,
+}
+
+/// Redis, for scaled mode: shared rate limits and live fan-out across instances.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RedisConfig {
+    /// `redis://host:6379`; unset: embedded fan-out and rate limiting in this process.
+    pub url: Option<String>,
+    /// Prefix of every key and channel, so that several deployments (or tests) can share a
+    /// Redis server.
+    pub prefix: String,
+    /// Longest wait for one Redis command before the fallback applies.
+    pub timeout_ms: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -105,6 +129,29 @@ pub struct LogConfig {
     pub format: String,
     /// A tracing filter, e.g. `info` or `tributary=debug,info`; `RUST_LOG` overrides it.
     pub filter: String,
+}
+
+/// Webhook delivery (src/webhooks/).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WebhooksConfig {
+    /// Whether this instance runs the delivery worker (the API works either way; deliveries
+    /// wait for an instance that runs one).
+    pub worker: bool,
+    /// Whether endpoints may target private, loopback and link-local addresses. Off in
+    /// production: on, any tenant could make the server call into its own network.
+    pub allow_private_targets: bool,
+    /// Longest time one delivery attempt may take, connection included.
+    pub attempt_timeout_secs: u64,
+    /// Delays before each retry of a failed delivery (±20% jitter); after the last one fails
+    /// the delivery is `dead`.
+    pub retry_schedule_secs: Vec<u64>,
+    /// An endpoint whose every attempt has failed for this long is disabled.
+    pub disable_after_secs: u64,
+    /// Most attempts in flight at once on this instance, and to one endpoint.
+    pub max_concurrency: usize,
+    pub max_per_endpoint: usize,
+    /// How often the worker looks for due deliveries.
+    pub poll_interval_ms: u64,
 }
 
 impl Default for Config {
@@ -137,6 +184,12 @@ impl Default for Config {
             ratelimit: RateLimitConfig {
                 default_per_second: 1000,
                 default_burst: 2000,
+                on_redis_error: OnRedisError::Allow,
+            },
+            redis: RedisConfig {
+                url: None,
+                prefix: "tributary".into(),
+                timeout_ms: 250,
             },
             stream: StreamConfig {
                 buffer: 1024,
@@ -145,6 +198,16 @@ impl Default for Config {
                 ping_interval_secs: 30,
                 max_replay: 10_000,
                 flush_linger_ms: 5,
+            },
+            webhooks: WebhooksConfig {
+                worker: true,
+                allow_private_targets: false,
+                attempt_timeout_secs: 10,
+                retry_schedule_secs: vec![5, 30, 120, 600, 1800, 3600, 10_800, 21_600],
+                disable_after_secs: 5 * 86_400,
+                max_concurrency: 64,
+                max_per_endpoint: 8,
+                poll_interval_ms: 500,
             },
             log: LogConfig {
                 format: "text".into(),
@@ -236,8 +299,47 @@ impl Config {
                 "stream.buffer, stream.send_timeout_secs and stream.ping_interval_secs must be positive"
             );
         }
+        let webhooks = &self.webhooks;
+        if !(1..=300).contains(&webhooks.attempt_timeout_secs) {
+            anyhow::bail!("webhooks.attempt_timeout_secs must be 1-300");
+        }
+        if webhooks.retry_schedule_secs.len() > 50
+            || webhooks
+                .retry_schedule_secs
+                .iter()
+                .any(|&secs| secs > 7 * 86_400)
+        {
+            anyhow::bail!(
+                "webhooks.retry_schedule_secs holds at most 50 delays of at most 7 days (604800) each"
+            );
+        }
+        if webhooks.disable_after_secs == 0
+            || webhooks.max_concurrency == 0
+            || webhooks.max_per_endpoint == 0
+        {
+            anyhow::bail!(
+                "webhooks.disable_after_secs, webhooks.max_concurrency and webhooks.max_per_endpoint must be positive"
+            );
+        }
+        if !(10..=60_000).contains(&webhooks.poll_interval_ms) {
+            anyhow::bail!("webhooks.poll_interval_ms must be 10-60000");
+        }
         if !matches!(self.log.format.as_str(), "text" | "json") {
             anyhow::bail!("log.format must be `text` or `json`");
+        }
+        if let Some(redis) = &self.redis.url {
+            if !(redis.starts_with("redis://") || redis.starts_with("rediss://")) {
+                anyhow::bail!("redis.url (REDIS_URL) must start with redis:// or rediss://");
+            }
+            if self.database.url.starts_with("sqlite:") {
+                anyhow::bail!(
+                    "redis.url (REDIS_URL) is for scaled mode, which needs PostgreSQL: set DATABASE_URL=postgres://… \
+                     or unset REDIS_URL (SQLite is one instance, which needs no Redis)"
+                );
+            }
+        }
+        if self.redis.prefix.is_empty() || self.redis.prefix.contains(['{', '}', ' ']) {
+            anyhow::bail!("redis.prefix must be non-empty, without braces or spaces");
         }
         let url = &self.database.url;
         if !(url.starts_with("sqlite:")
@@ -255,6 +357,7 @@ impl Config {
         shown.auth.jwt_secret = shown.auth.jwt_secret.map(|_| "<set>".into());
         shown.auth.admin_token = shown.auth.admin_token.map(|_| "<set>".into());
         shown.database.url = redact_url(&shown.database.url);
+        shown.redis.url = shown.redis.url.as_deref().map(redact_url);
         serde_json::to_value(shown).unwrap_or_default()
     }
 }

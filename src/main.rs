@@ -33,6 +33,12 @@ enum Command {
     },
     /// Print the OpenAPI document of the HTTP API and exit.
     Openapi,
+    /// Check that a local server answers `/health` (for container health checks); exits 0 if so.
+    Health {
+        /// Defaults to the configured port on 127.0.0.1.
+        #[arg(long)]
+        url: Option<String>,
+    },
     /// Apply database migrations and exit.
     Migrate,
 }
@@ -45,6 +51,13 @@ async fn main() -> anyhow::Result<()> {
     tracing::info!(config = %config.redacted(), "effective configuration");
 
     match cli.command.unwrap_or(Command::Serve { demo: false }) {
+        Command::Health { url } => {
+            let url =
+                url.unwrap_or_else(|| format!("http://127.0.0.1:{}/health", config.http.port));
+            if !probe(&url) {
+                anyhow::bail!("{url} did not answer 200");
+            }
+        }
         Command::Openapi => {
             println!("{}", tributary::http::openapi::document_json()?);
         }
@@ -96,4 +109,28 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutdown signal received: draining");
+}
+
+/// A minimal HTTP/1.0 GET over a plain TCP socket: the runtime image has no curl.
+fn probe(url: &str) -> bool {
+    use std::io::{Read, Write};
+    let Some(rest) = url.strip_prefix("http://") else {
+        return false;
+    };
+    let (authority, path) = rest.split_once('/').map_or((rest, "/"), |(a, p)| (a, p));
+    let path = if path.starts_with('/') {
+        path.to_owned()
+    } else {
+        format!("/{path}")
+    };
+    let Ok(mut stream) = std::net::TcpStream::connect(authority) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(2)));
+    let request = format!("GET {path} HTTP/1.0\r\nHost: {authority}\r\n\r\n");
+    let mut answer = [0u8; 12];
+    stream.write_all(request.as_bytes()).is_ok()
+        && stream.read_exact(&mut answer).is_ok()
+        && answer.starts_with(b"HTTP/1.")
+        && &answer[9..12] == b"200"
 }

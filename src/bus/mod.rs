@@ -6,6 +6,7 @@
 //! publishing never waits for subscribers, so a slow client cannot slow ingestion.
 
 pub mod local;
+pub mod redis;
 
 use std::sync::Arc;
 

@@ -77,6 +77,8 @@ pub struct EventFilter {
     /// `meta.a.b=v`: the metadata value at path `["a","b"]`, rendered as text, equals `v`.
     /// Strings compare by their content, numbers and booleans by their JSON text.
     pub meta: Vec<(Vec<String>, String)>,
+    /// `q`: the event matches this full-text query (see [`crate::search`]).
+    pub text: Option<crate::search::Query>,
 }
 
 /// Position after which the next page starts, in the list order (timestamp desc, id desc).

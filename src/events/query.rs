@@ -35,14 +35,14 @@ pub struct StatsQuery {
     pub interval: StatsInterval,
 }
 
-fn pairs(raw: Option<&str>) -> Vec<(String, String)> {
+pub(crate) fn pairs(raw: Option<&str>) -> Vec<(String, String)> {
     form_urlencoded::parse(raw.unwrap_or("").as_bytes())
         .into_owned()
         .collect()
 }
 
 /// Applies a parameter shared by list and stats; returns false when the name is not one.
-fn common(
+pub(crate) fn common(
     name: &str,
     value: &str,
     tenant_id: &mut Option<TenantId>,
@@ -106,7 +106,7 @@ fn meta_path(name: &str, path: &str) -> Result<Vec<String>, ApiError> {
     Ok(segments)
 }
 
-fn check_range(filter: &EventFilter) -> Result<(), ApiError> {
+pub(crate) fn check_range(filter: &EventFilter) -> Result<(), ApiError> {
     if let (Some(from), Some(to)) = (filter.from, filter.to)
         && from >= to
     {
@@ -115,7 +115,7 @@ fn check_range(filter: &EventFilter) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn unknown(name: &str) -> ApiError {
+pub(crate) fn unknown(name: &str) -> ApiError {
     ApiError::validation(name, format!("unknown query parameter `{name}`"))
 }
 
@@ -139,12 +139,8 @@ pub fn parse_list_query(raw: Option<&str>) -> Result<ListQuery, ApiError> {
                     })?;
             }
             "cursor" => query.cursor = Some(decode_cursor(&value)?),
-            "q" => {
-                return Err(ApiError::validation(
-                    "q",
-                    "full-text search is not available yet; filter with event_type, from, to and meta.<key>",
-                ));
-            }
+            // The search engine's language, as a filter: the list stays newest first.
+            "q" => crate::search::add_q(&mut query.filter, &value)?,
             _ => return Err(unknown(&name)),
         }
     }

@@ -43,8 +43,25 @@ pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Readiness
         Ok(Err(error)) => format!("error: {error}"),
         Err(_) => "error: timed out".to_owned(),
     };
-    let ok = storage == "ok";
-    let checks = [("storage", storage)].into_iter().collect();
+    let mut checks: std::collections::BTreeMap<&'static str, String> =
+        [("storage", storage)].into_iter().collect();
+    if let Some(redis) = &state.redis {
+        let mut connection = redis.connection.clone();
+        let ping = tokio::time::timeout(
+            redis.timeout,
+            redis::cmd("PING").query_async::<String>(&mut connection),
+        )
+        .await;
+        let status = match ping {
+            Ok(Ok(_)) if redis.bus_health.is_up() => "ok".to_owned(),
+            Ok(Ok(_)) => "error: the event subscription is reconnecting".to_owned(),
+            Ok(Err(error)) => format!("error: {error}"),
+            Err(_) => "error: timed out".to_owned(),
+        };
+        metrics::gauge!("tributary_redis_up").set(if status == "ok" { 1.0 } else { 0.0 });
+        checks.insert("redis", status);
+    }
+    let ok = checks.values().all(|status| status == "ok");
     let status = if ok {
         StatusCode::OK
     } else {

@@ -83,7 +83,9 @@ mod tests {
     async fn a_panic_becomes_a_500_with_the_internal_code_and_no_details() {
         let response = panic_response(Box::new("secret detail: index out of bounds"));
         assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
-        let body = axum::body::to_bytes(response.into_body(), 4096).await.unwrap();
+        let body = axum::body::to_bytes(response.into_body(), 4096)
+            .await
+            .unwrap();
         let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
         assert_eq!(body["error"]["code"], "internal");
         assert!(!body.to_string().contains("secret detail"));

@@ -53,6 +53,15 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Renders `/metrics`.
     pub metrics: PrometheusHandle,
+    /// Redis, in scaled mode: checked by `/ready`.
+    pub redis: Option<RedisState>,
+}
+
+#[derive(Clone)]
+pub struct RedisState {
+    pub connection: redis::aio::ConnectionManager,
+    pub bus_health: crate::bus::redis::RedisBusHealth,
+    pub timeout: Duration,
 }
 
 pub struct AuthState {
@@ -92,8 +101,10 @@ pub fn router(state: AppState) -> Router {
             post(events::routes::ingest_batch).layer(DefaultBodyLimit::disable()),
         )
         .route("/events/stats", get(events::routes::stats))
+        .route("/events/search", get(crate::search::routes::search_events))
         .route("/events/{event_id}", get(events::routes::get_event))
         .route("/ws", get(stream::routes::connect))
+        .merge(crate::webhooks::routes::router())
         .route("/openapi.json", get(openapi::serve));
 
     Router::new()

@@ -3,6 +3,7 @@
 //! keeps one theoretical arrival time per tenant, and a shared one (Redis) can take its place.
 
 pub mod local;
+pub mod redis;
 
 use std::time::Duration;
 

@@ -174,6 +174,131 @@ pub trait Store: Send + Sync + 'static {
         filter: &EventFilter,
         interval: StatsInterval,
     ) -> Result<EventCounts, StoreError>;
+
+    // --- search ----------------------------------------------------------------------------
+
+    /// Events matching `query` and `filter` (whose `text`, if any, must match as well), most
+    /// relevant first: by score (higher is better; see [`crate::search`] for how each store
+    /// scores), then newest first by (timestamp, id); strictly after `after` in that order; at
+    /// most `limit`. Every event committed by `insert_events` is searchable as soon as that
+    /// call returns: the index is written in the same transaction.
+    async fn search_events(
+        &self,
+        tenant: TenantId,
+        query: &crate::search::Query,
+        filter: &EventFilter,
+        after: Option<crate::search::SearchCursor>,
+        limit: u32,
+    ) -> Result<Vec<crate::search::SearchHit>, StoreError>;
+
+    // --- webhooks (see crate::webhooks) ----------------------------------------------------
+    //
+    // `insert_events` is also the webhook outbox: for each event it stores (not for
+    // duplicates), it writes in the same transaction one `pending` delivery, due at the
+    // event's `received_at`, per enabled endpoint of the event's tenant whose filter matches
+    // ([`crate::webhooks::matches`]).
+
+    /// Stores a new endpoint.
+    async fn create_webhook_endpoint(
+        &self,
+        endpoint: &crate::webhooks::Endpoint,
+    ) -> Result<(), StoreError>;
+
+    /// The tenant's endpoints, oldest first.
+    async fn list_webhook_endpoints(
+        &self,
+        tenant: TenantId,
+    ) -> Result<Vec<crate::webhooks::Endpoint>, StoreError>;
+
+    async fn get_webhook_endpoint(
+        &self,
+        tenant: TenantId,
+        id: Uuid,
+    ) -> Result<Option<crate::webhooks::Endpoint>, StoreError>;
+
+    /// Applies the update (see [`crate::webhooks::EndpointUpdate`] for what enabling and
+    /// rotating do); `Ok(None)` when the tenant has no such endpoint.
+    async fn update_webhook_endpoint(
+        &self,
+        tenant: TenantId,
+        id: Uuid,
+        update: &crate::webhooks::EndpointUpdate,
+    ) -> Result<Option<crate::webhooks::Endpoint>, StoreError>;
+
+    /// Deletes the endpoint with its deliveries and their attempts; whether it existed.
+    async fn delete_webhook_endpoint(&self, tenant: TenantId, id: Uuid)
+    -> Result<bool, StoreError>;
+
+    /// Stores a pending test delivery, due at its `created_at`.
+    async fn create_webhook_test_delivery(
+        &self,
+        delivery: &crate::webhooks::NewTestDelivery,
+    ) -> Result<(), StoreError>;
+
+    /// One delivery of the tenant's endpoint, with its attempts.
+    async fn get_webhook_delivery(
+        &self,
+        tenant: TenantId,
+        endpoint_id: Uuid,
+        id: Uuid,
+    ) -> Result<Option<crate::webhooks::Delivery>, StoreError>;
+
+    /// The endpoint's deliveries (optionally of one status), newest first by (created_at,
+    /// id), strictly after `after` in that order, at most `limit`, each with its attempts.
+    async fn list_webhook_deliveries(
+        &self,
+        tenant: TenantId,
+        endpoint_id: Uuid,
+        status: Option<crate::webhooks::DeliveryStatus>,
+        after: Option<EventCursor>,
+        limit: u32,
+    ) -> Result<Vec<crate::webhooks::Delivery>, StoreError>;
+
+    /// Makes the delivery `pending` and due at `at`, whatever its status (a lease held by an
+    /// attempt in flight is left alone). Whether the tenant's endpoint has such a delivery.
+    async fn retry_webhook_delivery(
+        &self,
+        tenant: TenantId,
+        endpoint_id: Uuid,
+        id: Uuid,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
+    /// Claims up to `claim.limit` due deliveries of enabled endpoints (`pending` or `failed`,
+    /// `next_attempt_at <= now`, no lease or an expired one), soonest due first, leasing them
+    /// to `claim.instance` until `claim.lease_until`. Concurrent claimers, in this process or
+    /// another, never get the same delivery while its lease runs.
+    async fn claim_webhook_deliveries(
+        &self,
+        claim: &crate::webhooks::Claim<'_>,
+    ) -> Result<Vec<crate::webhooks::ClaimedDelivery>, StoreError>;
+
+    /// Gives a claimed delivery back unattempted (its lease cleared) if `instance` holds it.
+    async fn release_webhook_delivery(&self, id: Uuid, instance: &str) -> Result<(), StoreError>;
+
+    /// Records an attempt in one transaction: the attempt row; the delivery's new state (only
+    /// if `record.instance` still holds its lease: otherwise another worker has taken it over
+    /// and decides); the endpoint's health. Returns the endpoint's health and whether it is
+    /// enabled, or `None` when the delivery no longer exists (its endpoint was deleted).
+    async fn record_webhook_attempt(
+        &self,
+        record: &crate::webhooks::AttemptRecord,
+    ) -> Result<Option<(crate::webhooks::EndpointHealth, bool)>, StoreError>;
+
+    /// Disables the endpoint with a reason, if it is enabled and still failing since
+    /// `failing_since` (a success or an operator's change in between wins). Whether it did.
+    async fn disable_webhook_endpoint(
+        &self,
+        tenant: TenantId,
+        id: Uuid,
+        failing_since: DateTime<Utc>,
+        reason: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
+    /// Deliveries waiting for an attempt (pending or failed, of enabled endpoints), all
+    /// tenants together, and the creation time of the oldest.
+    async fn webhook_queue_stats(&self) -> Result<crate::webhooks::QueueStats, StoreError>;
 }
 
 /// Opens the store named by the URL (`sqlite://…` or `postgres://…`) and applies migrations.

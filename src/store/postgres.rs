@@ -34,7 +34,9 @@ use crate::auth::{ApiKey, Scope};
 use crate::events::{
     Event, EventCounts, EventCursor, EventFilter, InsertOutcome, NewEvent, StatsInterval,
 };
+use crate::search::{self, SearchCursor, SearchHit};
 use crate::tenants::{RateLimit, Tenant, TenantId, TenantStatus, TenantUpdate};
+use crate::webhooks as hooks;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
@@ -42,6 +44,8 @@ const ADMIN_TOKEN_KEY: &str = "admin_token_sha256";
 
 pub struct PostgresStore {
     pool: PgPool,
+    /// Whether inserts maintain the full-text index: always, except to measure its cost.
+    search_index: bool,
 }
 
 impl PostgresStore {
@@ -54,8 +58,25 @@ impl PostgresStore {
             .connect(url)
             .await?;
         MIGRATOR.run(&pool).await?;
-        Ok(PostgresStore { pool })
+        backfill_search_index(&pool).await?;
+        Ok(PostgresStore {
+            pool,
+            search_index: true,
+        })
     }
+
+    /// Stops indexing the events inserted from now on, so that a benchmark can measure what
+    /// the full-text index costs. Search misses those events until the next start indexes them.
+    #[doc(hidden)]
+    pub fn without_search_index(mut self) -> Self {
+        self.search_index = false;
+        self
+    }
+}
+
+/// The `tsvector` literal of an event (see migrations/postgres/0002_search.sql).
+fn search_vector(tenant: TenantId, event_type: &str, metadata: &Map<String, Value>) -> String {
+    search::render::tsvector(tenant, &search::text::document(event_type, metadata))
 }
 
 /// The instant as both stores keep it: floored to the microsecond (the SQLite store stores
@@ -181,6 +202,12 @@ fn push_filter(query: &mut QueryBuilder<Postgres>, filter: &EventFilter) {
             .push_bind(path.clone())
             .push("::text[] = ")
             .push_bind(value.clone());
+    }
+    if let Some(text) = &filter.text {
+        query
+            .push(" AND search @@ ")
+            .push_bind(search::render::tsquery_filter(text))
+            .push("::text::tsquery");
     }
 }
 
@@ -401,6 +428,7 @@ impl Store for PostgresStore {
         let mut received = Vec::with_capacity(rows.len());
         let mut metadata = Vec::with_capacity(rows.len());
         let mut event_ids = Vec::with_capacity(rows.len());
+        let mut vectors: Vec<Option<String>> = Vec::with_capacity(rows.len());
         for &index in &rows {
             let event = &events[index];
             ids.push(event.id);
@@ -413,16 +441,20 @@ impl Store for PostgresStore {
                     .map_err(|error| StoreError::Invalid(format!("event metadata: {error}")))?,
             );
             event_ids.push(event.event_id.clone());
+            vectors.push(
+                self.search_index
+                    .then(|| search_vector(event.tenant_id, &event.event_type, &event.metadata)),
+            );
         }
 
         let mut tx = self.pool.begin().await?;
         // unnest yields the rows in array order, which keeps the lock order above.
         let inserted: Vec<Uuid> = sqlx::query_scalar(
-            "INSERT INTO events (id, tenant_id, event_type, ts, received_at, metadata, event_id) \
-             SELECT id, tenant_id, event_type, ts, received_at, metadata::json, event_id \
+            "INSERT INTO events (id, tenant_id, event_type, ts, received_at, metadata, event_id, search) \
+             SELECT id, tenant_id, event_type, ts, received_at, metadata::json, event_id, search::tsvector \
              FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::timestamptz[], \
-                         $5::timestamptz[], $6::text[], $7::text[]) \
-                  AS input (id, tenant_id, event_type, ts, received_at, metadata, event_id) \
+                         $5::timestamptz[], $6::text[], $7::text[], $8::text[]) \
+                  AS input (id, tenant_id, event_type, ts, received_at, metadata, event_id, search) \
              ON CONFLICT (tenant_id, event_id) DO NOTHING \
              RETURNING id",
         )
@@ -433,6 +465,7 @@ impl Store for PostgresStore {
         .bind(received)
         .bind(metadata)
         .bind(event_ids)
+        .bind(vectors)
         .fetch_all(&mut *tx)
         .await?;
         let inserted: HashSet<Uuid> = inserted.into_iter().collect();
@@ -497,6 +530,12 @@ impl Store for PostgresStore {
             };
             outcomes.push(outcome);
         }
+        // The webhook outbox, for the events stored (not duplicates).
+        let fresh: Vec<&NewEvent> = events
+            .iter()
+            .filter(|event| inserted.contains(&event.id))
+            .collect();
+        enqueue_webhook_deliveries(&mut tx, &fresh).await?;
         tx.commit().await?;
         Ok(outcomes)
     }
@@ -617,6 +656,472 @@ impl Store for PostgresStore {
             buckets,
         })
     }
+
+    async fn search_events(
+        &self,
+        tenant: TenantId,
+        query: &search::Query,
+        filter: &EventFilter,
+        after: Option<SearchCursor>,
+        limit: u32,
+    ) -> Result<Vec<SearchHit>, StoreError> {
+        let query = match &filter.text {
+            Some(text) => query.and(text),
+            None => query.clone(),
+        };
+        let filter = EventFilter {
+            text: None,
+            ..filter.clone()
+        };
+        // PostgreSQL keeps no corpus statistics, so rarity is measured among the matches:
+        // each term that an event matches multiplies in 1 + its BM25-style idf over the hits
+        // (an AND-only query gives every hit the same weight, and cover density decides).
+        let mut sql = QueryBuilder::<Postgres>::new(
+            "WITH hits AS MATERIALIZED (\
+               SELECT id, tenant_id, event_type, ts, received_at, metadata, event_id, search \
+               FROM events WHERE tenant_id = ",
+        );
+        sql.push_bind(tenant.0)
+            .push(" AND search @@ ")
+            .push_bind(search::render::tsquery_search(&query, tenant))
+            .push("::text::tsquery");
+        push_filter(&mut sql, &filter);
+        // The window: the tenant's most recent matches by id (commit order), as on SQLite.
+        sql.push(" ORDER BY id DESC LIMIT ")
+            .push_bind(i64::from(search::RANK_WINDOW));
+        sql.push(
+            "), total AS (SELECT count(*)::float8 AS m FROM hits), \
+             terms AS MATERIALIZED (\
+               SELECT t.q, ln(1 + (total.m - t.df + 0.5) / (t.df + 0.5)) AS idf \
+               FROM (SELECT q, (SELECT count(*) FROM hits WHERE hits.search @@ q)::float8 AS df \
+                     FROM unnest(",
+        )
+        .push_bind(search::render::tsquery_terms(&query))
+        .push(
+            "::text[]::tsquery[]) AS q) AS t, total), \
+             scored AS (\
+               SELECT hits.*, ts_rank_cd(hits.search, ",
+        )
+        .push_bind(search::render::tsquery_rank(&query))
+        .push(
+            "::text::tsquery, 1)::float8 \
+               * (1 + COALESCE((SELECT sum(terms.idf) FROM terms WHERE hits.search @@ terms.q), 0)) \
+               AS score FROM hits) \
+             SELECT id, tenant_id, event_type, ts, received_at, metadata::text AS metadata, \
+                    event_id, score \
+             FROM scored WHERE TRUE",
+        );
+        if let Some(cursor) = after {
+            sql.push(" AND (score < ")
+                .push_bind(cursor.score)
+                .push(" OR (score = ")
+                .push_bind(cursor.score)
+                .push(" AND (ts, id) < (")
+                .push_bind(micros(cursor.timestamp))
+                .push(", ")
+                .push_bind(cursor.id)
+                .push(")))");
+        }
+        sql.push(" ORDER BY score DESC, ts DESC, id DESC LIMIT ")
+            .push_bind(i64::from(limit));
+        sql.build()
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|row| {
+                Ok(SearchHit {
+                    event: event_from_row(row)?,
+                    score: row.try_get("score")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn create_webhook_endpoint(&self, endpoint: &hooks::Endpoint) -> Result<(), StoreError> {
+        let (previous_secret, previous_until) = match &endpoint.previous_secret {
+            Some((secret, until)) => (Some(secret.as_str()), Some(micros(*until))),
+            None => (None, None),
+        };
+        let health = &endpoint.health;
+        sqlx::query(
+            "INSERT INTO webhook_endpoints (id, tenant_id, url, description, event_types, secret, \
+             previous_secret, previous_secret_until, enabled, disabled_reason, created_at, \
+             updated_at, failing_since, consecutive_failures, last_success_at, last_failure_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+        )
+        .bind(endpoint.id)
+        .bind(endpoint.tenant_id.0)
+        .bind(&endpoint.url)
+        .bind(&endpoint.description)
+        .bind(hooks::stored_event_types(&endpoint.event_types))
+        .bind(&endpoint.secret)
+        .bind(previous_secret)
+        .bind(previous_until)
+        .bind(endpoint.enabled)
+        .bind(endpoint.disabled_reason.as_deref())
+        .bind(micros(endpoint.created_at))
+        .bind(micros(endpoint.updated_at))
+        .bind(health.failing_since.map(micros))
+        .bind(i64::try_from(health.consecutive_failures).unwrap_or(i64::MAX))
+        .bind(health.last_success_at.map(micros))
+        .bind(health.last_failure_at.map(micros))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn list_webhook_endpoints(
+        &self,
+        tenant: TenantId,
+    ) -> Result<Vec<hooks::Endpoint>, StoreError> {
+        sqlx::query("SELECT * FROM webhook_endpoints WHERE tenant_id = $1 ORDER BY created_at, id")
+            .bind(tenant.0)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(webhook_endpoint_from_row)
+            .collect()
+    }
+
+    async fn get_webhook_endpoint(
+        &self,
+        tenant: TenantId,
+        id: Uuid,
+    ) -> Result<Option<hooks::Endpoint>, StoreError> {
+        sqlx::query("SELECT * FROM webhook_endpoints WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant.0)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(webhook_endpoint_from_row)
+            .transpose()
+    }
+
+    async fn update_webhook_endpoint(
+        &self,
+        tenant: TenantId,
+        id: Uuid,
+        update: &hooks::EndpointUpdate,
+    ) -> Result<Option<hooks::Endpoint>, StoreError> {
+        let (new_secret, previous_until) = match &update.rotate_secret {
+            Some((secret, until)) => (Some(secret.as_str()), Some(micros(*until))),
+            None => (None, None),
+        };
+        // Every right-hand side reads the row as it was before this UPDATE.
+        sqlx::query(
+            "UPDATE webhook_endpoints SET \
+               url = COALESCE($1, url), \
+               description = COALESCE($2, description), \
+               event_types = COALESCE($3, event_types), \
+               previous_secret = CASE WHEN $4::text IS NULL THEN previous_secret ELSE secret END, \
+               previous_secret_until = CASE WHEN $4::text IS NULL THEN previous_secret_until ELSE $5 END, \
+               secret = COALESCE($4, secret), \
+               enabled = COALESCE($6, enabled), \
+               disabled_reason = CASE WHEN $6::boolean IS NULL THEN disabled_reason ELSE NULL END, \
+               failing_since = CASE WHEN $6::boolean THEN NULL ELSE failing_since END, \
+               consecutive_failures = CASE WHEN $6::boolean THEN 0 ELSE consecutive_failures END, \
+               updated_at = $7 \
+             WHERE tenant_id = $8 AND id = $9 RETURNING *",
+        )
+        .bind(update.url.as_deref())
+        .bind(update.description.as_deref())
+        .bind(update.event_types.as_deref().map(hooks::stored_event_types))
+        .bind(new_secret)
+        .bind(previous_until)
+        .bind(update.enabled)
+        .bind(micros(update.updated_at))
+        .bind(tenant.0)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(webhook_endpoint_from_row)
+        .transpose()
+    }
+
+    async fn delete_webhook_endpoint(
+        &self,
+        tenant: TenantId,
+        id: Uuid,
+    ) -> Result<bool, StoreError> {
+        // Deliveries and their attempts go with it (ON DELETE CASCADE).
+        let deleted = sqlx::query("DELETE FROM webhook_endpoints WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant.0)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(deleted.rows_affected() == 1)
+    }
+
+    async fn create_webhook_test_delivery(
+        &self,
+        delivery: &hooks::NewTestDelivery,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO webhook_deliveries (id, tenant_id, endpoint_id, event_id, payload, status, \
+             attempts, next_attempt_at, created_at, updated_at) \
+             VALUES ($1, $2, $3, NULL, $4, 'pending', 0, $5, $5, $5)",
+        )
+        .bind(delivery.id)
+        .bind(delivery.tenant_id.0)
+        .bind(delivery.endpoint_id)
+        .bind(&delivery.payload)
+        .bind(micros(delivery.created_at))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn get_webhook_delivery(
+        &self,
+        tenant: TenantId,
+        endpoint_id: Uuid,
+        id: Uuid,
+    ) -> Result<Option<hooks::Delivery>, StoreError> {
+        let mut query = QueryBuilder::<Postgres>::new(WEBHOOK_DELIVERIES);
+        query
+            .push_bind(hooks::TEST_EVENT_TYPE)
+            .push(WEBHOOK_DELIVERIES_FROM)
+            .push_bind(tenant.0)
+            .push(" AND d.endpoint_id = ")
+            .push_bind(endpoint_id)
+            .push(" AND d.id = ")
+            .push_bind(id);
+        let rows = query.build().fetch_all(&self.pool).await?;
+        let mut deliveries = rows
+            .iter()
+            .map(webhook_delivery_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        attach_webhook_attempts(&self.pool, &mut deliveries).await?;
+        Ok(deliveries.pop())
+    }
+
+    async fn list_webhook_deliveries(
+        &self,
+        tenant: TenantId,
+        endpoint_id: Uuid,
+        status: Option<hooks::DeliveryStatus>,
+        after: Option<EventCursor>,
+        limit: u32,
+    ) -> Result<Vec<hooks::Delivery>, StoreError> {
+        let mut query = QueryBuilder::<Postgres>::new(WEBHOOK_DELIVERIES);
+        query
+            .push_bind(hooks::TEST_EVENT_TYPE)
+            .push(WEBHOOK_DELIVERIES_FROM)
+            .push_bind(tenant.0)
+            .push(" AND d.endpoint_id = ")
+            .push_bind(endpoint_id);
+        if let Some(status) = status {
+            query.push(" AND d.status = ").push_bind(status.as_str());
+        }
+        if let Some(cursor) = after {
+            query
+                .push(" AND (d.created_at, d.id) < (")
+                .push_bind(micros(cursor.timestamp))
+                .push(", ")
+                .push_bind(cursor.id)
+                .push(")");
+        }
+        query
+            .push(" ORDER BY d.created_at DESC, d.id DESC LIMIT ")
+            .push_bind(i64::from(limit));
+        let rows = query.build().fetch_all(&self.pool).await?;
+        let mut deliveries = rows
+            .iter()
+            .map(webhook_delivery_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        attach_webhook_attempts(&self.pool, &mut deliveries).await?;
+        Ok(deliveries)
+    }
+
+    async fn retry_webhook_delivery(
+        &self,
+        tenant: TenantId,
+        endpoint_id: Uuid,
+        id: Uuid,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let updated = sqlx::query(
+            "UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = $1, updated_at = $1 \
+             WHERE tenant_id = $2 AND endpoint_id = $3 AND id = $4",
+        )
+        .bind(micros(at))
+        .bind(tenant.0)
+        .bind(endpoint_id)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(updated.rows_affected() == 1)
+    }
+
+    async fn claim_webhook_deliveries(
+        &self,
+        claim: &hooks::Claim<'_>,
+    ) -> Result<Vec<hooks::ClaimedDelivery>, StoreError> {
+        // SKIP LOCKED: concurrent claimers (other instances) pass over the rows another is
+        // claiming instead of waiting for them; a row whose lease was just set by a claimer
+        // that committed first is re-checked against the WHERE after locking and dropped.
+        let mut tx = self.pool.begin().await?;
+        let ids: Vec<Uuid> = sqlx::query_scalar(
+            "WITH due AS ( \
+               SELECT d.id FROM webhook_deliveries d \
+               JOIN webhook_endpoints e ON e.id = d.endpoint_id \
+               WHERE d.status IN ('pending', 'failed') AND d.next_attempt_at <= $1 \
+                 AND (d.lease_until IS NULL OR d.lease_until < $1) AND e.enabled \
+               ORDER BY d.next_attempt_at LIMIT $2 \
+               FOR UPDATE OF d SKIP LOCKED) \
+             UPDATE webhook_deliveries w SET lease_until = $3, leased_by = $4 \
+             FROM due WHERE w.id = due.id RETURNING w.id",
+        )
+        .bind(micros(claim.now))
+        .bind(i64::from(claim.limit))
+        .bind(micros(claim.lease_until))
+        .bind(claim.instance)
+        .fetch_all(&mut *tx)
+        .await?;
+        if ids.is_empty() {
+            tx.commit().await?;
+            return Ok(Vec::new());
+        }
+        let rows = sqlx::query(
+            "SELECT d.id AS d_id, d.tenant_id AS d_tenant_id, d.endpoint_id AS d_endpoint_id, \
+             d.attempts AS d_attempts, d.payload AS d_payload, e.url AS e_url, \
+             e.secret AS e_secret, e.previous_secret AS e_previous_secret, \
+             e.previous_secret_until AS e_previous_secret_until, \
+             ev.id, ev.tenant_id, ev.event_type, ev.ts, ev.received_at, \
+             ev.metadata::text AS metadata, ev.event_id \
+             FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id \
+             LEFT JOIN events ev ON ev.id = d.event_id WHERE d.id = ANY($1) \
+             ORDER BY d.next_attempt_at, d.id",
+        )
+        .bind(&ids)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        rows.iter().map(claimed_webhook_delivery_from_row).collect()
+    }
+
+    async fn release_webhook_delivery(&self, id: Uuid, instance: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE webhook_deliveries SET lease_until = NULL, leased_by = NULL \
+             WHERE id = $1 AND leased_by = $2",
+        )
+        .bind(id)
+        .bind(instance)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn record_webhook_attempt(
+        &self,
+        record: &hooks::AttemptRecord,
+    ) -> Result<Option<(hooks::EndpointHealth, bool)>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let at = micros(record.attempted_at);
+        let succeeded = record.next == hooks::NextStep::Succeeded;
+        // The endpoint's row first, then the delivery's: the order in which deleting an
+        // endpoint locks them (it cascades to its deliveries), so that the two never wait on
+        // each other in a cycle.
+        let endpoint = sqlx::query(
+            "UPDATE webhook_endpoints SET \
+               consecutive_failures = CASE WHEN $1 THEN 0 ELSE consecutive_failures + 1 END, \
+               failing_since = CASE WHEN $1 THEN NULL ELSE COALESCE(failing_since, $2) END, \
+               last_success_at = CASE WHEN $1 THEN $2 ELSE last_success_at END, \
+               last_failure_at = CASE WHEN $1 THEN last_failure_at ELSE $2 END \
+             WHERE id = $3 \
+             RETURNING failing_since, consecutive_failures, last_success_at, last_failure_at, enabled",
+        )
+        .bind(succeeded)
+        .bind(at)
+        .bind(record.endpoint_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        // Locked, so that the holder cannot change between this read and the update.
+        let holder: Option<Option<String>> =
+            sqlx::query_scalar("SELECT leased_by FROM webhook_deliveries WHERE id = $1 FOR UPDATE")
+                .bind(record.delivery_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let (Some(endpoint), Some(holder)) = (endpoint, holder) else {
+            // Deleted meanwhile (with its endpoint): nothing to record.
+            tx.rollback().await?;
+            return Ok(None);
+        };
+        sqlx::query(
+            "INSERT INTO webhook_attempts (id, delivery_id, tenant_id, attempted_at, status_code, \
+             error, latency_ms, response_body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(record.id)
+        .bind(record.delivery_id)
+        .bind(record.tenant_id.0)
+        .bind(at)
+        .bind(record.status_code.map(i32::from))
+        .bind(record.error.as_deref())
+        .bind(i64::try_from(record.latency_ms).unwrap_or(i64::MAX))
+        .bind(record.response_body.as_deref())
+        .execute(&mut *tx)
+        .await?;
+        let (status, next) = webhook_next_step(record.next);
+        // The attempt counts whoever holds the lease; the state is the holder's to set.
+        sqlx::query(
+            "UPDATE webhook_deliveries SET attempts = attempts + 1, updated_at = $1, \
+               status = CASE WHEN $2 THEN $3 ELSE status END, \
+               next_attempt_at = CASE WHEN $2 THEN $4 ELSE next_attempt_at END, \
+               lease_until = CASE WHEN $2 THEN NULL ELSE lease_until END, \
+               leased_by = CASE WHEN $2 THEN NULL ELSE leased_by END \
+             WHERE id = $5",
+        )
+        .bind(at)
+        .bind(holder.as_deref() == Some(record.instance.as_str()))
+        .bind(status)
+        .bind(next.map(micros))
+        .bind(record.delivery_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Some((
+            webhook_health_from_row(&endpoint)?,
+            endpoint.try_get("enabled")?,
+        )))
+    }
+
+    async fn disable_webhook_endpoint(
+        &self,
+        tenant: TenantId,
+        id: Uuid,
+        failing_since: DateTime<Utc>,
+        reason: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let updated = sqlx::query(
+            "UPDATE webhook_endpoints SET enabled = FALSE, disabled_reason = $1, updated_at = $2 \
+             WHERE tenant_id = $3 AND id = $4 AND enabled AND failing_since = $5",
+        )
+        .bind(reason)
+        .bind(micros(at))
+        .bind(tenant.0)
+        .bind(id)
+        .bind(micros(failing_since))
+        .execute(&self.pool)
+        .await?;
+        Ok(updated.rows_affected() == 1)
+    }
+
+    async fn webhook_queue_stats(&self) -> Result<hooks::QueueStats, StoreError> {
+        let (depth, oldest): (i64, Option<DateTime<Utc>>) = sqlx::query_as(
+            "SELECT COUNT(*), MIN(d.created_at) FROM webhook_deliveries d \
+             JOIN webhook_endpoints e ON e.id = d.endpoint_id \
+             WHERE d.status IN ('pending', 'failed') AND e.enabled",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(hooks::QueueStats {
+            depth: count(depth)?,
+            oldest_created_at: oldest,
+        })
+    }
 }
 
 async fn insert_key(
@@ -639,4 +1144,240 @@ async fn insert_key(
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// Indexes the events stored before the search migration (their `search` is NULL), in chunks.
+/// Several instances starting together may index the same rows; the result is the same.
+async fn backfill_search_index(pool: &PgPool) -> Result<(), StoreError> {
+    const CHUNK: i64 = 1000;
+    let mut indexed = 0u64;
+    loop {
+        let rows: Vec<(Uuid, Uuid, String, String)> = sqlx::query_as(
+            "SELECT id, tenant_id, event_type, metadata::text FROM events \
+             WHERE search IS NULL ORDER BY id LIMIT $1",
+        )
+        .bind(CHUNK)
+        .fetch_all(pool)
+        .await?;
+        let mut ids = Vec::with_capacity(rows.len());
+        let mut vectors = Vec::with_capacity(rows.len());
+        for (id, tenant, event_type, metadata) in &rows {
+            // Unreadable metadata (never written by Tributary) is indexed as empty rather than
+            // stopping the start.
+            let metadata: Map<String, Value> = serde_json::from_str(metadata).unwrap_or_default();
+            ids.push(*id);
+            vectors.push(search_vector(TenantId(*tenant), event_type, &metadata));
+        }
+        if !ids.is_empty() {
+            sqlx::query(
+                "UPDATE events SET search = input.search::tsvector \
+                 FROM unnest($1::uuid[], $2::text[]) AS input (id, search) \
+                 WHERE events.id = input.id AND events.search IS NULL",
+            )
+            .bind(&ids)
+            .bind(&vectors)
+            .execute(pool)
+            .await?;
+        }
+        indexed += rows.len() as u64;
+        if (rows.len() as i64) < CHUNK {
+            if indexed > 0 {
+                tracing::info!(indexed, "indexed the events stored before search existed");
+            }
+            return Ok(());
+        }
+    }
+}
+
+// --- webhooks ------------------------------------------------------------------------------
+
+/// The webhook outbox, written inside `insert_events`' transaction: one pending delivery,
+/// due at once, per enabled endpoint of each fresh event's tenant whose filter matches. The
+/// endpoints of every tenant in the call are read with one query, the deliveries written with
+/// another.
+async fn enqueue_webhook_deliveries(
+    tx: &mut sqlx::Transaction<'_, Postgres>,
+    fresh: &[&NewEvent],
+) -> Result<(), StoreError> {
+    if fresh.is_empty() {
+        return Ok(());
+    }
+    let tenants: Vec<Uuid> = fresh
+        .iter()
+        .map(|event| event.tenant_id.0)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let rows: Vec<(Uuid, Uuid, String)> = sqlx::query_as(
+        "SELECT id, tenant_id, event_types FROM webhook_endpoints \
+         WHERE tenant_id = ANY($1) AND enabled",
+    )
+    .bind(&tenants)
+    .fetch_all(&mut **tx)
+    .await?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut endpoints: HashMap<Uuid, Vec<(Uuid, Vec<String>)>> = HashMap::new();
+    for (id, tenant, event_types) in rows {
+        endpoints
+            .entry(tenant)
+            .or_default()
+            .push((id, hooks::parse_stored_event_types(&event_types)?));
+    }
+    let mut ids = Vec::new();
+    let mut tenant_ids = Vec::new();
+    let mut endpoint_ids = Vec::new();
+    let mut event_ids = Vec::new();
+    let mut due = Vec::new();
+    for event in fresh {
+        for (endpoint_id, event_types) in endpoints.get(&event.tenant_id.0).into_iter().flatten() {
+            if hooks::matches(event_types, &event.event_type) {
+                ids.push(Uuid::now_v7());
+                tenant_ids.push(event.tenant_id.0);
+                endpoint_ids.push(*endpoint_id);
+                event_ids.push(event.id);
+                due.push(micros(event.received_at));
+            }
+        }
+    }
+    if ids.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "INSERT INTO webhook_deliveries (id, tenant_id, endpoint_id, event_id, status, attempts, \
+         next_attempt_at, created_at, updated_at) \
+         SELECT id, tenant_id, endpoint_id, event_id, 'pending', 0, due, due, due \
+         FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::timestamptz[]) \
+              AS input (id, tenant_id, endpoint_id, event_id, due)",
+    )
+    .bind(ids)
+    .bind(tenant_ids)
+    .bind(endpoint_ids)
+    .bind(event_ids)
+    .bind(due)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Deliveries with their event type (`$1` binds the test deliveries' type); continue with a
+/// tenant id bind.
+const WEBHOOK_DELIVERIES: &str = "SELECT d.id, d.endpoint_id, d.event_id, d.status, d.attempts, \
+     d.next_attempt_at, d.created_at, d.updated_at, COALESCE(ev.event_type, ";
+const WEBHOOK_DELIVERIES_FROM: &str = ") AS event_type FROM webhook_deliveries d \
+     LEFT JOIN events ev ON ev.id = d.event_id WHERE d.tenant_id = ";
+
+fn webhook_health_from_row(row: &PgRow) -> Result<hooks::EndpointHealth, StoreError> {
+    Ok(hooks::EndpointHealth {
+        failing_since: row.try_get("failing_since")?,
+        consecutive_failures: count(row.try_get("consecutive_failures")?)?,
+        last_success_at: row.try_get("last_success_at")?,
+        last_failure_at: row.try_get("last_failure_at")?,
+    })
+}
+
+fn webhook_endpoint_from_row(row: &PgRow) -> Result<hooks::Endpoint, StoreError> {
+    let previous_secret: Option<String> = row.try_get("previous_secret")?;
+    let previous_until: Option<DateTime<Utc>> = row.try_get("previous_secret_until")?;
+    Ok(hooks::Endpoint {
+        id: row.try_get("id")?,
+        tenant_id: TenantId(row.try_get("tenant_id")?),
+        url: row.try_get("url")?,
+        description: row.try_get("description")?,
+        event_types: hooks::parse_stored_event_types(row.try_get("event_types")?)?,
+        secret: row.try_get("secret")?,
+        previous_secret: previous_secret.zip(previous_until),
+        enabled: row.try_get("enabled")?,
+        disabled_reason: row.try_get("disabled_reason")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+        health: webhook_health_from_row(row)?,
+    })
+}
+
+fn webhook_delivery_from_row(row: &PgRow) -> Result<hooks::Delivery, StoreError> {
+    let status: String = row.try_get("status")?;
+    Ok(hooks::Delivery {
+        id: row.try_get("id")?,
+        endpoint_id: row.try_get("endpoint_id")?,
+        event_id: row.try_get("event_id")?,
+        event_type: row.try_get("event_type")?,
+        status: hooks::DeliveryStatus::parse(&status)
+            .ok_or_else(|| StoreError::Invalid(format!("delivery status {status:?}")))?,
+        attempts: u32::try_from(row.try_get::<i32, _>("attempts")?)
+            .map_err(|_| StoreError::Invalid("delivery attempts".into()))?,
+        next_attempt_at: row.try_get("next_attempt_at")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+        attempt_log: Vec::new(),
+    })
+}
+
+/// Fills each delivery's `attempt_log`, oldest attempt first.
+async fn attach_webhook_attempts(
+    pool: &PgPool,
+    deliveries: &mut [hooks::Delivery],
+) -> Result<(), StoreError> {
+    if deliveries.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = deliveries.iter().map(|delivery| delivery.id).collect();
+    let rows = sqlx::query(
+        "SELECT * FROM webhook_attempts WHERE delivery_id = ANY($1) ORDER BY attempted_at, id",
+    )
+    .bind(&ids)
+    .fetch_all(pool)
+    .await?;
+    let mut by_delivery: HashMap<Uuid, Vec<hooks::Attempt>> = HashMap::new();
+    for row in &rows {
+        let attempt = hooks::Attempt {
+            id: row.try_get("id")?,
+            attempted_at: row.try_get("attempted_at")?,
+            status_code: row
+                .try_get::<Option<i32>, _>("status_code")?
+                .and_then(|code| u16::try_from(code).ok()),
+            error: row.try_get("error")?,
+            latency_ms: u64::try_from(row.try_get::<i64, _>("latency_ms")?).unwrap_or(0),
+            response_body: row.try_get("response_body")?,
+        };
+        by_delivery
+            .entry(row.try_get("delivery_id")?)
+            .or_default()
+            .push(attempt);
+    }
+    for delivery in deliveries {
+        delivery.attempt_log = by_delivery.remove(&delivery.id).unwrap_or_default();
+    }
+    Ok(())
+}
+
+fn claimed_webhook_delivery_from_row(row: &PgRow) -> Result<hooks::ClaimedDelivery, StoreError> {
+    let payload: Option<String> = row.try_get("d_payload")?;
+    let message = match payload {
+        Some(body) => hooks::Message::Body(body),
+        None => hooks::Message::Event(event_from_row(row)?),
+    };
+    let previous_secret: Option<String> = row.try_get("e_previous_secret")?;
+    let previous_until: Option<DateTime<Utc>> = row.try_get("e_previous_secret_until")?;
+    Ok(hooks::ClaimedDelivery {
+        id: row.try_get("d_id")?,
+        tenant_id: TenantId(row.try_get("d_tenant_id")?),
+        endpoint_id: row.try_get("d_endpoint_id")?,
+        attempts: u32::try_from(row.try_get::<i32, _>("d_attempts")?)
+            .map_err(|_| StoreError::Invalid("delivery attempts".into()))?,
+        url: row.try_get("e_url")?,
+        secret: row.try_get("e_secret")?,
+        previous_secret: previous_secret.zip(previous_until),
+        message,
+    })
+}
+
+/// The stored status and next due time of a delivery after an attempt.
+fn webhook_next_step(next: hooks::NextStep) -> (&'static str, Option<DateTime<Utc>>) {
+    match next {
+        hooks::NextStep::Succeeded => (hooks::DeliveryStatus::Succeeded.as_str(), None),
+        hooks::NextStep::RetryAt(at) => (hooks::DeliveryStatus::Failed.as_str(), Some(at)),
+        hooks::NextStep::Dead => (hooks::DeliveryStatus::Dead.as_str(), None),
+    }
 }

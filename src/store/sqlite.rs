@@ -23,7 +23,9 @@ use crate::auth::{ApiKey, Scope};
 use crate::events::{
     Event, EventCounts, EventCursor, EventFilter, InsertOutcome, NewEvent, StatsInterval,
 };
+use crate::search::{self, SearchCursor, SearchHit};
 use crate::tenants::{RateLimit, Tenant, TenantId, TenantStatus, TenantUpdate};
+use crate::webhooks as hooks;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 
@@ -31,6 +33,8 @@ const ADMIN_TOKEN_KEY: &str = "admin_token_sha256";
 
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// Whether inserts maintain the full-text index: always, except to measure its cost.
+    search_index: bool,
 }
 
 impl SqliteStore {
@@ -52,7 +56,19 @@ impl SqliteStore {
             .connect_with(options)
             .await?;
         MIGRATOR.run(&pool).await?;
-        Ok(SqliteStore { pool })
+        backfill_search_index(&pool).await?;
+        Ok(SqliteStore {
+            pool,
+            search_index: true,
+        })
+    }
+
+    /// Stops indexing the events inserted from now on, so that a benchmark can measure what
+    /// the full-text index costs (bench/search_bench.rs). Search misses those events.
+    #[doc(hidden)]
+    pub fn without_search_index(mut self) -> Self {
+        self.search_index = false;
+        self
     }
 }
 
@@ -162,6 +178,12 @@ fn push_filter(query: &mut QueryBuilder<Sqlite>, filter: &EventFilter) {
             .push_bind(path)
             .push(" END) = ")
             .push_bind(value.clone());
+    }
+    if let Some(text) = &filter.text {
+        query
+            .push(" AND rowid IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ")
+            .push_bind(search::render::fts5_filter(text))
+            .push(")");
     }
 }
 
@@ -349,6 +371,10 @@ impl Store for SqliteStore {
     async fn insert_events(&self, events: &[NewEvent]) -> Result<Vec<InsertOutcome>, StoreError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let mut outcomes = Vec::with_capacity(events.len());
+        // The rowids of the events stored, indexed for search in one statement at the end.
+        let mut to_index = Vec::new();
+        // Events stored (not duplicates), for the webhook outbox.
+        let mut fresh = Vec::new();
         for event in events {
             let metadata = serde_json::to_string(&event.metadata)
                 .map_err(|error| StoreError::Invalid(format!("event metadata: {error}")))?;
@@ -366,6 +392,10 @@ impl Store for SqliteStore {
             .execute(&mut *tx)
             .await?;
             if inserted.rows_affected() == 1 {
+                fresh.push(event);
+                if self.search_index {
+                    to_index.push((inserted.last_insert_rowid(), event));
+                }
                 outcomes.push(InsertOutcome {
                     id: event.id,
                     duplicate: false,
@@ -383,6 +413,8 @@ impl Store for SqliteStore {
                 duplicate: true,
             });
         }
+        enqueue_webhook_deliveries(&mut tx, &fresh).await?;
+        index_events(&mut tx, &to_index).await?;
         tx.commit().await?;
         Ok(outcomes)
     }
@@ -514,6 +546,502 @@ impl Store for SqliteStore {
             buckets,
         })
     }
+
+    async fn search_events(
+        &self,
+        tenant: TenantId,
+        query: &search::Query,
+        filter: &EventFilter,
+        after: Option<SearchCursor>,
+        limit: u32,
+    ) -> Result<Vec<SearchHit>, StoreError> {
+        let query = match &filter.text {
+            Some(text) => query.and(text),
+            None => query.clone(),
+        };
+        let filter = EventFilter {
+            text: None,
+            ..filter.clone()
+        };
+        // The window: the tenant's most recent matches (by rowid, which is commit order),
+        // found by walking the full-text index backwards (CROSS JOIN keeps it the outer loop)
+        // and stopping after RANK_WINDOW; bm25 is computed for those only.
+        let mut sql = QueryBuilder::<Sqlite>::new(
+            "WITH c AS MATERIALIZED (SELECT events.*, events_fts.rowid AS fts_rowid, \
+             -bm25(events_fts) AS relevance FROM events_fts CROSS JOIN events \
+             ON events.rowid = events_fts.rowid WHERE events_fts MATCH ",
+        );
+        sql.push_bind(search::render::fts5_filter(&query))
+            .push(" AND events.tenant_id = ")
+            .push_bind(tenant.0.to_string());
+        push_filter(&mut sql, &filter);
+        sql.push(" ORDER BY events_fts.rowid DESC LIMIT ")
+            .push_bind(i64::from(search::RANK_WINDOW))
+            .push(")");
+        // Events of the window holding two adjacent query words as a phrase score double.
+        match search::render::fts5_pairs(&query) {
+            Some(pairs) => {
+                sql.push(
+                    ", p AS MATERIALIZED (SELECT rowid AS p_rowid FROM events_fts \
+                     WHERE events_fts MATCH ",
+                )
+                .push_bind(pairs)
+                .push(
+                    " AND rowid >= (SELECT min(fts_rowid) FROM c)), \
+                     s AS (SELECT c.*, c.relevance * (CASE WHEN p.p_rowid IS NULL THEN 1 ELSE 2 END) \
+                     AS score FROM c LEFT JOIN p ON p.p_rowid = c.fts_rowid)",
+                );
+            }
+            None => {
+                sql.push(", s AS (SELECT c.*, c.relevance AS score FROM c)");
+            }
+        }
+        sql.push(" SELECT * FROM s WHERE TRUE");
+        if let Some(cursor) = after {
+            let ts = micros(cursor.timestamp);
+            sql.push(" AND (score < ")
+                .push_bind(cursor.score)
+                .push(" OR (score = ")
+                .push_bind(cursor.score)
+                .push(" AND (ts < ")
+                .push_bind(ts)
+                .push(" OR (ts = ")
+                .push_bind(ts)
+                .push(" AND id < ")
+                .push_bind(cursor.id.to_string())
+                .push("))))");
+        }
+        sql.push(" ORDER BY score DESC, ts DESC, id DESC LIMIT ")
+            .push_bind(i64::from(limit));
+        sql.build()
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|row| {
+                Ok(SearchHit {
+                    event: event_from_row(row)?,
+                    score: row.try_get("score")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn create_webhook_endpoint(&self, endpoint: &hooks::Endpoint) -> Result<(), StoreError> {
+        let (previous_secret, previous_until) = match &endpoint.previous_secret {
+            Some((secret, until)) => (Some(secret.as_str()), Some(micros(*until))),
+            None => (None, None),
+        };
+        let health = &endpoint.health;
+        sqlx::query(
+            "INSERT INTO webhook_endpoints (id, tenant_id, url, description, event_types, secret, \
+             previous_secret, previous_secret_until, enabled, disabled_reason, created_at, \
+             updated_at, failing_since, consecutive_failures, last_success_at, last_failure_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(endpoint.id.to_string())
+        .bind(endpoint.tenant_id.0.to_string())
+        .bind(&endpoint.url)
+        .bind(&endpoint.description)
+        .bind(hooks::stored_event_types(&endpoint.event_types))
+        .bind(&endpoint.secret)
+        .bind(previous_secret)
+        .bind(previous_until)
+        .bind(endpoint.enabled)
+        .bind(endpoint.disabled_reason.as_deref())
+        .bind(micros(endpoint.created_at))
+        .bind(micros(endpoint.updated_at))
+        .bind(health.failing_since.map(micros))
+        .bind(i64::try_from(health.consecutive_failures).unwrap_or(i64::MAX))
+        .bind(health.last_success_at.map(micros))
+        .bind(health.last_failure_at.map(micros))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn list_webhook_endpoints(
+        &self,
+        tenant: TenantId,
+    ) -> Result<Vec<hooks::Endpoint>, StoreError> {
+        sqlx::query("SELECT * FROM webhook_endpoints WHERE tenant_id = ? ORDER BY created_at, id")
+            .bind(tenant.0.to_string())
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(webhook_endpoint_from_row)
+            .collect()
+    }
+
+    async fn get_webhook_endpoint(
+        &self,
+        tenant: TenantId,
+        id: Uuid,
+    ) -> Result<Option<hooks::Endpoint>, StoreError> {
+        sqlx::query("SELECT * FROM webhook_endpoints WHERE tenant_id = ? AND id = ?")
+            .bind(tenant.0.to_string())
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(webhook_endpoint_from_row)
+            .transpose()
+    }
+
+    async fn update_webhook_endpoint(
+        &self,
+        tenant: TenantId,
+        id: Uuid,
+        update: &hooks::EndpointUpdate,
+    ) -> Result<Option<hooks::Endpoint>, StoreError> {
+        let (new_secret, previous_until) = match &update.rotate_secret {
+            Some((secret, until)) => (Some(secret.as_str()), Some(micros(*until))),
+            None => (None, None),
+        };
+        // Every right-hand side reads the row as it was before this UPDATE.
+        let updated = sqlx::query(
+            "UPDATE webhook_endpoints SET \
+               url = COALESCE(?, url), \
+               description = COALESCE(?, description), \
+               event_types = COALESCE(?, event_types), \
+               previous_secret = CASE WHEN ? IS NULL THEN previous_secret ELSE secret END, \
+               previous_secret_until = CASE WHEN ? IS NULL THEN previous_secret_until ELSE ? END, \
+               secret = COALESCE(?, secret), \
+               enabled = COALESCE(?, enabled), \
+               disabled_reason = CASE WHEN ? IS NULL THEN disabled_reason ELSE NULL END, \
+               failing_since = CASE WHEN ? = 1 THEN NULL ELSE failing_since END, \
+               consecutive_failures = CASE WHEN ? = 1 THEN 0 ELSE consecutive_failures END, \
+               updated_at = ? \
+             WHERE tenant_id = ? AND id = ?",
+        )
+        .bind(update.url.as_deref())
+        .bind(update.description.as_deref())
+        .bind(update.event_types.as_deref().map(hooks::stored_event_types))
+        .bind(new_secret)
+        .bind(new_secret)
+        .bind(previous_until)
+        .bind(new_secret)
+        .bind(update.enabled)
+        .bind(update.enabled)
+        .bind(update.enabled)
+        .bind(update.enabled)
+        .bind(micros(update.updated_at))
+        .bind(tenant.0.to_string())
+        .bind(id.to_string())
+        .execute(&self.pool)
+        .await?;
+        if updated.rows_affected() == 0 {
+            return Ok(None);
+        }
+        self.get_webhook_endpoint(tenant, id).await
+    }
+
+    async fn delete_webhook_endpoint(
+        &self,
+        tenant: TenantId,
+        id: Uuid,
+    ) -> Result<bool, StoreError> {
+        // Deliveries and their attempts go with it (ON DELETE CASCADE).
+        let deleted = sqlx::query("DELETE FROM webhook_endpoints WHERE tenant_id = ? AND id = ?")
+            .bind(tenant.0.to_string())
+            .bind(id.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(deleted.rows_affected() == 1)
+    }
+
+    async fn create_webhook_test_delivery(
+        &self,
+        delivery: &hooks::NewTestDelivery,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO webhook_deliveries (id, tenant_id, endpoint_id, event_id, payload, status, \
+             attempts, next_attempt_at, created_at, updated_at) \
+             VALUES (?, ?, ?, NULL, ?, 'pending', 0, ?, ?, ?)",
+        )
+        .bind(delivery.id.to_string())
+        .bind(delivery.tenant_id.0.to_string())
+        .bind(delivery.endpoint_id.to_string())
+        .bind(&delivery.payload)
+        .bind(micros(delivery.created_at))
+        .bind(micros(delivery.created_at))
+        .bind(micros(delivery.created_at))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn get_webhook_delivery(
+        &self,
+        tenant: TenantId,
+        endpoint_id: Uuid,
+        id: Uuid,
+    ) -> Result<Option<hooks::Delivery>, StoreError> {
+        let mut query = QueryBuilder::<Sqlite>::new(WEBHOOK_DELIVERIES);
+        query
+            .push_bind(hooks::TEST_EVENT_TYPE)
+            .push(WEBHOOK_DELIVERIES_FROM)
+            .push_bind(tenant.0.to_string())
+            .push(" AND d.endpoint_id = ")
+            .push_bind(endpoint_id.to_string())
+            .push(" AND d.id = ")
+            .push_bind(id.to_string());
+        let rows = query.build().fetch_all(&self.pool).await?;
+        let mut deliveries = rows
+            .iter()
+            .map(webhook_delivery_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        attach_webhook_attempts(&self.pool, &mut deliveries).await?;
+        Ok(deliveries.pop())
+    }
+
+    async fn list_webhook_deliveries(
+        &self,
+        tenant: TenantId,
+        endpoint_id: Uuid,
+        status: Option<hooks::DeliveryStatus>,
+        after: Option<EventCursor>,
+        limit: u32,
+    ) -> Result<Vec<hooks::Delivery>, StoreError> {
+        let mut query = QueryBuilder::<Sqlite>::new(WEBHOOK_DELIVERIES);
+        query
+            .push_bind(hooks::TEST_EVENT_TYPE)
+            .push(WEBHOOK_DELIVERIES_FROM)
+            .push_bind(tenant.0.to_string())
+            .push(" AND d.endpoint_id = ")
+            .push_bind(endpoint_id.to_string());
+        if let Some(status) = status {
+            query.push(" AND d.status = ").push_bind(status.as_str());
+        }
+        if let Some(cursor) = after {
+            let at = micros(cursor.timestamp);
+            query
+                .push(" AND (d.created_at < ")
+                .push_bind(at)
+                .push(" OR (d.created_at = ")
+                .push_bind(at)
+                .push(" AND d.id < ")
+                .push_bind(cursor.id.to_string())
+                .push("))");
+        }
+        query
+            .push(" ORDER BY d.created_at DESC, d.id DESC LIMIT ")
+            .push_bind(i64::from(limit));
+        let rows = query.build().fetch_all(&self.pool).await?;
+        let mut deliveries = rows
+            .iter()
+            .map(webhook_delivery_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        attach_webhook_attempts(&self.pool, &mut deliveries).await?;
+        Ok(deliveries)
+    }
+
+    async fn retry_webhook_delivery(
+        &self,
+        tenant: TenantId,
+        endpoint_id: Uuid,
+        id: Uuid,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let updated = sqlx::query(
+            "UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = ?, updated_at = ? \
+             WHERE tenant_id = ? AND endpoint_id = ? AND id = ?",
+        )
+        .bind(micros(at))
+        .bind(micros(at))
+        .bind(tenant.0.to_string())
+        .bind(endpoint_id.to_string())
+        .bind(id.to_string())
+        .execute(&self.pool)
+        .await?;
+        Ok(updated.rows_affected() == 1)
+    }
+
+    async fn claim_webhook_deliveries(
+        &self,
+        claim: &hooks::Claim<'_>,
+    ) -> Result<Vec<hooks::ClaimedDelivery>, StoreError> {
+        let now = micros(claim.now);
+        // A read first: when nothing is due (the usual case between bursts) no write lock is
+        // taken, so that polling workers never hold up the group committer.
+        let due: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id \
+             WHERE d.status IN ('pending', 'failed') AND d.next_attempt_at <= ? \
+               AND (d.lease_until IS NULL OR d.lease_until < ?) AND e.enabled = 1 LIMIT 1",
+        )
+        .bind(now)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        if due.is_none() {
+            return Ok(Vec::new());
+        }
+        // One writer at a time (BEGIN IMMEDIATE): the UPDATE picks and leases atomically.
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let ids: Vec<String> = sqlx::query_scalar(
+            "UPDATE webhook_deliveries SET lease_until = ?, leased_by = ? WHERE id IN ( \
+               SELECT d.id FROM webhook_deliveries d \
+               JOIN webhook_endpoints e ON e.id = d.endpoint_id \
+               WHERE d.status IN ('pending', 'failed') AND d.next_attempt_at <= ? \
+                 AND (d.lease_until IS NULL OR d.lease_until < ?) AND e.enabled = 1 \
+               ORDER BY d.next_attempt_at LIMIT ?) \
+             RETURNING id",
+        )
+        .bind(micros(claim.lease_until))
+        .bind(claim.instance)
+        .bind(now)
+        .bind(now)
+        .bind(i64::from(claim.limit))
+        .fetch_all(&mut *tx)
+        .await?;
+        if ids.is_empty() {
+            tx.commit().await?;
+            return Ok(Vec::new());
+        }
+        let mut query = QueryBuilder::<Sqlite>::new(
+            "SELECT d.id AS d_id, d.tenant_id AS d_tenant_id, d.endpoint_id AS d_endpoint_id, \
+             d.attempts AS d_attempts, d.payload AS d_payload, e.url AS e_url, \
+             e.secret AS e_secret, e.previous_secret AS e_previous_secret, \
+             e.previous_secret_until AS e_previous_secret_until, ev.* \
+             FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id \
+             LEFT JOIN events ev ON ev.id = d.event_id WHERE d.id IN (",
+        );
+        let mut list = query.separated(", ");
+        for id in &ids {
+            list.push_bind(id.clone());
+        }
+        query.push(") ORDER BY d.next_attempt_at, d.id");
+        let rows = query.build().fetch_all(&mut *tx).await?;
+        tx.commit().await?;
+        rows.iter().map(claimed_webhook_delivery_from_row).collect()
+    }
+
+    async fn release_webhook_delivery(&self, id: Uuid, instance: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE webhook_deliveries SET lease_until = NULL, leased_by = NULL \
+             WHERE id = ? AND leased_by = ?",
+        )
+        .bind(id.to_string())
+        .bind(instance)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn record_webhook_attempt(
+        &self,
+        record: &hooks::AttemptRecord,
+    ) -> Result<Option<(hooks::EndpointHealth, bool)>, StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let at = micros(record.attempted_at);
+        let succeeded = record.next == hooks::NextStep::Succeeded;
+        // Same order as the PostgreSQL store (endpoint, then delivery), though SQLite's single
+        // writer cannot deadlock.
+        let endpoint = sqlx::query(
+            "UPDATE webhook_endpoints SET \
+               consecutive_failures = CASE WHEN ? THEN 0 ELSE consecutive_failures + 1 END, \
+               failing_since = CASE WHEN ? THEN NULL ELSE COALESCE(failing_since, ?) END, \
+               last_success_at = CASE WHEN ? THEN ? ELSE last_success_at END, \
+               last_failure_at = CASE WHEN ? THEN last_failure_at ELSE ? END \
+             WHERE id = ? \
+             RETURNING failing_since, consecutive_failures, last_success_at, last_failure_at, enabled",
+        )
+        .bind(succeeded)
+        .bind(succeeded)
+        .bind(at)
+        .bind(succeeded)
+        .bind(at)
+        .bind(succeeded)
+        .bind(at)
+        .bind(record.endpoint_id.to_string())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let holder: Option<Option<String>> =
+            sqlx::query_scalar("SELECT leased_by FROM webhook_deliveries WHERE id = ?")
+                .bind(record.delivery_id.to_string())
+                .fetch_optional(&mut *tx)
+                .await?;
+        let (Some(endpoint), Some(holder)) = (endpoint, holder) else {
+            // Deleted meanwhile (with its endpoint): nothing to record.
+            tx.rollback().await?;
+            return Ok(None);
+        };
+        sqlx::query(
+            "INSERT INTO webhook_attempts (id, delivery_id, tenant_id, attempted_at, status_code, \
+             error, latency_ms, response_body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(record.id.to_string())
+        .bind(record.delivery_id.to_string())
+        .bind(record.tenant_id.0.to_string())
+        .bind(at)
+        .bind(record.status_code.map(i64::from))
+        .bind(record.error.as_deref())
+        .bind(i64::try_from(record.latency_ms).unwrap_or(i64::MAX))
+        .bind(record.response_body.as_deref())
+        .execute(&mut *tx)
+        .await?;
+        let (status, next) = webhook_next_step(record.next);
+        let holds_lease = holder.as_deref() == Some(record.instance.as_str());
+        // The attempt counts whoever holds the lease; the state is the holder's to set.
+        sqlx::query(
+            "UPDATE webhook_deliveries SET attempts = attempts + 1, updated_at = ?, \
+               status = CASE WHEN ? THEN ? ELSE status END, \
+               next_attempt_at = CASE WHEN ? THEN ? ELSE next_attempt_at END, \
+               lease_until = CASE WHEN ? THEN NULL ELSE lease_until END, \
+               leased_by = CASE WHEN ? THEN NULL ELSE leased_by END \
+             WHERE id = ?",
+        )
+        .bind(at)
+        .bind(holds_lease)
+        .bind(status)
+        .bind(holds_lease)
+        .bind(next.map(micros))
+        .bind(holds_lease)
+        .bind(holds_lease)
+        .bind(record.delivery_id.to_string())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Some((
+            webhook_health_from_row(&endpoint)?,
+            endpoint.try_get("enabled")?,
+        )))
+    }
+
+    async fn disable_webhook_endpoint(
+        &self,
+        tenant: TenantId,
+        id: Uuid,
+        failing_since: DateTime<Utc>,
+        reason: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let updated = sqlx::query(
+            "UPDATE webhook_endpoints SET enabled = 0, disabled_reason = ?, updated_at = ? \
+             WHERE tenant_id = ? AND id = ? AND enabled = 1 AND failing_since = ?",
+        )
+        .bind(reason)
+        .bind(micros(at))
+        .bind(tenant.0.to_string())
+        .bind(id.to_string())
+        .bind(micros(failing_since))
+        .execute(&self.pool)
+        .await?;
+        Ok(updated.rows_affected() == 1)
+    }
+
+    async fn webhook_queue_stats(&self) -> Result<hooks::QueueStats, StoreError> {
+        let (depth, oldest): (i64, Option<i64>) = sqlx::query_as(
+            "SELECT COUNT(*), MIN(d.created_at) FROM webhook_deliveries d \
+             JOIN webhook_endpoints e ON e.id = d.endpoint_id \
+             WHERE d.status IN ('pending', 'failed') AND e.enabled = 1",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(hooks::QueueStats {
+            depth: u64::try_from(depth).unwrap_or(0),
+            oldest_created_at: oldest.map(from_micros).transpose()?,
+        })
+    }
 }
 
 async fn insert_key(
@@ -536,4 +1064,293 @@ async fn insert_key(
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// Adds events to the full-text index (migrations/sqlite/0002_search.sql), each under the
+/// rowid its row got. One statement for all of them: a statement costs more than the FTS5 work
+/// for one event.
+async fn index_events(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    events: &[(i64, &NewEvent)],
+) -> Result<(), StoreError> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<Value> = events
+        .iter()
+        .map(|(rowid, event)| {
+            let tokens = search::text::document(&event.event_type, &event.metadata);
+            Value::Array(vec![
+                Value::from(*rowid),
+                Value::from(search::render::fts5_document(&tokens)),
+            ])
+        })
+        .collect();
+    sqlx::query(
+        "INSERT INTO events_fts (rowid, body) SELECT value ->> 0, value ->> 1 FROM json_each(?)",
+    )
+    .bind(Value::Array(rows).to_string())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Indexes the events stored before the search migration, which left their rowid range in
+/// the `search_backfill` setting. One transaction per chunk, recording progress with it, so
+/// that an interrupted start resumes where it stopped.
+async fn backfill_search_index(pool: &SqlitePool) -> Result<(), StoreError> {
+    const CHUNK: i64 = 1000;
+    let mut indexed = 0u64;
+    loop {
+        let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+        let marker: Option<String> = sqlx::query_scalar(
+            "SELECT CAST(value AS TEXT) FROM settings WHERE key = 'search_backfill'",
+        )
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(marker) = marker else {
+            tx.commit().await?;
+            if indexed > 0 {
+                tracing::info!(indexed, "indexed the events stored before search existed");
+            }
+            return Ok(());
+        };
+        let range = marker
+            .split_once(' ')
+            .and_then(|(next, last)| Some((next.parse::<i64>().ok()?, last.parse::<i64>().ok()?)));
+        let Some((next, last)) = range else {
+            return Err(StoreError::Invalid(format!("search_backfill {marker:?}")));
+        };
+        let rows = sqlx::query(
+            "SELECT rowid, tenant_id, event_type, metadata FROM events \
+             WHERE rowid >= ? AND rowid <= ? ORDER BY rowid LIMIT ?",
+        )
+        .bind(next)
+        .bind(last)
+        .bind(CHUNK)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut last_done = next - 1;
+        let mut events = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let rowid: i64 = row.try_get("rowid")?;
+            let metadata: String = row.try_get("metadata")?;
+            let event = NewEvent {
+                id: Uuid::nil(),
+                tenant_id: TenantId(parse_uuid(row.try_get("tenant_id")?)?),
+                event_type: row.try_get("event_type")?,
+                timestamp: DateTime::UNIX_EPOCH,
+                received_at: DateTime::UNIX_EPOCH,
+                // Unreadable metadata (never written by Tributary) is indexed as empty rather
+                // than stopping the start.
+                metadata: serde_json::from_str(&metadata).unwrap_or_default(),
+                event_id: None,
+            };
+            events.push((rowid, event));
+            last_done = rowid;
+        }
+        let events: Vec<(i64, &NewEvent)> = events.iter().map(|(rowid, e)| (*rowid, e)).collect();
+        index_events(&mut tx, &events).await?;
+        if (rows.len() as i64) < CHUNK || last_done >= last {
+            sqlx::query("DELETE FROM settings WHERE key = 'search_backfill'")
+                .execute(&mut *tx)
+                .await?;
+        } else {
+            sqlx::query("UPDATE settings SET value = ? WHERE key = 'search_backfill'")
+                .bind(format!("{} {last}", last_done + 1))
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        indexed += rows.len() as u64;
+    }
+}
+
+// --- webhooks ------------------------------------------------------------------------------
+
+/// The webhook outbox, written inside `insert_events`' transaction: one pending delivery,
+/// due at once, per enabled endpoint of each fresh event's tenant whose filter matches. Each
+/// tenant's endpoints are read once per call.
+async fn enqueue_webhook_deliveries(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    fresh: &[&NewEvent],
+) -> Result<(), StoreError> {
+    let mut endpoints: std::collections::HashMap<TenantId, Vec<(String, Vec<String>)>> =
+        std::collections::HashMap::new();
+    for event in fresh {
+        let targets = match endpoints.entry(event.tenant_id) {
+            std::collections::hash_map::Entry::Occupied(known) => known.into_mut(),
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                let rows = sqlx::query(
+                    "SELECT id, event_types FROM webhook_endpoints WHERE tenant_id = ? AND enabled = 1",
+                )
+                .bind(event.tenant_id.0.to_string())
+                .fetch_all(&mut **tx)
+                .await?;
+                let found = rows
+                    .iter()
+                    .map(|row| {
+                        Ok((
+                            row.try_get::<String, _>("id")?,
+                            hooks::parse_stored_event_types(row.try_get("event_types")?)?,
+                        ))
+                    })
+                    .collect::<Result<Vec<_>, StoreError>>()?;
+                slot.insert(found)
+            }
+        };
+        for (endpoint_id, event_types) in targets.iter() {
+            if !hooks::matches(event_types, &event.event_type) {
+                continue;
+            }
+            let at = micros(event.received_at);
+            sqlx::query(
+                "INSERT INTO webhook_deliveries (id, tenant_id, endpoint_id, event_id, status, \
+                 attempts, next_attempt_at, created_at, updated_at) \
+                 VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?)",
+            )
+            .bind(Uuid::now_v7().to_string())
+            .bind(event.tenant_id.0.to_string())
+            .bind(endpoint_id)
+            .bind(event.id.to_string())
+            .bind(at)
+            .bind(at)
+            .bind(at)
+            .execute(&mut **tx)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Deliveries with their event type (`?` binds the test deliveries' type); continue with a
+/// tenant id bind.
+const WEBHOOK_DELIVERIES: &str = "SELECT d.id, d.endpoint_id, d.event_id, d.status, d.attempts, \
+     d.next_attempt_at, d.created_at, d.updated_at, COALESCE(ev.event_type, ";
+const WEBHOOK_DELIVERIES_FROM: &str = ") AS event_type FROM webhook_deliveries d \
+     LEFT JOIN events ev ON ev.id = d.event_id WHERE d.tenant_id = ";
+
+fn optional_micros(row: &SqliteRow, column: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
+    row.try_get::<Option<i64>, _>(column)?
+        .map(from_micros)
+        .transpose()
+}
+
+fn webhook_health_from_row(row: &SqliteRow) -> Result<hooks::EndpointHealth, StoreError> {
+    Ok(hooks::EndpointHealth {
+        failing_since: optional_micros(row, "failing_since")?,
+        consecutive_failures: u64::try_from(row.try_get::<i64, _>("consecutive_failures")?)
+            .map_err(|_| StoreError::Invalid("consecutive_failures".into()))?,
+        last_success_at: optional_micros(row, "last_success_at")?,
+        last_failure_at: optional_micros(row, "last_failure_at")?,
+    })
+}
+
+fn webhook_endpoint_from_row(row: &SqliteRow) -> Result<hooks::Endpoint, StoreError> {
+    let previous_secret: Option<String> = row.try_get("previous_secret")?;
+    let previous_until = optional_micros(row, "previous_secret_until")?;
+    Ok(hooks::Endpoint {
+        id: parse_uuid(row.try_get("id")?)?,
+        tenant_id: TenantId(parse_uuid(row.try_get("tenant_id")?)?),
+        url: row.try_get("url")?,
+        description: row.try_get("description")?,
+        event_types: hooks::parse_stored_event_types(row.try_get("event_types")?)?,
+        secret: row.try_get("secret")?,
+        previous_secret: previous_secret.zip(previous_until),
+        enabled: row.try_get("enabled")?,
+        disabled_reason: row.try_get("disabled_reason")?,
+        created_at: from_micros(row.try_get("created_at")?)?,
+        updated_at: from_micros(row.try_get("updated_at")?)?,
+        health: webhook_health_from_row(row)?,
+    })
+}
+
+fn webhook_delivery_from_row(row: &SqliteRow) -> Result<hooks::Delivery, StoreError> {
+    let status: String = row.try_get("status")?;
+    Ok(hooks::Delivery {
+        id: parse_uuid(row.try_get("id")?)?,
+        endpoint_id: parse_uuid(row.try_get("endpoint_id")?)?,
+        event_id: row
+            .try_get::<Option<&str>, _>("event_id")?
+            .map(parse_uuid)
+            .transpose()?,
+        event_type: row.try_get("event_type")?,
+        status: hooks::DeliveryStatus::parse(&status)
+            .ok_or_else(|| StoreError::Invalid(format!("delivery status {status:?}")))?,
+        attempts: u32::try_from(row.try_get::<i64, _>("attempts")?)
+            .map_err(|_| StoreError::Invalid("delivery attempts".into()))?,
+        next_attempt_at: optional_micros(row, "next_attempt_at")?,
+        created_at: from_micros(row.try_get("created_at")?)?,
+        updated_at: from_micros(row.try_get("updated_at")?)?,
+        attempt_log: Vec::new(),
+    })
+}
+
+/// Fills each delivery's `attempt_log`, oldest attempt first.
+async fn attach_webhook_attempts(
+    pool: &SqlitePool,
+    deliveries: &mut [hooks::Delivery],
+) -> Result<(), StoreError> {
+    if deliveries.is_empty() {
+        return Ok(());
+    }
+    let mut query =
+        QueryBuilder::<Sqlite>::new("SELECT * FROM webhook_attempts WHERE delivery_id IN (");
+    let mut list = query.separated(", ");
+    for delivery in deliveries.iter() {
+        list.push_bind(delivery.id.to_string());
+    }
+    query.push(") ORDER BY attempted_at, id");
+    let rows = query.build().fetch_all(pool).await?;
+    let mut by_delivery: std::collections::HashMap<Uuid, Vec<hooks::Attempt>> =
+        std::collections::HashMap::new();
+    for row in &rows {
+        let delivery_id = parse_uuid(row.try_get("delivery_id")?)?;
+        let attempt = hooks::Attempt {
+            id: parse_uuid(row.try_get("id")?)?,
+            attempted_at: from_micros(row.try_get("attempted_at")?)?,
+            status_code: row
+                .try_get::<Option<i64>, _>("status_code")?
+                .and_then(|code| u16::try_from(code).ok()),
+            error: row.try_get("error")?,
+            latency_ms: u64::try_from(row.try_get::<i64, _>("latency_ms")?).unwrap_or(0),
+            response_body: row.try_get("response_body")?,
+        };
+        by_delivery.entry(delivery_id).or_default().push(attempt);
+    }
+    for delivery in deliveries {
+        delivery.attempt_log = by_delivery.remove(&delivery.id).unwrap_or_default();
+    }
+    Ok(())
+}
+
+fn claimed_webhook_delivery_from_row(
+    row: &SqliteRow,
+) -> Result<hooks::ClaimedDelivery, StoreError> {
+    let payload: Option<String> = row.try_get("d_payload")?;
+    let message = match payload {
+        Some(body) => hooks::Message::Body(body),
+        None => hooks::Message::Event(event_from_row(row)?),
+    };
+    let previous_secret: Option<String> = row.try_get("e_previous_secret")?;
+    Ok(hooks::ClaimedDelivery {
+        id: parse_uuid(row.try_get("d_id")?)?,
+        tenant_id: TenantId(parse_uuid(row.try_get("d_tenant_id")?)?),
+        endpoint_id: parse_uuid(row.try_get("d_endpoint_id")?)?,
+        attempts: u32::try_from(row.try_get::<i64, _>("d_attempts")?)
+            .map_err(|_| StoreError::Invalid("delivery attempts".into()))?,
+        url: row.try_get("e_url")?,
+        secret: row.try_get("e_secret")?,
+        previous_secret: previous_secret.zip(optional_micros(row, "e_previous_secret_until")?),
+        message,
+    })
+}
+
+/// The stored status and next due time of a delivery after an attempt.
+fn webhook_next_step(next: hooks::NextStep) -> (&'static str, Option<DateTime<Utc>>) {
+    match next {
+        hooks::NextStep::Succeeded => (hooks::DeliveryStatus::Succeeded.as_str(), None),
+        hooks::NextStep::RetryAt(at) => (hooks::DeliveryStatus::Failed.as_str(), Some(at)),
+        hooks::NextStep::Dead => (hooks::DeliveryStatus::Dead.as_str(), None),
+    }
 }

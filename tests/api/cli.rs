@@ -121,3 +121,96 @@ fn a_generated_admin_token_is_printed_once_and_kept_across_restarts() {
         "later starts do not print it again"
     );
 }
+
+#[test]
+fn the_health_command_tells_whether_a_server_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let mut child = tributary()
+        .args(["serve"])
+        .env("DATABASE_URL", &url)
+        .env("PORT", "0")
+        .env("TRIBUTARY_LOG__FORMAT", "json")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (found, address) = std::sync::mpsc::channel();
+    // Keep reading stderr after the address is known, so the server never writes to a closed pipe.
+    std::thread::spawn(move || {
+        use std::io::{BufRead, BufReader};
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Ok(log) = serde_json::from_str::<Value>(&line)
+                && log["message"] == "listening"
+            {
+                let _ = found.send(log["address"].as_str().unwrap_or_default().to_owned());
+            }
+        }
+    });
+    let address = address
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the server reports its address");
+    let healthy = tributary()
+        .args(["health", "--url", &format!("http://{address}/health")])
+        .output()
+        .unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        healthy.status.success(),
+        "{}",
+        String::from_utf8_lossy(&healthy.stderr)
+    );
+    let down = tributary()
+        .args(["health", "--url", &format!("http://{address}/health")])
+        .output()
+        .unwrap();
+    assert!(!down.status.success());
+}
+
+#[test]
+fn serve_with_the_demo_stops_promptly_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = tributary()
+        .args(["serve", "--demo"])
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}", dir.path().join("t.db").display()),
+        )
+        .env("PORT", "0")
+        .env("TRIBUTARY_LOG__FORMAT", "json")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (found, listening) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::{BufRead, BufReader};
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if line.contains("demo events are being generated") {
+                let _ = found.send(());
+            }
+        }
+    });
+    listening
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the demo starts");
+    std::thread::sleep(Duration::from_millis(500));
+    let pid = i32::try_from(child.id()).unwrap();
+    // SAFETY: signalling our own child.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("serve --demo did not stop within 10 s of SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status:?}");
+}

@@ -80,6 +80,9 @@ impl Drop for ServerProcess {
 /// A database that outlives server processes: a SQLite file in a temp dir, or a fresh
 /// PostgreSQL database.
 async fn durable_database() -> (String, Option<tempfile::TempDir>, Option<TestDatabase>) {
+    // Both tests call this first, before making their reqwest clients: reqwest's TLS needs the
+    // process's crypto provider, which only Application::build installs otherwise.
+    tributary::webhooks::install_crypto_provider();
     if postgres_backend() {
         let db = fresh_database().await.expect("PostgreSQL");
         (db.url.clone(), None, Some(db))

@@ -55,7 +55,16 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
         let path: PathBuf = dir.path().join("tributary.db");
         (format!("sqlite://{}", path.display()), Some(dir), None)
     };
-    let mut config = test_config(&database_url);
+    let mut app = spawn_app_on(&database_url, configure).await;
+    app._data_dir = data_dir;
+    app._postgres = postgres;
+    app
+}
+
+/// Starts an app on an existing database (several instances can share one); the caller keeps
+/// the database alive.
+pub async fn spawn_app_on(database_url: &str, configure: impl FnOnce(&mut Config)) -> TestApp {
+    let mut config = test_config(database_url);
     configure(&mut config);
     let app = Application::build(config).await.expect("the app builds");
     let address = format!("http://{}", app.address());
@@ -68,8 +77,8 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
         admin_token: ADMIN_TOKEN.to_owned(),
         shutdown,
         _server: server,
-        _data_dir: data_dir,
-        _postgres: postgres,
+        _data_dir: None,
+        _postgres: None,
     }
 }
 

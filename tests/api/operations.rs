@@ -169,7 +169,9 @@ async fn the_openapi_document_covers_every_route_with_error_schemas() {
 
 #[tokio::test]
 async fn cors_allows_only_the_configured_origins() {
-    let app = spawn_app_with(|config| config.http.cors_origins = vec!["https://app.example.com".into()]).await;
+    let app =
+        spawn_app_with(|config| config.http.cors_origins = vec!["https://app.example.com".into()])
+            .await;
     let preflight = |origin: &'static str| {
         app.client
             .request(reqwest::Method::OPTIONS, app.url("/api/v1/events"))
@@ -179,7 +181,15 @@ async fn cors_allows_only_the_configured_origins() {
             .send()
     };
     let allowed = preflight("https://app.example.com").await.unwrap();
-    assert_eq!(allowed.headers()["access-control-allow-origin"], "https://app.example.com");
+    assert_eq!(
+        allowed.headers()["access-control-allow-origin"],
+        "https://app.example.com"
+    );
     let refused = preflight("https://evil.example").await.unwrap();
-    assert!(refused.headers().get("access-control-allow-origin").is_none());
+    assert!(
+        refused
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
 }

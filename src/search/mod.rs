@@ -1,0 +1,271 @@
+//! Full-text search over event types and metadata: `GET /api/v1/events/search` (ranked) and
+//! `q` on the event list (newest first), one engine for both and for both stores.
+//!
+//! The pipeline: [`text`] turns text into tokens (the same for events and queries);
+//! [`parse`] reads `q` into a small tree of those tokens; [`render`] writes the tree in the
+//! store's syntax (FTS5 or `tsquery`), always as a bound parameter; the store evaluates it
+//! against an index it maintains in the same transaction as the events, so an event is
+//! searchable as soon as its ingest is acknowledged; [`snippet`] marks the matches in plain
+//! text. Because the tokens are ours, the same query gives the same set of hits on both stores;
+//! only the scores differ (BM25 on SQLite, cover density weighted by rarity on PostgreSQL).
+//!
+//! Ranking looks at the [`RANK_WINDOW`] most recent matches of the tenant (all of them for
+//! most queries): ranking costs time per match, and this bounds it.
+//!
+//! Scoping: both stores filter by tenant in SQL. On PostgreSQL every indexed event also
+//! carries its tenant's token, which the search expression requires, so that the GIN index
+//! narrows to the tenant by itself.
+
+pub mod parse;
+pub mod render;
+pub mod routes;
+pub mod snippet;
+pub mod text;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+pub use parse::{ParseError, Query};
+pub use snippet::{Fragment, Snippet};
+
+use crate::events::query::{check_range, common, pairs, unknown};
+use crate::events::{Event, EventFilter};
+use crate::http::error::ApiError;
+use crate::store::Store;
+use crate::tenants::TenantId;
+
+pub const DEFAULT_LIMIT: u32 = 20;
+/// Ranking computes a score for every match, so pages are kept small.
+pub const MAX_LIMIT: u32 = 100;
+/// How many of the most recent matching events (in commit order) a search ranks. Ranking
+/// costs time per match, and a query matching hundreds of thousands of events would cost
+/// hundreds of milliseconds; a query that matches more than this many ranks the most recent
+/// ones (older matches stay reachable through the list endpoint's `q`). Both stores use the
+/// same window, so they return the same hits.
+pub const RANK_WINDOW: u32 = 5_000;
+
+/// An event and how well it matches, as the store returns it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchHit {
+    pub event: Event,
+    /// Higher is more relevant; comparable only between hits of one query on one store.
+    pub score: f64,
+}
+
+/// Position after which the next page starts, in the ranked order (score desc, then
+/// timestamp desc, id desc).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SearchCursor {
+    pub score: f64,
+    pub timestamp: DateTime<Utc>,
+    pub id: Uuid,
+}
+
+/// The parameters of a search request, parsed.
+#[derive(Debug)]
+pub struct SearchParams {
+    pub tenant_id: Option<TenantId>,
+    pub query: Query,
+    pub filter: EventFilter,
+    pub limit: u32,
+    pub cursor: Option<SearchCursor>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SearchResults {
+    /// Most relevant first; ties newest first.
+    pub hits: Vec<Hit>,
+    /// Pass as `cursor` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Hit {
+    pub event: Event,
+    /// Relevance, higher is better. Comparable only within one query's results.
+    pub score: f64,
+    pub snippet: Snippet,
+}
+
+/// `q` as a [`Query`], or 422 on `q` saying what is wrong and where.
+pub fn parse_q(value: &str) -> Result<Query, ApiError> {
+    Query::parse(value).map_err(|ParseError(message)| ApiError::validation("q", message))
+}
+
+/// Adds `q` to the text condition of a filter (a repeated `q` must match too).
+pub fn add_q(filter: &mut EventFilter, value: &str) -> Result<(), ApiError> {
+    let query = parse_q(value)?;
+    filter.text = Some(match filter.text.take() {
+        Some(earlier) => earlier.and(&query),
+        None => query,
+    });
+    Ok(())
+}
+
+/// Reads the search endpoint's query string: `q` (required), `limit`, `cursor`, and the
+/// list's filters (`event_type`, `from`, `to`, `meta.<key>`, `tenant_id`).
+pub fn parse_params(raw: Option<&str>) -> Result<SearchParams, ApiError> {
+    let mut tenant_id = None;
+    let mut filter = EventFilter::default();
+    let mut limit = DEFAULT_LIMIT;
+    let mut cursor = None;
+    for (name, value) in pairs(raw) {
+        if common(&name, &value, &mut tenant_id, &mut filter)? {
+            continue;
+        }
+        match name.as_str() {
+            "q" => add_q(&mut filter, &value)?,
+            "limit" => {
+                limit = value
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=MAX_LIMIT).contains(n))
+                    .ok_or_else(|| {
+                        ApiError::validation("limit", format!("limit must be 1-{MAX_LIMIT}"))
+                    })?;
+            }
+            "cursor" => cursor = Some(decode_cursor(&value)?),
+            _ => return Err(unknown(&name)),
+        }
+    }
+    check_range(&filter)?;
+    let query = filter
+        .text
+        .take()
+        .ok_or_else(|| ApiError::validation("q", "q is required: the words to search for"))?;
+    Ok(SearchParams {
+        tenant_id,
+        query,
+        filter,
+        limit,
+        cursor,
+    })
+}
+
+/// Runs a search for the tenant: one page of hits with snippets, and the next page's cursor.
+pub async fn search(
+    store: &dyn Store,
+    tenant: TenantId,
+    params: &SearchParams,
+) -> Result<SearchResults, ApiError> {
+    let mut hits = store
+        .search_events(
+            tenant,
+            &params.query,
+            &params.filter,
+            params.cursor,
+            params.limit + 1,
+        )
+        .await?;
+    let next_cursor = if hits.len() > params.limit as usize {
+        hits.truncate(params.limit as usize);
+        hits.last().map(|last| {
+            encode_cursor(SearchCursor {
+                score: last.score,
+                timestamp: last.event.timestamp,
+                id: last.event.id,
+            })
+        })
+    } else {
+        None
+    };
+    let hits = hits
+        .into_iter()
+        .map(|hit| Hit {
+            snippet: snippet::snippet(&params.query, &hit.event),
+            score: hit.score,
+            event: hit.event,
+        })
+        .collect();
+    Ok(SearchResults { hits, next_cursor })
+}
+
+/// Opaque to clients: base64url of `s<score bits in hex>.<timestamp micros>.<id>`. The score
+/// travels as its exact bits so that the next page starts exactly after this hit.
+pub fn encode_cursor(cursor: SearchCursor) -> String {
+    URL_SAFE_NO_PAD.encode(format!(
+        "s{:016x}.{}.{}",
+        cursor.score.to_bits(),
+        cursor.timestamp.timestamp_micros(),
+        cursor.id
+    ))
+}
+
+pub fn decode_cursor(raw: &str) -> Result<SearchCursor, ApiError> {
+    let invalid = || ApiError::validation("cursor", "cursor is not one this server issued");
+    let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| invalid())?;
+    let text = String::from_utf8(bytes).map_err(|_| invalid())?;
+    let mut parts = text.strip_prefix('s').ok_or_else(invalid)?.splitn(3, '.');
+    let (Some(score), Some(micros), Some(id)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(invalid());
+    };
+    let score = u64::from_str_radix(score, 16)
+        .map(f64::from_bits)
+        .ok()
+        .filter(|score| score.is_finite())
+        .ok_or_else(invalid)?;
+    let timestamp = micros
+        .parse()
+        .ok()
+        .and_then(DateTime::from_timestamp_micros)
+        .ok_or_else(invalid)?;
+    let id = Uuid::parse_str(id).map_err(|_| invalid())?;
+    Ok(SearchCursor {
+        score,
+        timestamp,
+        id,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_exactly() {
+        let cursor = SearchCursor {
+            score: 0.1 + 0.2,
+            timestamp: Utc::now(),
+            id: Uuid::now_v7(),
+        };
+        let decoded = decode_cursor(&encode_cursor(cursor)).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(decoded.score.to_bits(), cursor.score.to_bits());
+        assert_eq!(decoded.id, cursor.id);
+        for garbage in [
+            "",
+            "!!",
+            "czEyMw",
+            &URL_SAFE_NO_PAD.encode("s7ff8000000000000.1.x"),
+        ] {
+            assert!(decode_cursor(garbage).is_err(), "{garbage}");
+        }
+    }
+
+    #[test]
+    fn search_parameters_need_q_and_refuse_typos() {
+        let params = parse_params(Some("q=card&event_type=a&meta.page=%2Fpay&limit=5"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(params.limit, 5);
+        assert_eq!(params.filter.event_types, ["a"]);
+        assert!(params.filter.text.is_none(), "q is the query, not a filter");
+        for (raw, field) in [
+            ("limit=5", "q"),
+            ("q=", "q"),
+            ("q=%22open", "q"),
+            ("q=a&limit=101", "limit"),
+            ("q=a&cursr=x", "cursr"),
+            ("q=a&cursor=abc", "cursor"),
+        ] {
+            let error = parse_params(Some(raw)).err();
+            assert_eq!(
+                error.as_ref().and_then(ApiError::field),
+                Some(field),
+                "{raw}"
+            );
+        }
+    }
+}

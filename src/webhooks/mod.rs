@@ -1,0 +1,695 @@
+//! Webhooks: per-tenant endpoints that receive chosen event types, delivered at least once.
+//!
+//! - **Outbox.** The store writes one pending delivery per matching enabled endpoint in the
+//!   same transaction as each new event ([`crate::store::Store::insert_events`] calls
+//!   [`matches`]), so a committed event never lacks its deliveries and nothing lives only in
+//!   memory: a restart at any moment loses none.
+//! - **Worker** ([`worker`]): claims due deliveries with a lease (on PostgreSQL with `FOR
+//!   UPDATE SKIP LOCKED`, so that several instances never make the same attempt), POSTs them
+//!   signed the Standard Webhooks way ([`signing`]), records every attempt, retries on
+//!   [`crate::config::WebhooksConfig::retry_schedule_secs`] with jitter, then gives up
+//!   (`dead`); an endpoint that has failed every attempt for
+//!   [`crate::config::WebhooksConfig::disable_after_secs`] is disabled and says why.
+//! - **SSRF** ([`ssrf`]): private, loopback, link-local and other non-global targets are
+//!   refused at creation and, always, at delivery time, unless
+//!   `webhooks.allow_private_targets` is on.
+//! - **API** ([`routes`]): endpoint CRUD, secret rotation, test deliveries, the delivery log
+//!   and manual retries; scope `manage`, scoped to one tenant (another tenant's endpoint is
+//!   404).
+//!
+//! This module holds the types shared by the store, the worker and the handlers, and the
+//! logic of the API calls (plain functions, no HTTP types besides [`ApiError`]).
+
+pub mod routes;
+pub mod signing;
+pub mod ssrf;
+pub mod worker;
+
+use std::time::Duration;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use chrono::{DateTime, Utc};
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::config::WebhooksConfig;
+use crate::events::EventCursor;
+use crate::events::ingest::{event_type_error, is_valid_event_type};
+use crate::events::query::{decode_cursor, encode_cursor};
+use crate::http::error::ApiError;
+use crate::store::{Store, StoreError};
+use crate::tenants::TenantId;
+
+/// Most event types one endpoint may filter on.
+pub const MAX_EVENT_TYPES: usize = 100;
+/// Longest accepted endpoint URL.
+pub const MAX_URL_CHARS: usize = 2048;
+pub const MAX_DESCRIPTION_CHARS: usize = 500;
+/// How much of a response body is kept in the attempt log.
+pub const MAX_RESPONSE_BODY_BYTES: usize = 4096;
+/// The event type of deliveries made by "send test event".
+pub const TEST_EVENT_TYPE: &str = "webhook.test";
+/// After a rotation the previous secret signs too (a second signature) for this long, so
+/// that receivers can switch to the new one without rejecting deliveries meanwhile.
+pub const PREVIOUS_SECRET_GRACE: chrono::Duration = chrono::Duration::hours(24);
+
+pub const DEFAULT_DELIVERY_LIMIT: u32 = 50;
+pub const MAX_DELIVERY_LIMIT: u32 = 100;
+
+/// Installs rustls' ring provider as the process default, which reqwest's TLS needs (it is
+/// built with `rustls-no-provider`, to keep a second crypto library out of the build).
+/// Idempotent: a provider installed earlier stays.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// A webhook endpoint as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    pub id: Uuid,
+    pub tenant_id: TenantId,
+    pub url: String,
+    pub description: String,
+    /// Empty: every event type.
+    pub event_types: Vec<String>,
+    /// `whsec_` + base64 of the signing key.
+    pub secret: String,
+    /// The secret before the last rotation, and until when it still signs.
+    pub previous_secret: Option<(String, DateTime<Utc>)>,
+    pub enabled: bool,
+    /// Why the endpoint was disabled automatically; `None` while enabled or when an operator
+    /// disabled it.
+    pub disabled_reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub health: EndpointHealth,
+}
+
+/// What the worker has seen of an endpoint lately.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EndpointHealth {
+    /// The first failed attempt after the last success; `None` while healthy.
+    pub failing_since: Option<DateTime<Utc>>,
+    pub consecutive_failures: u64,
+    pub last_success_at: Option<DateTime<Utc>>,
+    pub last_failure_at: Option<DateTime<Utc>>,
+}
+
+/// Changes to an endpoint; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EndpointUpdate {
+    pub url: Option<String>,
+    pub description: Option<String>,
+    pub event_types: Option<Vec<String>>,
+    /// Enabling clears the failure record and `disabled_reason`; disabling clears the reason.
+    pub enabled: Option<bool>,
+    /// A new secret; the current one becomes the previous one until the given time.
+    pub rotate_secret: Option<(String, DateTime<Utc>)>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Whether an endpoint that filters on `event_types` receives an event of `event_type`.
+pub fn matches(event_types: &[String], event_type: &str) -> bool {
+    event_types.is_empty() || event_types.iter().any(|wanted| wanted == event_type)
+}
+
+/// Parses the stored `event_types` column (a JSON array of strings).
+pub fn parse_stored_event_types(text: &str) -> Result<Vec<String>, StoreError> {
+    serde_json::from_str(text)
+        .map_err(|error| StoreError::Invalid(format!("webhook event_types: {error}")))
+}
+
+/// The stored form of `event_types`.
+pub fn stored_event_types(event_types: &[String]) -> String {
+    // Serializing a list of strings cannot fail.
+    serde_json::to_string(event_types).unwrap_or_else(|_| "[]".to_owned())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryStatus {
+    /// Not attempted yet (or due again after a manual retry).
+    Pending,
+    Succeeded,
+    /// The last attempt failed; another is scheduled at `next_attempt_at`.
+    Failed,
+    /// Every scheduled attempt failed; no more will be made unless retried by hand.
+    Dead,
+}
+
+impl DeliveryStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::Pending => "pending",
+            DeliveryStatus::Succeeded => "succeeded",
+            DeliveryStatus::Failed => "failed",
+            DeliveryStatus::Dead => "dead",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        [
+            DeliveryStatus::Pending,
+            DeliveryStatus::Succeeded,
+            DeliveryStatus::Failed,
+            DeliveryStatus::Dead,
+        ]
+        .into_iter()
+        .find(|status| status.as_str() == raw)
+    }
+}
+
+/// A delivery with its attempts, as the log shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Delivery {
+    /// Also the `webhook-id` header: the same on every attempt, so receivers can deduplicate.
+    pub id: Uuid,
+    pub endpoint_id: Uuid,
+    /// The event delivered; null for a test delivery.
+    pub event_id: Option<Uuid>,
+    /// The event's type, or `webhook.test`.
+    pub event_type: String,
+    pub status: DeliveryStatus,
+    /// Attempts made so far.
+    pub attempts: u32,
+    /// When the next attempt is due; null once succeeded or dead.
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Every attempt, oldest first.
+    pub attempt_log: Vec<Attempt>,
+}
+
+/// One HTTP attempt of a delivery.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Attempt {
+    pub id: Uuid,
+    pub attempted_at: DateTime<Utc>,
+    /// The response's status, or null when none came (see `error`).
+    pub status_code: Option<u16>,
+    /// Why the attempt failed without a response (timeout, refused target, connection error),
+    /// or why a response counted as failure.
+    pub error: Option<String>,
+    pub latency_ms: u64,
+    /// The first 4 KiB of the response body (invalid UTF-8 replaced).
+    pub response_body: Option<String>,
+}
+
+/// A new delivery written outside the outbox (a test delivery, whose body is fixed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewTestDelivery {
+    pub id: Uuid,
+    pub tenant_id: TenantId,
+    pub endpoint_id: Uuid,
+    pub payload: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// What a delivery carries.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Message {
+    Event(crate::events::Event),
+    /// A prepared body (test deliveries).
+    Body(String),
+}
+
+/// A delivery claimed by a worker, with what it needs to make the attempt.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClaimedDelivery {
+    pub id: Uuid,
+    pub tenant_id: TenantId,
+    pub endpoint_id: Uuid,
+    /// Attempts made before this one.
+    pub attempts: u32,
+    pub url: String,
+    pub secret: String,
+    pub previous_secret: Option<(String, DateTime<Utc>)>,
+    pub message: Message,
+}
+
+/// What becomes of a delivery after an attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NextStep {
+    Succeeded,
+    RetryAt(DateTime<Utc>),
+    Dead,
+}
+
+/// One finished attempt, to be recorded with the delivery's new state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttemptRecord {
+    pub id: Uuid,
+    pub delivery_id: Uuid,
+    pub tenant_id: TenantId,
+    pub endpoint_id: Uuid,
+    /// The worker that made it: the delivery's state changes only if it still holds the lease.
+    pub instance: String,
+    pub attempted_at: DateTime<Utc>,
+    pub status_code: Option<u16>,
+    pub error: Option<String>,
+    pub latency_ms: u64,
+    pub response_body: Option<String>,
+    pub next: NextStep,
+}
+
+/// Deliveries waiting (pending or failed, of enabled endpoints), for the queue gauges.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QueueStats {
+    pub depth: u64,
+    pub oldest_created_at: Option<DateTime<Utc>>,
+}
+
+/// Parameters of a claim: due at `now`, leased until `lease_until` to `instance`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claim<'a> {
+    pub instance: &'a str,
+    pub now: DateTime<Utc>,
+    pub lease_until: DateTime<Utc>,
+    pub limit: u32,
+}
+
+/// A new signing secret: `whsec_` + base64 of 32 random bytes (Standard Webhooks).
+pub fn generate_secret() -> String {
+    let key: [u8; 32] = rand::rng().random();
+    format!("whsec_{}", STANDARD.encode(key))
+}
+
+/// The next step after a failed attempt, the `attempts_made`-th (1-based): the schedule's
+/// delay for it with ±20% jitter (so that a burst of failures does not retry in lockstep),
+/// or `Dead` past the end of the schedule.
+pub fn after_failure(schedule: &[u64], attempts_made: u32, now: DateTime<Utc>) -> NextStep {
+    let index = attempts_made.saturating_sub(1) as usize;
+    match schedule.get(index) {
+        None => NextStep::Dead,
+        Some(&secs) => {
+            let factor = rand::rng().random_range(0.8..=1.2);
+            let millis = (secs as f64 * 1000.0 * factor).round() as i64;
+            NextStep::RetryAt(now + chrono::Duration::milliseconds(millis))
+        }
+    }
+}
+
+/// The reason recorded when an endpoint is disabled for failing too long.
+pub fn disabled_reason(failing_since: DateTime<Utc>, last_error: &str) -> String {
+    format!(
+        "disabled automatically: every delivery attempt has failed since {} (last error: {last_error})",
+        failing_since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    )
+}
+
+// --- the API's logic ---------------------------------------------------------------------------
+
+/// The fields of a create or update call as sent; the functions that take it validate them.
+#[derive(Debug, Clone)]
+pub struct EndpointInput {
+    pub url: Option<String>,
+    pub description: Option<String>,
+    pub event_types: Option<Vec<String>>,
+    pub enabled: Option<bool>,
+}
+
+pub fn validate_description(raw: &str) -> Result<String, ApiError> {
+    let description = raw.trim();
+    if description.chars().count() > MAX_DESCRIPTION_CHARS
+        || description
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return Err(ApiError::validation(
+            "description",
+            format!(
+                "description must be at most {MAX_DESCRIPTION_CHARS} characters without control characters"
+            ),
+        ));
+    }
+    Ok(description.to_owned())
+}
+
+/// Checks each type, then sorts and deduplicates them.
+pub fn validate_event_types(raw: Vec<String>) -> Result<Vec<String>, ApiError> {
+    if raw.len() > MAX_EVENT_TYPES {
+        return Err(ApiError::validation(
+            "event_types",
+            format!("an endpoint filters on at most {MAX_EVENT_TYPES} event types"),
+        ));
+    }
+    for (index, event_type) in raw.iter().enumerate() {
+        if !is_valid_event_type(event_type) {
+            return Err(event_type_error(format!("event_types[{index}]")));
+        }
+    }
+    let mut types = raw;
+    types.sort();
+    types.dedup();
+    Ok(types)
+}
+
+/// Creates an endpoint; returns it (its secret is shown to the caller once).
+pub async fn create_endpoint(
+    store: &dyn Store,
+    config: &WebhooksConfig,
+    tenant: TenantId,
+    input: EndpointInput,
+    now: DateTime<Utc>,
+) -> Result<Endpoint, ApiError> {
+    let url = input
+        .url
+        .ok_or_else(|| ApiError::validation("url", "url is required"))?;
+    let url = ssrf::validate_target(&url, config.allow_private_targets).await?;
+    let endpoint = Endpoint {
+        id: Uuid::now_v7(),
+        tenant_id: tenant,
+        url,
+        description: match input.description {
+            Some(description) => validate_description(&description)?,
+            None => String::new(),
+        },
+        event_types: validate_event_types(input.event_types.unwrap_or_default())?,
+        secret: generate_secret(),
+        previous_secret: None,
+        enabled: input.enabled.unwrap_or(true),
+        disabled_reason: None,
+        created_at: now,
+        updated_at: now,
+        health: EndpointHealth::default(),
+    };
+    store.create_webhook_endpoint(&endpoint).await?;
+    tracing::info!(tenant_id = %tenant, endpoint_id = %endpoint.id, "webhook endpoint created");
+    Ok(endpoint)
+}
+
+pub async fn get_endpoint(
+    store: &dyn Store,
+    tenant: TenantId,
+    id: Uuid,
+) -> Result<Endpoint, ApiError> {
+    store
+        .get_webhook_endpoint(tenant, id)
+        .await?
+        .ok_or(ApiError::NotFound("webhook endpoint"))
+}
+
+pub async fn update_endpoint(
+    store: &dyn Store,
+    config: &WebhooksConfig,
+    tenant: TenantId,
+    id: Uuid,
+    input: EndpointInput,
+    now: DateTime<Utc>,
+) -> Result<Endpoint, ApiError> {
+    let url = match input.url {
+        Some(url) => Some(ssrf::validate_target(&url, config.allow_private_targets).await?),
+        None => None,
+    };
+    let update = EndpointUpdate {
+        url,
+        description: input
+            .description
+            .as_deref()
+            .map(validate_description)
+            .transpose()?,
+        event_types: input.event_types.map(validate_event_types).transpose()?,
+        enabled: input.enabled,
+        rotate_secret: None,
+        updated_at: now,
+    };
+    store
+        .update_webhook_endpoint(tenant, id, &update)
+        .await?
+        .ok_or(ApiError::NotFound("webhook endpoint"))
+}
+
+/// Replaces the secret; the old one keeps signing beside it for [`PREVIOUS_SECRET_GRACE`].
+pub async fn rotate_secret(
+    store: &dyn Store,
+    tenant: TenantId,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Endpoint, ApiError> {
+    let update = EndpointUpdate {
+        rotate_secret: Some((generate_secret(), now + PREVIOUS_SECRET_GRACE)),
+        updated_at: now,
+        ..EndpointUpdate::default()
+    };
+    store
+        .update_webhook_endpoint(tenant, id, &update)
+        .await?
+        .ok_or(ApiError::NotFound("webhook endpoint"))
+}
+
+/// The body of a test delivery.
+#[derive(Debug, Serialize)]
+struct TestEnvelope<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    timestamp: DateTime<Utc>,
+    data: TestData<'a>,
+}
+
+#[derive(Debug, Serialize)]
+struct TestData<'a> {
+    endpoint_id: Uuid,
+    tenant_id: TenantId,
+    message: &'a str,
+}
+
+/// Queues a `webhook.test` delivery to the endpoint, due now.
+pub async fn send_test(
+    store: &dyn Store,
+    tenant: TenantId,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Delivery, ApiError> {
+    let endpoint = get_endpoint(store, tenant, id).await?;
+    if !endpoint.enabled {
+        return Err(ApiError::Conflict(
+            "this endpoint is disabled: enable it before sending a test event".into(),
+        ));
+    }
+    let body = TestEnvelope {
+        kind: TEST_EVENT_TYPE,
+        timestamp: now,
+        data: TestData {
+            endpoint_id: id,
+            tenant_id: tenant,
+            message: "This is a test delivery from Tributary.",
+        },
+    };
+    let payload = serde_json::to_string(&body).map_err(ApiError::internal)?;
+    let delivery = NewTestDelivery {
+        id: Uuid::now_v7(),
+        tenant_id: tenant,
+        endpoint_id: id,
+        payload,
+        created_at: now,
+    };
+    store.create_webhook_test_delivery(&delivery).await?;
+    store
+        .get_webhook_delivery(tenant, id, delivery.id)
+        .await?
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("the test delivery vanished")))
+}
+
+/// Makes a delivery due now, whatever its status.
+pub async fn retry_delivery(
+    store: &dyn Store,
+    tenant: TenantId,
+    endpoint_id: Uuid,
+    delivery_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Delivery, ApiError> {
+    // "webhook endpoint not found" rather than "delivery not found" for a wrong endpoint. On a
+    // disabled endpoint the retry is queued all the same: it goes out once it is enabled.
+    get_endpoint(store, tenant, endpoint_id).await?;
+    if !store
+        .retry_webhook_delivery(tenant, endpoint_id, delivery_id, now)
+        .await?
+    {
+        return Err(ApiError::NotFound("delivery"));
+    }
+    store
+        .get_webhook_delivery(tenant, endpoint_id, delivery_id)
+        .await?
+        .ok_or(ApiError::NotFound("delivery"))
+}
+
+/// Parameters of the delivery log.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeliveryQuery {
+    pub tenant_id: Option<TenantId>,
+    pub status: Option<DeliveryStatus>,
+    pub limit: u32,
+    pub cursor: Option<EventCursor>,
+}
+
+/// Parses `?status=&limit=&cursor=&tenant_id=`; unknown parameters are refused.
+pub fn parse_delivery_query(raw: Option<&str>) -> Result<DeliveryQuery, ApiError> {
+    let mut query = DeliveryQuery {
+        limit: DEFAULT_DELIVERY_LIMIT,
+        ..DeliveryQuery::default()
+    };
+    for (name, value) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
+        match &*name {
+            "tenant_id" => query.tenant_id = Some(parse_tenant_param(&value)?),
+            "status" => {
+                query.status = Some(DeliveryStatus::parse(&value).ok_or_else(|| {
+                    ApiError::validation(
+                        "status",
+                        "status must be pending, succeeded, failed or dead",
+                    )
+                })?)
+            }
+            "limit" => {
+                query.limit = value
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=MAX_DELIVERY_LIMIT).contains(n))
+                    .ok_or_else(|| {
+                        ApiError::validation(
+                            "limit",
+                            format!("limit must be 1-{MAX_DELIVERY_LIMIT}"),
+                        )
+                    })?
+            }
+            "cursor" => query.cursor = Some(decode_cursor(&value)?),
+            "access_token" => {}
+            other => {
+                return Err(ApiError::validation(
+                    other,
+                    format!("unknown query parameter `{other}`"),
+                ));
+            }
+        }
+    }
+    Ok(query)
+}
+
+/// `?tenant_id=` alone (the other webhook calls take nothing else).
+pub fn parse_tenant_query(raw: Option<&str>) -> Result<Option<TenantId>, ApiError> {
+    let mut tenant = None;
+    for (name, value) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
+        match &*name {
+            "tenant_id" => tenant = Some(parse_tenant_param(&value)?),
+            "access_token" => {}
+            other => {
+                return Err(ApiError::validation(
+                    other,
+                    format!("unknown query parameter `{other}`"),
+                ));
+            }
+        }
+    }
+    Ok(tenant)
+}
+
+fn parse_tenant_param(value: &str) -> Result<TenantId, ApiError> {
+    Uuid::parse_str(value)
+        .map(TenantId)
+        .map_err(|_| ApiError::validation("tenant_id", "tenant_id must be a UUID"))
+}
+
+/// One page of an endpoint's deliveries, newest first, and the cursor of the next.
+pub async fn list_deliveries(
+    store: &dyn Store,
+    tenant: TenantId,
+    endpoint_id: Uuid,
+    query: &DeliveryQuery,
+) -> Result<(Vec<Delivery>, Option<String>), ApiError> {
+    // 404 for another tenant's endpoint rather than an empty page.
+    get_endpoint(store, tenant, endpoint_id).await?;
+    let deliveries = store
+        .list_webhook_deliveries(tenant, endpoint_id, query.status, query.cursor, query.limit)
+        .await?;
+    let next = (deliveries.len() == query.limit as usize)
+        .then(|| deliveries.last())
+        .flatten()
+        .map(|last| {
+            encode_cursor(EventCursor {
+                timestamp: last.created_at,
+                id: last.id,
+            })
+        });
+    Ok((deliveries, next))
+}
+
+/// How long a claimed delivery stays leased: the attempt's timeout plus a margin for loading
+/// it and recording the result. Past it, another worker may take the delivery over.
+pub fn lease_duration(config: &WebhooksConfig) -> Duration {
+    Duration::from_secs(config.attempt_timeout_secs) + Duration::from_secs(LEASE_MARGIN_SECS)
+}
+
+const LEASE_MARGIN_SECS: u64 = 5;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_filter_matches_every_type_and_a_list_only_its_own() {
+        assert!(matches(&[], "anything"));
+        let types = vec!["order.paid".to_owned(), "signup".to_owned()];
+        assert!(matches(&types, "signup"));
+        assert!(!matches(&types, "signup.v2"));
+    }
+
+    #[test]
+    fn secrets_carry_at_least_24_random_bytes() {
+        let secret = generate_secret();
+        let key = STANDARD
+            .decode(secret.strip_prefix("whsec_").unwrap())
+            .unwrap();
+        assert!(key.len() >= 24);
+        assert_ne!(secret, generate_secret());
+    }
+
+    #[test]
+    fn failures_follow_the_schedule_with_jitter_then_die() {
+        let now = Utc::now();
+        let schedule = [10, 100];
+        for _ in 0..100 {
+            let NextStep::RetryAt(at) = after_failure(&schedule, 1, now) else {
+                panic!("a retry");
+            };
+            let delay = (at - now).num_milliseconds();
+            assert!((8_000..=12_000).contains(&delay), "{delay}");
+            let NextStep::RetryAt(at) = after_failure(&schedule, 2, now) else {
+                panic!("a retry");
+            };
+            assert!((80_000..=120_000).contains(&(at - now).num_milliseconds()));
+        }
+        assert_eq!(after_failure(&schedule, 3, now), NextStep::Dead);
+        assert_eq!(after_failure(&[], 1, now), NextStep::Dead);
+    }
+
+    #[test]
+    fn delivery_query_parameters_are_checked() {
+        let query = parse_delivery_query(Some("status=dead&limit=5")).unwrap();
+        assert_eq!(query.status, Some(DeliveryStatus::Dead));
+        assert_eq!(query.limit, 5);
+        for (raw, field) in [
+            ("status=lost", "status"),
+            ("limit=0", "limit"),
+            ("limit=101", "limit"),
+            ("cursor=!!", "cursor"),
+            ("tenant_id=x", "tenant_id"),
+            ("stat=dead", "stat"),
+        ] {
+            assert_eq!(
+                parse_delivery_query(Some(raw)).unwrap_err().field(),
+                Some(field),
+                "{raw}"
+            );
+        }
+    }
+
+    #[test]
+    fn event_type_filters_are_validated_sorted_and_deduplicated() {
+        let types = validate_event_types(vec!["b".into(), "a".into(), "b".into()]).unwrap();
+        assert_eq!(types, ["a", "b"]);
+        let error = validate_event_types(vec!["ok".into(), "not ok".into()]).unwrap_err();
+        assert_eq!(error.field(), Some("event_types[1]"));
+    }
+}

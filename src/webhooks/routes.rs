@@ -1,0 +1,463 @@
+//! Webhook endpoints, their secrets, test deliveries and the delivery log. Handlers only:
+//! extract, resolve the tenant (scope `manage`; the admin names it with `tenant_id` in the
+//! query or the body), call the logic in [`super`], respond. Another tenant's endpoint or
+//! delivery is reported as not found.
+
+use axum::extract::{RawQuery, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::{
+    Delivery, Endpoint, EndpointInput, create_endpoint, get_endpoint, list_deliveries,
+    parse_delivery_query, parse_tenant_query, retry_delivery, rotate_secret, send_test,
+    update_endpoint,
+};
+use crate::auth::{Principal, Scope};
+use crate::http::AppState;
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::extract::{AppJson, AppPath, parse_id};
+use crate::tenants::TenantId;
+
+/// The routes, to be nested under `/api/v1`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/webhooks", post(create_webhook).get(list_webhooks))
+        .route(
+            "/webhooks/{id}",
+            get(get_webhook)
+                .patch(update_webhook)
+                .delete(delete_webhook),
+        )
+        .route("/webhooks/{id}/rotate-secret", post(rotate_webhook_secret))
+        .route("/webhooks/{id}/test", post(test_webhook))
+        .route("/webhooks/{id}/deliveries", get(list_webhook_deliveries))
+        .route(
+            "/webhooks/{id}/deliveries/{delivery_id}/retry",
+            post(retry_webhook_delivery),
+        )
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateWebhook {
+    /// Admin only (or the `tenant_id` query parameter): the tenant that owns the endpoint.
+    pub tenant_id: Option<Uuid>,
+    /// `http://` or `https://`; private, loopback and link-local targets are refused unless
+    /// the server allows them (`webhooks.allow_private_targets`).
+    pub url: String,
+    /// Event types delivered (exact names); empty or absent: every type.
+    pub event_types: Option<Vec<String>>,
+    /// Up to 500 characters.
+    pub description: Option<String>,
+    /// Default true.
+    pub enabled: Option<bool>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateWebhook {
+    /// Admin only (or the `tenant_id` query parameter).
+    pub tenant_id: Option<Uuid>,
+    pub url: Option<String>,
+    pub event_types: Option<Vec<String>>,
+    pub description: Option<String>,
+    /// Enabling clears the failure record and `disabled_reason`.
+    pub enabled: Option<bool>,
+}
+
+/// An endpoint as the API shows it, with its health. The secret is shown only at creation
+/// and rotation.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WebhookView {
+    pub id: Uuid,
+    #[schema(value_type = String, format = Uuid)]
+    pub tenant_id: TenantId,
+    pub url: String,
+    pub description: String,
+    /// Empty: every event type.
+    pub event_types: Vec<String>,
+    pub enabled: bool,
+    /// Why the server disabled the endpoint (it failed every attempt for too long); null while
+    /// enabled or when it was disabled through the API.
+    pub disabled_reason: Option<String>,
+    /// Failed attempts since the last success.
+    pub consecutive_failures: u64,
+    /// The first failed attempt since the last success; null while healthy.
+    pub failing_since: Option<DateTime<Utc>>,
+    pub last_success_at: Option<DateTime<Utc>>,
+    pub last_failure_at: Option<DateTime<Utc>>,
+    /// After a rotation, until when the previous secret still signs (a second signature).
+    pub previous_secret_expires_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Endpoint> for WebhookView {
+    fn from(endpoint: Endpoint) -> Self {
+        WebhookView {
+            id: endpoint.id,
+            tenant_id: endpoint.tenant_id,
+            url: endpoint.url,
+            description: endpoint.description,
+            event_types: endpoint.event_types,
+            enabled: endpoint.enabled,
+            disabled_reason: endpoint.disabled_reason,
+            consecutive_failures: endpoint.health.consecutive_failures,
+            failing_since: endpoint.health.failing_since,
+            last_success_at: endpoint.health.last_success_at,
+            last_failure_at: endpoint.health.last_failure_at,
+            previous_secret_expires_at: endpoint.previous_secret.map(|(_, until)| until),
+            created_at: endpoint.created_at,
+            updated_at: endpoint.updated_at,
+        }
+    }
+}
+
+/// An endpoint with its signing secret (creation and rotation only).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WebhookWithSecret {
+    #[serde(flatten)]
+    pub endpoint: WebhookView,
+    /// `whsec_` + base64 of the key: verify `webhook-signature` with it (Standard Webhooks).
+    /// Shown only now.
+    pub secret: String,
+}
+
+impl From<Endpoint> for WebhookWithSecret {
+    fn from(endpoint: Endpoint) -> Self {
+        let secret = endpoint.secret.clone();
+        WebhookWithSecret {
+            endpoint: endpoint.into(),
+            secret,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WebhookList {
+    /// Oldest first.
+    pub endpoints: Vec<WebhookView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeliveryList {
+    /// Newest first, each with its attempts.
+    pub deliveries: Vec<Delivery>,
+    /// Pass as `cursor` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// The tenant a webhook call acts on: `manage` scope; a tenant credential acts on its own
+/// tenant, the admin on the one it names (which must exist).
+async fn manage_tenant(
+    state: &AppState,
+    principal: &Principal,
+    requested: Option<TenantId>,
+) -> Result<TenantId, ApiError> {
+    principal.require(Scope::Manage)?;
+    let tenant = principal.target_tenant(requested)?;
+    if principal.is_admin() && state.store.get_tenant(tenant).await?.is_none() {
+        return Err(ApiError::NotFound("tenant"));
+    }
+    Ok(tenant)
+}
+
+fn endpoint_id(raw: &str) -> Result<Uuid, ApiError> {
+    parse_id(raw, "webhook endpoint")
+}
+
+/// Register a webhook endpoint. The response holds its signing secret, shown only here.
+#[utoipa::path(
+    post, path = "/api/v1/webhooks", tag = "webhooks", request_body = CreateWebhook,
+    params(("tenant_id" = Option<Uuid>, Query, description = "Admin only: the tenant (or the body's tenant_id)")),
+    responses(
+        (status = 201, description = "Created; `secret` is shown only now", body = WebhookWithSecret),
+        (status = 401, description = "Missing or invalid credential", body = ErrorBody),
+        (status = 403, description = "Lacks `manage`, or another tenant", body = ErrorBody),
+        (status = 404, description = "No such tenant (admin)", body = ErrorBody),
+        (status = 422, description = "Invalid field; a private, loopback or link-local `url` is refused with field `url`", body = ErrorBody),
+        (status = 503, description = "Storage unavailable; retry", body = ErrorBody),
+    ),
+    security(("api_key" = []), ("bearer" = []))
+)]
+pub async fn create_webhook(
+    State(state): State<AppState>,
+    principal: Principal,
+    RawQuery(query): RawQuery,
+    AppJson(body): AppJson<CreateWebhook>,
+) -> Result<(StatusCode, Json<WebhookWithSecret>), ApiError> {
+    let requested = body
+        .tenant_id
+        .map(TenantId)
+        .or(parse_tenant_query(query.as_deref())?);
+    let tenant = manage_tenant(&state, &principal, requested).await?;
+    let input = EndpointInput {
+        url: Some(body.url),
+        description: body.description,
+        event_types: body.event_types,
+        enabled: body.enabled,
+    };
+    let endpoint = create_endpoint(
+        &*state.store,
+        &state.config.webhooks,
+        tenant,
+        input,
+        state.clock.now(),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(endpoint.into())))
+}
+
+/// List the tenant's webhook endpoints with their health.
+#[utoipa::path(
+    get, path = "/api/v1/webhooks", tag = "webhooks",
+    params(("tenant_id" = Option<Uuid>, Query, description = "Admin only: the tenant")),
+    responses(
+        (status = 200, body = WebhookList),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, description = "No such tenant (admin)", body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ),
+    security(("api_key" = []), ("bearer" = []))
+)]
+pub async fn list_webhooks(
+    State(state): State<AppState>,
+    principal: Principal,
+    RawQuery(query): RawQuery,
+) -> Result<Json<WebhookList>, ApiError> {
+    let tenant = manage_tenant(&state, &principal, parse_tenant_query(query.as_deref())?).await?;
+    let endpoints = state.store.list_webhook_endpoints(tenant).await?;
+    Ok(Json(WebhookList {
+        endpoints: endpoints.into_iter().map(WebhookView::from).collect(),
+    }))
+}
+
+/// One webhook endpoint with its health.
+#[utoipa::path(
+    get, path = "/api/v1/webhooks/{id}", tag = "webhooks",
+    params(
+        ("id" = Uuid, Path, description = "The endpoint"),
+        ("tenant_id" = Option<Uuid>, Query, description = "Admin only: the tenant"),
+    ),
+    responses(
+        (status = 200, body = WebhookView),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, description = "No such endpoint for this tenant", body = ErrorBody),
+    ),
+    security(("api_key" = []), ("bearer" = []))
+)]
+pub async fn get_webhook(
+    State(state): State<AppState>,
+    principal: Principal,
+    RawQuery(query): RawQuery,
+    AppPath(id): AppPath<String>,
+) -> Result<Json<WebhookView>, ApiError> {
+    let tenant = manage_tenant(&state, &principal, parse_tenant_query(query.as_deref())?).await?;
+    let endpoint = get_endpoint(&*state.store, tenant, endpoint_id(&id)?).await?;
+    Ok(Json(endpoint.into()))
+}
+
+/// Change an endpoint: URL, filter, description, enabled. Enabling it clears its failure
+/// record.
+#[utoipa::path(
+    patch, path = "/api/v1/webhooks/{id}", tag = "webhooks", request_body = UpdateWebhook,
+    params(
+        ("id" = Uuid, Path, description = "The endpoint"),
+        ("tenant_id" = Option<Uuid>, Query, description = "Admin only: the tenant (or the body's tenant_id)"),
+    ),
+    responses(
+        (status = 200, body = WebhookView),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, description = "No such endpoint for this tenant", body = ErrorBody),
+        (status = 422, description = "Invalid field (a refused `url` too)", body = ErrorBody),
+    ),
+    security(("api_key" = []), ("bearer" = []))
+)]
+pub async fn update_webhook(
+    State(state): State<AppState>,
+    principal: Principal,
+    RawQuery(query): RawQuery,
+    AppPath(id): AppPath<String>,
+    AppJson(body): AppJson<UpdateWebhook>,
+) -> Result<Json<WebhookView>, ApiError> {
+    let requested = body
+        .tenant_id
+        .map(TenantId)
+        .or(parse_tenant_query(query.as_deref())?);
+    let tenant = manage_tenant(&state, &principal, requested).await?;
+    let input = EndpointInput {
+        url: body.url,
+        description: body.description,
+        event_types: body.event_types,
+        enabled: body.enabled,
+    };
+    let endpoint = update_endpoint(
+        &*state.store,
+        &state.config.webhooks,
+        tenant,
+        endpoint_id(&id)?,
+        input,
+        state.clock.now(),
+    )
+    .await?;
+    Ok(Json(endpoint.into()))
+}
+
+/// Delete an endpoint with its delivery log. Deliveries not yet made are dropped.
+#[utoipa::path(
+    delete, path = "/api/v1/webhooks/{id}", tag = "webhooks",
+    params(
+        ("id" = Uuid, Path, description = "The endpoint"),
+        ("tenant_id" = Option<Uuid>, Query, description = "Admin only: the tenant"),
+    ),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, description = "No such endpoint for this tenant", body = ErrorBody),
+    ),
+    security(("api_key" = []), ("bearer" = []))
+)]
+pub async fn delete_webhook(
+    State(state): State<AppState>,
+    principal: Principal,
+    RawQuery(query): RawQuery,
+    AppPath(id): AppPath<String>,
+) -> Result<StatusCode, ApiError> {
+    let tenant = manage_tenant(&state, &principal, parse_tenant_query(query.as_deref())?).await?;
+    let id = endpoint_id(&id)?;
+    if !state.store.delete_webhook_endpoint(tenant, id).await? {
+        return Err(ApiError::NotFound("webhook endpoint"));
+    }
+    tracing::info!(tenant_id = %tenant, endpoint_id = %id, "webhook endpoint deleted");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Replace the signing secret. For 24 hours the previous secret signs too (a second
+/// `v1,…` signature in `webhook-signature`), so receivers can switch without rejecting
+/// deliveries.
+#[utoipa::path(
+    post, path = "/api/v1/webhooks/{id}/rotate-secret", tag = "webhooks",
+    params(
+        ("id" = Uuid, Path, description = "The endpoint"),
+        ("tenant_id" = Option<Uuid>, Query, description = "Admin only: the tenant"),
+    ),
+    responses(
+        (status = 200, description = "The endpoint with its new secret, shown only now", body = WebhookWithSecret),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, description = "No such endpoint for this tenant", body = ErrorBody),
+    ),
+    security(("api_key" = []), ("bearer" = []))
+)]
+pub async fn rotate_webhook_secret(
+    State(state): State<AppState>,
+    principal: Principal,
+    RawQuery(query): RawQuery,
+    AppPath(id): AppPath<String>,
+) -> Result<Json<WebhookWithSecret>, ApiError> {
+    let tenant = manage_tenant(&state, &principal, parse_tenant_query(query.as_deref())?).await?;
+    let endpoint =
+        rotate_secret(&*state.store, tenant, endpoint_id(&id)?, state.clock.now()).await?;
+    Ok(Json(endpoint.into()))
+}
+
+/// Send a `webhook.test` event to the endpoint. The delivery is queued like any other (signed,
+/// retried, logged); follow it in the delivery log.
+#[utoipa::path(
+    post, path = "/api/v1/webhooks/{id}/test", tag = "webhooks",
+    params(
+        ("id" = Uuid, Path, description = "The endpoint"),
+        ("tenant_id" = Option<Uuid>, Query, description = "Admin only: the tenant"),
+    ),
+    responses(
+        (status = 202, description = "Queued", body = Delivery),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, description = "No such endpoint for this tenant", body = ErrorBody),
+        (status = 409, description = "The endpoint is disabled", body = ErrorBody),
+    ),
+    security(("api_key" = []), ("bearer" = []))
+)]
+pub async fn test_webhook(
+    State(state): State<AppState>,
+    principal: Principal,
+    RawQuery(query): RawQuery,
+    AppPath(id): AppPath<String>,
+) -> Result<(StatusCode, Json<Delivery>), ApiError> {
+    let tenant = manage_tenant(&state, &principal, parse_tenant_query(query.as_deref())?).await?;
+    let delivery = send_test(&*state.store, tenant, endpoint_id(&id)?, state.clock.now()).await?;
+    Ok((StatusCode::ACCEPTED, Json(delivery)))
+}
+
+/// The endpoint's delivery log: deliveries newest first, each with every attempt (time, HTTP
+/// status or error, latency, the first 4 KiB of the response body).
+#[utoipa::path(
+    get, path = "/api/v1/webhooks/{id}/deliveries", tag = "webhooks",
+    params(
+        ("id" = Uuid, Path, description = "The endpoint"),
+        ("status" = Option<super::DeliveryStatus>, Query, description = "Only deliveries in this status"),
+        ("limit" = Option<u32>, Query, description = "1-100, default 50"),
+        ("cursor" = Option<String>, Query, description = "next_cursor of the previous page"),
+        ("tenant_id" = Option<Uuid>, Query, description = "Admin only: the tenant"),
+    ),
+    responses(
+        (status = 200, body = DeliveryList),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, description = "No such endpoint for this tenant", body = ErrorBody),
+        (status = 422, description = "A bad parameter", body = ErrorBody),
+    ),
+    security(("api_key" = []), ("bearer" = []))
+)]
+pub async fn list_webhook_deliveries(
+    State(state): State<AppState>,
+    principal: Principal,
+    RawQuery(query): RawQuery,
+    AppPath(id): AppPath<String>,
+) -> Result<Json<DeliveryList>, ApiError> {
+    let params = parse_delivery_query(query.as_deref())?;
+    let tenant = manage_tenant(&state, &principal, params.tenant_id).await?;
+    let (deliveries, next_cursor) =
+        list_deliveries(&*state.store, tenant, endpoint_id(&id)?, &params).await?;
+    Ok(Json(DeliveryList {
+        deliveries,
+        next_cursor,
+    }))
+}
+
+/// Redeliver now: the delivery becomes `pending` and due at once, whatever its status
+/// (`dead` and `succeeded` included). It keeps its id, so the receiver sees the same
+/// `webhook-id`. On a disabled endpoint it waits until the endpoint is enabled again.
+#[utoipa::path(
+    post, path = "/api/v1/webhooks/{id}/deliveries/{delivery_id}/retry", tag = "webhooks",
+    params(
+        ("id" = Uuid, Path, description = "The endpoint"),
+        ("delivery_id" = Uuid, Path, description = "The delivery"),
+        ("tenant_id" = Option<Uuid>, Query, description = "Admin only: the tenant"),
+    ),
+    responses(
+        (status = 202, description = "Due now", body = Delivery),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, description = "No such endpoint or delivery for this tenant", body = ErrorBody),
+    ),
+    security(("api_key" = []), ("bearer" = []))
+)]
+pub async fn retry_webhook_delivery(
+    State(state): State<AppState>,
+    principal: Principal,
+    RawQuery(query): RawQuery,
+    AppPath((id, delivery_id)): AppPath<(String, String)>,
+) -> Result<(StatusCode, Json<Delivery>), ApiError> {
+    let tenant = manage_tenant(&state, &principal, parse_tenant_query(query.as_deref())?).await?;
+    let delivery = retry_delivery(
+        &*state.store,
+        tenant,
+        endpoint_id(&id)?,
+        parse_id(&delivery_id, "delivery")?,
+        state.clock.now(),
+    )
+    .await?;
+    Ok((StatusCode::ACCEPTED, Json(delivery)))
+}

@@ -1,0 +1,2065 @@
+//! Webhooks end to end, against real HTTP receivers: a tiny axum server on 127.0.0.1 that
+//! records every request and answers as the test scripts it. Signatures are checked here from
+//! the Standard Webhooks definition, not with the server's code. The tests turn
+//! `webhooks.allow_private_targets` on (their receivers are on loopback), except the SSRF
+//! ones. The store-level cases at the end run against both stores.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::future::Future;
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode as AxumStatus};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use chrono::{DateTime, Utc};
+use hmac::{Hmac, Mac};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use sha2::Sha256;
+use tokio_util::sync::CancellationToken;
+use tributary::config::Config;
+use tributary::startup::Application;
+
+use crate::helpers::{
+    ADMIN_TOKEN, JWT_SECRET, TestApp, assert_error, postgres_backend, spawn_app_with, test_config,
+};
+use crate::pg::{TestDatabase, fresh_database};
+
+// --- a receiver ------------------------------------------------------------------------------
+
+#[derive(Debug, Clone)]
+struct Received {
+    headers: HeaderMap,
+    body: Bytes,
+    /// The status the receiver answered.
+    answered: u16,
+}
+
+#[derive(Default)]
+struct ReceiverState {
+    requests: Mutex<Vec<Received>>,
+    /// Statuses to answer first, in order; then `default`.
+    script: Mutex<VecDeque<u16>>,
+    default: AtomicU16,
+    delay_ms: AtomicU64,
+}
+
+/// An HTTP server on 127.0.0.1 that records requests; stops when dropped.
+struct Receiver {
+    url: String,
+    state: Arc<ReceiverState>,
+    stop: CancellationToken,
+}
+
+async fn receive(
+    State(state): State<Arc<ReceiverState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> (AxumStatus, String) {
+    let delay = state.delay_ms.load(Ordering::SeqCst);
+    if delay > 0 {
+        tokio::time::sleep(Duration::from_millis(delay)).await;
+    }
+    let status = state
+        .script
+        .lock()
+        .unwrap()
+        .pop_front()
+        .unwrap_or_else(|| state.default.load(Ordering::SeqCst));
+    state.requests.lock().unwrap().push(Received {
+        headers,
+        body,
+        answered: status,
+    });
+    (
+        AxumStatus::from_u16(status).unwrap(),
+        format!("answered {status}"),
+    )
+}
+
+impl Receiver {
+    async fn start() -> Receiver {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        Receiver::serve(listener)
+    }
+
+    /// Starts on an address chosen earlier (the "down, then up" case), retrying briefly in
+    /// case the port is still being released.
+    async fn start_on(address: SocketAddr) -> Receiver {
+        for _ in 0..50 {
+            if let Ok(listener) = tokio::net::TcpListener::bind(address).await {
+                return Receiver::serve(listener);
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("could not bind {address} again");
+    }
+
+    fn serve(listener: tokio::net::TcpListener) -> Receiver {
+        let address = listener.local_addr().unwrap();
+        let state = Arc::new(ReceiverState::default());
+        state.default.store(200, Ordering::SeqCst);
+        let app = axum::Router::new()
+            .fallback(receive)
+            .with_state(state.clone());
+        let stop = CancellationToken::new();
+        let stopped = stop.clone().cancelled_owned();
+        tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(stopped)
+                .await
+        });
+        Receiver {
+            url: format!("http://{address}/hook"),
+            state,
+            stop,
+        }
+    }
+
+    fn answer(&self, status: u16) {
+        self.state.default.store(status, Ordering::SeqCst);
+    }
+
+    fn script(&self, statuses: &[u16]) {
+        self.state.script.lock().unwrap().extend(statuses);
+    }
+
+    fn delay(&self, millis: u64) {
+        self.state.delay_ms.store(millis, Ordering::SeqCst);
+    }
+
+    fn requests(&self) -> Vec<Received> {
+        self.state.requests.lock().unwrap().clone()
+    }
+
+    fn count(&self) -> usize {
+        self.state.requests.lock().unwrap().len()
+    }
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        self.stop.cancel();
+    }
+}
+
+fn header<'a>(request: &'a Received, name: &str) -> &'a str {
+    request
+        .headers
+        .get(name)
+        .unwrap_or_else(|| panic!("header {name} is missing"))
+        .to_str()
+        .unwrap()
+}
+
+/// Body as JSON.
+fn json_of(request: &Received) -> Value {
+    serde_json::from_slice(&request.body).expect("a JSON body")
+}
+
+// --- Standard Webhooks verification, from the specification ---------------------------------
+
+/// Verifies a delivery as a receiver would: the signed content is `{id}.{timestamp}.{body}`,
+/// the HMAC-SHA256 key is the base64 after `whsec_`, the header holds space-separated
+/// `v1,<base64>` signatures of which one must match, and the timestamp must be recent.
+fn verify(secret: &str, id: &str, timestamp: &str, signatures: &str, body: &[u8]) -> bool {
+    let Ok(seconds) = timestamp.parse::<i64>() else {
+        return false;
+    };
+    if (Utc::now().timestamp() - seconds).abs() > 300 {
+        return false;
+    }
+    let key = STANDARD
+        .decode(secret.strip_prefix("whsec_").expect("whsec_ prefix"))
+        .expect("base64 key");
+    let mut mac = Hmac::<Sha256>::new_from_slice(&key).unwrap();
+    mac.update(format!("{id}.{timestamp}.").as_bytes());
+    mac.update(body);
+    let expected = STANDARD.encode(mac.finalize().into_bytes());
+    signatures
+        .split(' ')
+        .any(|signature| signature.strip_prefix("v1,") == Some(expected.as_str()))
+}
+
+fn verify_request(secret: &str, request: &Received) -> bool {
+    verify(
+        secret,
+        header(request, "webhook-id"),
+        header(request, "webhook-timestamp"),
+        header(request, "webhook-signature"),
+        &request.body,
+    )
+}
+
+// --- helpers ---------------------------------------------------------------------------------
+
+/// Fast retries and polling; receivers on loopback allowed.
+fn fast(config: &mut Config) {
+    config.webhooks.allow_private_targets = true;
+    config.webhooks.poll_interval_ms = 20;
+    config.webhooks.retry_schedule_secs = vec![1, 1, 1];
+    config.webhooks.attempt_timeout_secs = 2;
+}
+
+async fn fast_app() -> TestApp {
+    spawn_app_with(fast).await
+}
+
+/// Polls `check` every 25 ms until it gives a value, or fails the test after `timeout`.
+async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+/// Waits until the receiver has `n` requests and returns them.
+async fn received(receiver: &Receiver, n: usize, timeout: Duration) -> Vec<Received> {
+    eventually(&format!("{n} requests"), timeout, || async {
+        let requests = receiver.requests();
+        (requests.len() >= n).then_some(requests)
+    })
+    .await
+}
+
+/// Creates an endpoint; returns (id, secret).
+async fn create_endpoint(app: &TestApp, credential: &str, body: Value) -> (String, String) {
+    let response = app
+        .post("/api/v1/webhooks", credential)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    (
+        body["id"].as_str().unwrap().to_owned(),
+        body["secret"].as_str().unwrap().to_owned(),
+    )
+}
+
+async fn deliveries(app: &TestApp, credential: &str, endpoint: &str, query: &str) -> Vec<Value> {
+    let (status, body) = app
+        .get_json(
+            &format!("/api/v1/webhooks/{endpoint}/deliveries?{query}"),
+            credential,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["deliveries"].as_array().unwrap().clone()
+}
+
+/// Waits until the endpoint's deliveries all have the given status and there are `n`.
+async fn deliveries_in(
+    app: &TestApp,
+    credential: &str,
+    endpoint: &str,
+    n: usize,
+    status: &str,
+    timeout: Duration,
+) -> Vec<Value> {
+    eventually(&format!("{n} deliveries {status}"), timeout, || async {
+        let list = deliveries(app, credential, endpoint, "").await;
+        (list.len() == n && list.iter().all(|d| d["status"] == status)).then_some(list)
+    })
+    .await
+}
+
+fn patch(app: &TestApp, path: &str, credential: &str) -> reqwest::RequestBuilder {
+    app.client
+        .patch(app.url(path))
+        .header("X-API-Key", credential)
+}
+
+fn delete(app: &TestApp, path: &str, credential: &str) -> reqwest::RequestBuilder {
+    app.client
+        .delete(app.url(path))
+        .header("X-API-Key", credential)
+}
+
+// --- delivery --------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_delivery_is_signed_the_standard_webhooks_way_and_carries_the_event() {
+    let app = fast_app().await;
+    let tenant = app.create_tenant("signed").await;
+    let receiver = Receiver::start().await;
+    let (endpoint, secret) =
+        create_endpoint(&app, &tenant.key, json!({ "url": receiver.url })).await;
+    let key = STANDARD
+        .decode(secret.strip_prefix("whsec_").unwrap())
+        .unwrap();
+    assert!(key.len() >= 24, "the secret carries at least 24 bytes");
+
+    let event_id = app
+        .ingest_ok(
+            &tenant.key,
+            json!({"event_type": "order.paid", "timestamp": "2024-01-15T10:30:00Z",
+                   "metadata": {"zeta": 1, "alpha": {"b": [1, 2]}}}),
+        )
+        .await;
+    let request = received(&receiver, 1, Duration::from_secs(10))
+        .await
+        .remove(0);
+
+    assert_eq!(header(&request, "content-type"), "application/json");
+    assert!(header(&request, "user-agent").starts_with("Tributary-Webhooks/"));
+    let timestamp: i64 = header(&request, "webhook-timestamp").parse().unwrap();
+    assert!((Utc::now().timestamp() - timestamp).abs() < 60);
+    assert!(
+        verify_request(&secret, &request),
+        "the signature verifies with the endpoint's secret"
+    );
+
+    // Changing the body or the timestamp breaks the signature.
+    let mut tampered = request.body.to_vec();
+    let last = tampered.len() - 2;
+    tampered[last] ^= 1;
+    assert!(!verify(
+        &secret,
+        header(&request, "webhook-id"),
+        header(&request, "webhook-timestamp"),
+        header(&request, "webhook-signature"),
+        &tampered
+    ));
+    assert!(!verify(
+        &secret,
+        header(&request, "webhook-id"),
+        &(timestamp + 1).to_string(),
+        header(&request, "webhook-signature"),
+        &request.body
+    ));
+    let other_secret = format!("whsec_{}", STANDARD.encode([7u8; 32]));
+    assert!(!verify_request(&other_secret, &request));
+
+    // The body is the event in the API's wire format, wrapped with its type and timestamp.
+    let (_, stored) = app
+        .get_json(&format!("/api/v1/events/{event_id}"), &tenant.key)
+        .await;
+    let body = json_of(&request);
+    assert_eq!(body["type"], "order.paid");
+    assert_eq!(body["timestamp"], "2024-01-15T10:30:00Z");
+    assert_eq!(body["data"], stored);
+    let raw = std::str::from_utf8(&request.body).unwrap();
+    assert!(
+        raw.find("\"zeta\"").unwrap() < raw.find("\"alpha\"").unwrap(),
+        "metadata keeps its key order: {raw}"
+    );
+
+    // The log shows one successful attempt under the id the receiver saw.
+    let log = deliveries_in(
+        &app,
+        &tenant.key,
+        &endpoint,
+        1,
+        "succeeded",
+        Duration::from_secs(5),
+    )
+    .await;
+    let delivery = &log[0];
+    assert_eq!(delivery["id"], header(&request, "webhook-id"));
+    assert_eq!(delivery["event_id"], event_id);
+    assert_eq!(delivery["event_type"], "order.paid");
+    assert_eq!(delivery["attempts"], 1);
+    assert_eq!(delivery["next_attempt_at"], Value::Null);
+    let attempt = &delivery["attempt_log"][0];
+    assert_eq!(attempt["status_code"], 200);
+    assert_eq!(attempt["error"], Value::Null);
+    assert_eq!(attempt["response_body"], "answered 200");
+    assert!(attempt["latency_ms"].is_u64());
+
+    let (_, endpoint_view) = app
+        .get_json(&format!("/api/v1/webhooks/{endpoint}"), &tenant.key)
+        .await;
+    assert!(
+        endpoint_view["last_success_at"].is_string(),
+        "{endpoint_view}"
+    );
+    assert_eq!(endpoint_view["consecutive_failures"], 0);
+    assert!(
+        endpoint_view.get("secret").is_none(),
+        "the secret is not shown again"
+    );
+
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for name in [
+        "tributary_webhook_deliveries_total{outcome=\"succeeded\"}",
+        "tributary_webhook_attempt_duration_seconds_bucket",
+        "tributary_webhook_queue_depth",
+        "tributary_webhook_oldest_pending_seconds",
+    ] {
+        assert!(metrics.contains(name), "{name} in /metrics");
+    }
+    assert!(
+        !metrics.contains(&tenant.id),
+        "no tenant id in metric labels"
+    );
+}
+
+#[tokio::test]
+async fn a_receiver_answering_500_twice_then_200_gets_three_attempts_and_one_success() {
+    let app = fast_app().await;
+    let tenant = app.create_tenant("flaky").await;
+    let receiver = Receiver::start().await;
+    receiver.script(&[500, 500]);
+    let (endpoint, secret) =
+        create_endpoint(&app, &tenant.key, json!({ "url": receiver.url })).await;
+    app.ingest_ok(&tenant.key, json!({"event_type": "signup"}))
+        .await;
+
+    let requests = received(&receiver, 3, Duration::from_secs(10)).await;
+    let statuses: Vec<u16> = requests.iter().map(|r| r.answered).collect();
+    assert_eq!(statuses, [500, 500, 200]);
+    let ids: HashSet<&str> = requests.iter().map(|r| header(r, "webhook-id")).collect();
+    assert_eq!(ids.len(), 1, "the webhook-id is the same on every retry");
+    assert!(requests.iter().all(|r| verify_request(&secret, r)));
+    assert!(
+        requests.windows(2).all(|w| w[0].body == w[1].body),
+        "every attempt sends the same body"
+    );
+
+    let log = deliveries_in(
+        &app,
+        &tenant.key,
+        &endpoint,
+        1,
+        "succeeded",
+        Duration::from_secs(5),
+    )
+    .await;
+    assert_eq!(log[0]["attempts"], 3);
+    let attempts = log[0]["attempt_log"].as_array().unwrap();
+    let codes: Vec<&Value> = attempts.iter().map(|a| &a["status_code"]).collect();
+    assert_eq!(codes, [&json!(500), &json!(500), &json!(200)]);
+    assert_eq!(attempts[0]["response_body"], "answered 500");
+    let times: Vec<DateTime<Utc>> = attempts
+        .iter()
+        .map(|a| a["attempted_at"].as_str().unwrap().parse().unwrap())
+        .collect();
+    for pair in times.windows(2) {
+        let gap = (pair[1] - pair[0]).num_milliseconds();
+        assert!(gap >= 700, "retries wait their (jittered) delay: {gap} ms");
+    }
+    let (_, view) = app
+        .get_json(&format!("/api/v1/webhooks/{endpoint}"), &tenant.key)
+        .await;
+    assert_eq!(view["consecutive_failures"], 0);
+    assert!(view["last_failure_at"].is_string());
+    assert!(view["last_success_at"].is_string());
+    assert_eq!(view["failing_since"], Value::Null);
+}
+
+#[tokio::test]
+async fn a_delivery_waits_for_a_receiver_that_is_down_and_arrives_when_it_comes_up() {
+    let app = fast_app().await;
+    let tenant = app.create_tenant("down-then-up").await;
+    // A port nobody listens on yet.
+    let address = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap()
+    };
+    let (endpoint, secret) = create_endpoint(
+        &app,
+        &tenant.key,
+        json!({ "url": format!("http://{address}/hook") }),
+    )
+    .await;
+    app.ingest_ok(&tenant.key, json!({"event_type": "signup"}))
+        .await;
+
+    let failed = eventually("a failed attempt", Duration::from_secs(10), || async {
+        let list = deliveries(&app, &tenant.key, &endpoint, "").await;
+        list.first().filter(|d| d["status"] == "failed").cloned()
+    })
+    .await;
+    let error = failed["attempt_log"][0]["error"].as_str().unwrap();
+    assert!(error.contains("connect"), "{error}");
+    assert_eq!(failed["attempt_log"][0]["status_code"], Value::Null);
+
+    let receiver = Receiver::start_on(address).await;
+    let request = received(&receiver, 1, Duration::from_secs(10))
+        .await
+        .remove(0);
+    assert!(verify_request(&secret, &request));
+    let log = deliveries_in(
+        &app,
+        &tenant.key,
+        &endpoint,
+        1,
+        "succeeded",
+        Duration::from_secs(5),
+    )
+    .await;
+    assert!(log[0]["attempts"].as_u64().unwrap() >= 2);
+}
+
+#[tokio::test]
+async fn event_type_filters_choose_what_an_endpoint_receives() {
+    let app = fast_app().await;
+    let tenant = app.create_tenant("filters").await;
+    let orders = Receiver::start().await;
+    let everything = Receiver::start().await;
+    create_endpoint(
+        &app,
+        &tenant.key,
+        json!({ "url": orders.url, "event_types": ["order.paid", "order.refunded"] }),
+    )
+    .await;
+    create_endpoint(
+        &app,
+        &tenant.key,
+        json!({ "url": everything.url, "event_types": [] }),
+    )
+    .await;
+    for event_type in ["order.paid", "signup", "order.refunded", "order.paid.v2"] {
+        app.ingest_ok(&tenant.key, json!({ "event_type": event_type }))
+            .await;
+    }
+    let all = received(&everything, 4, Duration::from_secs(10)).await;
+    let mut types: Vec<String> = all
+        .iter()
+        .map(|r| json_of(r)["type"].as_str().unwrap().to_owned())
+        .collect();
+    types.sort();
+    assert_eq!(
+        types,
+        ["order.paid", "order.paid.v2", "order.refunded", "signup"]
+    );
+    let filtered = received(&orders, 2, Duration::from_secs(10)).await;
+    // The unfiltered endpoint got all four, so the filtered one has had its chance too.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut types: Vec<String> = orders
+        .requests()
+        .iter()
+        .map(|r| json_of(r)["type"].as_str().unwrap().to_owned())
+        .collect();
+    types.sort();
+    assert_eq!(types, ["order.paid", "order.refunded"], "{filtered:?}");
+}
+
+#[tokio::test]
+async fn a_disabled_endpoint_receives_nothing_until_it_is_enabled_again() {
+    let app = fast_app().await;
+    let tenant = app.create_tenant("disabled").await;
+    let off = Receiver::start().await;
+    let on = Receiver::start().await;
+    let (off_id, _) = create_endpoint(
+        &app,
+        &tenant.key,
+        json!({ "url": off.url, "enabled": false }),
+    )
+    .await;
+    create_endpoint(&app, &tenant.key, json!({ "url": on.url })).await;
+
+    app.ingest_ok(&tenant.key, json!({"event_type": "while.disabled"}))
+        .await;
+    received(&on, 1, Duration::from_secs(10)).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(off.count(), 0, "a disabled endpoint gets nothing");
+    assert!(deliveries(&app, &tenant.key, &off_id, "").await.is_empty());
+    let response = app
+        .post(&format!("/api/v1/webhooks/{off_id}/test"), &tenant.key)
+        .send()
+        .await
+        .unwrap();
+    assert_error(response, StatusCode::CONFLICT, "conflict", None).await;
+
+    let response = patch(&app, &format!("/api/v1/webhooks/{off_id}"), &tenant.key)
+        .json(&json!({ "enabled": true }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    app.ingest_ok(&tenant.key, json!({"event_type": "after.enabling"}))
+        .await;
+    let requests = received(&off, 1, Duration::from_secs(10)).await;
+    assert_eq!(json_of(&requests[0])["type"], "after.enabling");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(
+        off.count(),
+        1,
+        "events from while it was disabled are not sent"
+    );
+}
+
+#[tokio::test]
+async fn sending_a_test_event_delivers_a_signed_webhook_test() {
+    let app = fast_app().await;
+    let tenant = app.create_tenant("test-event").await;
+    let receiver = Receiver::start().await;
+    let (endpoint, secret) =
+        create_endpoint(&app, &tenant.key, json!({ "url": receiver.url })).await;
+    let response = app
+        .post(&format!("/api/v1/webhooks/{endpoint}/test"), &tenant.key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    let queued: Value = response.json().await.unwrap();
+    assert_eq!(queued["status"], "pending");
+    assert_eq!(queued["event_type"], "webhook.test");
+    assert_eq!(queued["event_id"], Value::Null);
+
+    let request = received(&receiver, 1, Duration::from_secs(10))
+        .await
+        .remove(0);
+    assert!(verify_request(&secret, &request));
+    assert_eq!(header(&request, "webhook-id"), queued["id"]);
+    let body = json_of(&request);
+    assert_eq!(body["type"], "webhook.test");
+    assert_eq!(body["data"]["endpoint_id"], endpoint);
+    deliveries_in(
+        &app,
+        &tenant.key,
+        &endpoint,
+        1,
+        "succeeded",
+        Duration::from_secs(5),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_dead_delivery_can_be_retried_by_hand_and_keeps_its_webhook_id() {
+    let app = spawn_app_with(|config| {
+        fast(config);
+        config.webhooks.retry_schedule_secs = vec![];
+    })
+    .await;
+    let tenant = app.create_tenant("manual-retry").await;
+    let receiver = Receiver::start().await;
+    receiver.answer(503);
+    let (endpoint, _) = create_endpoint(&app, &tenant.key, json!({ "url": receiver.url })).await;
+    app.ingest_ok(&tenant.key, json!({"event_type": "signup"}))
+        .await;
+    let dead = deliveries_in(
+        &app,
+        &tenant.key,
+        &endpoint,
+        1,
+        "dead",
+        Duration::from_secs(10),
+    )
+    .await;
+    assert_eq!(dead[0]["attempts"], 1, "an empty schedule means no retries");
+    assert_eq!(
+        deliveries(&app, &tenant.key, &endpoint, "status=dead")
+            .await
+            .len(),
+        1
+    );
+    assert!(
+        deliveries(&app, &tenant.key, &endpoint, "status=succeeded")
+            .await
+            .is_empty()
+    );
+
+    receiver.answer(204);
+    let delivery_id = dead[0]["id"].as_str().unwrap();
+    let response = app
+        .post(
+            &format!("/api/v1/webhooks/{endpoint}/deliveries/{delivery_id}/retry"),
+            &tenant.key,
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "pending");
+
+    let log = deliveries_in(
+        &app,
+        &tenant.key,
+        &endpoint,
+        1,
+        "succeeded",
+        Duration::from_secs(10),
+    )
+    .await;
+    assert_eq!(log[0]["attempts"], 2);
+    let requests = receiver.requests();
+    assert_eq!(requests.len(), 2);
+    assert_eq!(
+        header(&requests[0], "webhook-id"),
+        header(&requests[1], "webhook-id")
+    );
+
+    let unknown = uuid::Uuid::now_v7();
+    let response = app
+        .post(
+            &format!("/api/v1/webhooks/{endpoint}/deliveries/{unknown}/retry"),
+            &tenant.key,
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_error(response, StatusCode::NOT_FOUND, "not_found", None).await;
+}
+
+#[tokio::test]
+async fn an_endpoint_that_fails_every_attempt_for_too_long_is_disabled_and_says_why() {
+    let app = spawn_app_with(|config| {
+        fast(config);
+        config.webhooks.disable_after_secs = 1;
+        config.webhooks.retry_schedule_secs = vec![1, 1, 1, 1, 1];
+    })
+    .await;
+    let tenant = app.create_tenant("failing").await;
+    let receiver = Receiver::start().await;
+    receiver.answer(500);
+    let (endpoint, _) = create_endpoint(&app, &tenant.key, json!({ "url": receiver.url })).await;
+    app.ingest_ok(&tenant.key, json!({"event_type": "signup"}))
+        .await;
+
+    let view = eventually("the endpoint disabled", Duration::from_secs(10), || async {
+        let (_, view) = app
+            .get_json(&format!("/api/v1/webhooks/{endpoint}"), &tenant.key)
+            .await;
+        (view["enabled"] == false).then_some(view)
+    })
+    .await;
+    let reason = view["disabled_reason"].as_str().unwrap();
+    assert!(reason.contains("failed since"), "{reason}");
+    assert!(reason.contains("HTTP 500"), "{reason}");
+    assert!(view["consecutive_failures"].as_u64().unwrap() >= 2);
+    assert!(view["failing_since"].is_string());
+
+    // Nothing more is attempted while disabled.
+    let seen = receiver.count();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(receiver.count(), seen);
+
+    // Enabling clears the record; the pending delivery goes out again.
+    receiver.answer(200);
+    let response = patch(&app, &format!("/api/v1/webhooks/{endpoint}"), &tenant.key)
+        .json(&json!({ "enabled": true }))
+        .send()
+        .await
+        .unwrap();
+    let view: Value = response.json().await.unwrap();
+    assert_eq!(view["enabled"], true);
+    assert_eq!(view["disabled_reason"], Value::Null);
+    assert_eq!(view["consecutive_failures"], 0);
+    deliveries_in(
+        &app,
+        &tenant.key,
+        &endpoint,
+        1,
+        "succeeded",
+        Duration::from_secs(10),
+    )
+    .await;
+}
+
+// --- the endpoint API ------------------------------------------------------------------------
+
+#[tokio::test]
+async fn endpoints_are_created_listed_updated_rotated_and_deleted() {
+    let app = fast_app().await;
+    let tenant = app.create_tenant("crud").await;
+    let receiver = Receiver::start().await;
+    let response = app
+        .post("/api/v1/webhooks", &tenant.key)
+        .json(&json!({
+            "url": receiver.url, "description": "orders to billing",
+            "event_types": ["order.paid", "order.paid", "a.first"],
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let created: Value = response.json().await.unwrap();
+    let id = created["id"].as_str().unwrap().to_owned();
+    let secret = created["secret"].as_str().unwrap().to_owned();
+    assert!(secret.starts_with("whsec_"));
+    assert_eq!(created["tenant_id"], tenant.id);
+    assert_eq!(created["event_types"], json!(["a.first", "order.paid"]));
+    assert_eq!(created["description"], "orders to billing");
+    assert_eq!(created["enabled"], true);
+    assert_eq!(created["disabled_reason"], Value::Null);
+    assert_eq!(created["consecutive_failures"], 0);
+
+    let (status, list) = app.get_json("/api/v1/webhooks", &tenant.key).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(list["endpoints"].as_array().unwrap().len(), 1);
+    assert!(list["endpoints"][0].get("secret").is_none());
+
+    // The admin names the tenant.
+    let (status, _) = app.get_json("/api/v1/webhooks", ADMIN_TOKEN).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, admin_view) = app
+        .get_json(
+            &format!("/api/v1/webhooks/{id}?tenant_id={}", tenant.id),
+            ADMIN_TOKEN,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(admin_view["id"], id);
+    let (admin_id, _) = create_endpoint(
+        &app,
+        ADMIN_TOKEN,
+        json!({ "tenant_id": tenant.id, "url": receiver.url, "enabled": false }),
+    )
+    .await;
+    let response = delete(
+        &app,
+        &format!("/api/v1/webhooks/{admin_id}?tenant_id={}", tenant.id),
+        ADMIN_TOKEN,
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+
+    let response = patch(&app, &format!("/api/v1/webhooks/{id}"), &tenant.key)
+        .json(&json!({ "event_types": [], "description": "everything" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let updated: Value = response.json().await.unwrap();
+    assert_eq!(updated["event_types"], json!([]));
+    assert_eq!(updated["description"], "everything");
+    assert_eq!(updated["url"], receiver.url);
+
+    // Rotation: a new secret; for a while the old one signs too.
+    let response = app
+        .post(&format!("/api/v1/webhooks/{id}/rotate-secret"), &tenant.key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let rotated: Value = response.json().await.unwrap();
+    let new_secret = rotated["secret"].as_str().unwrap().to_owned();
+    assert_ne!(new_secret, secret);
+    assert!(rotated["previous_secret_expires_at"].is_string());
+    app.ingest_ok(&tenant.key, json!({"event_type": "after.rotation"}))
+        .await;
+    let request = received(&receiver, 1, Duration::from_secs(10))
+        .await
+        .remove(0);
+    assert_eq!(
+        header(&request, "webhook-signature").split(' ').count(),
+        2,
+        "signed with the new and the previous secret"
+    );
+    assert!(verify_request(&new_secret, &request));
+    assert!(verify_request(&secret, &request));
+
+    let response = delete(&app, &format!("/api/v1/webhooks/{id}"), &tenant.key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let (status, _) = app
+        .get_json(&format!("/api/v1/webhooks/{id}"), &tenant.key)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = app
+        .get_json(&format!("/api/v1/webhooks/{id}/deliveries"), &tenant.key)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let response = delete(&app, &format!("/api/v1/webhooks/{id}"), &tenant.key)
+        .send()
+        .await
+        .unwrap();
+    assert_error(response, StatusCode::NOT_FOUND, "not_found", None).await;
+}
+
+#[tokio::test]
+async fn bad_endpoint_input_is_refused_with_the_field_at_fault() {
+    let app = fast_app().await;
+    let tenant = app.create_tenant("bad-input").await;
+    for (body, field) in [
+        (json!({}), None),
+        (json!({ "url": "ftp://example.com/" }), Some("url")),
+        (json!({ "url": "not a url" }), Some("url")),
+        (
+            json!({ "url": "https://example.com/", "event_types": ["ok", "not ok"] }),
+            Some("event_types[1]"),
+        ),
+        (
+            json!({ "url": "https://example.com/", "description": "x".repeat(501) }),
+            Some("description"),
+        ),
+        (
+            json!({ "url": "https://example.com/", "secret": "mine" }),
+            None,
+        ),
+    ] {
+        let response = app
+            .post("/api/v1/webhooks", &tenant.key)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_error(
+            response,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_error",
+            field,
+        )
+        .await;
+    }
+    let (status, body) = app
+        .get_json("/api/v1/webhooks/not-a-uuid", &tenant.key)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    let (id, _) =
+        create_endpoint(&app, &tenant.key, json!({ "url": "https://example.com/" })).await;
+    for (query, field) in [
+        ("status=lost", "status"),
+        ("limit=0", "limit"),
+        ("cursor=%21", "cursor"),
+    ] {
+        let response = app
+            .get(
+                &format!("/api/v1/webhooks/{id}/deliveries?{query}"),
+                &tenant.key,
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_error(
+            response,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_error",
+            Some(field),
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn the_delivery_log_pages_newest_first() {
+    let app = spawn_app_with(|config| {
+        fast(config);
+        config.webhooks.worker = false;
+    })
+    .await;
+    let tenant = app.create_tenant("log-pages").await;
+    let (endpoint, _) =
+        create_endpoint(&app, &tenant.key, json!({ "url": "https://example.com/" })).await;
+    let events: Vec<Value> = (0..7)
+        .map(|i| json!({"event_type": "t", "metadata": {"i": i}}))
+        .collect();
+    let response = app
+        .ingest_batch(&tenant.key, json!({ "events": events }))
+        .await;
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+
+    let mut seen = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let (status, page) = app
+            .get_json(
+                &format!("/api/v1/webhooks/{endpoint}/deliveries?limit=3{cursor}"),
+                &tenant.key,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        for delivery in page["deliveries"].as_array().unwrap() {
+            assert_eq!(delivery["status"], "pending", "no worker runs");
+            assert_eq!(delivery["attempts"], 0);
+            seen.push(delivery["id"].as_str().unwrap().to_owned());
+        }
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = format!("&cursor={next}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 7);
+    let mut newest_first = seen.clone();
+    newest_first.sort();
+    newest_first.reverse();
+    assert_eq!(seen, newest_first, "ids are time-ordered: newest first");
+}
+
+// --- tenants ---------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn tenants_never_receive_or_touch_each_others_webhooks() {
+    let app = fast_app().await;
+    let a = app.create_tenant("tenant-a").await;
+    let b = app.create_tenant("tenant-b").await;
+    let receiver_a = Receiver::start().await;
+    let receiver_b = Receiver::start().await;
+    let (endpoint_a, _) = create_endpoint(&app, &a.key, json!({ "url": receiver_a.url })).await;
+    let (endpoint_b, _) = create_endpoint(&app, &b.key, json!({ "url": receiver_b.url })).await;
+
+    // One batch per tenant, committed together or not: each goes to its own tenant only.
+    let (first, second) = tokio::join!(
+        app.ingest_batch(
+            &a.key,
+            json!({"events": [{"event_type": "a.one"}, {"event_type": "a.two"}]})
+        ),
+        app.ingest_batch(&b.key, json!({"events": [{"event_type": "b.one"}]})),
+    );
+    assert_eq!(first.status(), StatusCode::ACCEPTED);
+    assert_eq!(second.status(), StatusCode::ACCEPTED);
+    let got_a = received(&receiver_a, 2, Duration::from_secs(10)).await;
+    let got_b = received(&receiver_b, 1, Duration::from_secs(10)).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(receiver_a.count(), 2);
+    assert_eq!(receiver_b.count(), 1);
+    assert!(
+        got_a
+            .iter()
+            .all(|r| json_of(r)["data"]["tenant_id"] == a.id)
+    );
+    assert!(
+        got_b
+            .iter()
+            .all(|r| json_of(r)["data"]["tenant_id"] == b.id)
+    );
+
+    // A's credential cannot see or touch B's endpoint or its deliveries: 404, as if absent.
+    let b_delivery = deliveries(&app, &b.key, &endpoint_b, "").await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for path in [
+        format!("/api/v1/webhooks/{endpoint_b}"),
+        format!("/api/v1/webhooks/{endpoint_b}/deliveries"),
+    ] {
+        let (status, _) = app.get_json(&path, &a.key).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+    }
+    for path in [
+        format!("/api/v1/webhooks/{endpoint_b}/test"),
+        format!("/api/v1/webhooks/{endpoint_b}/rotate-secret"),
+        format!("/api/v1/webhooks/{endpoint_b}/deliveries/{b_delivery}/retry"),
+        format!("/api/v1/webhooks/{endpoint_a}/deliveries/{b_delivery}/retry"),
+    ] {
+        let response = app.post(&path, &a.key).send().await.unwrap();
+        assert_error(response, StatusCode::NOT_FOUND, "not_found", None).await;
+    }
+    let response = patch(&app, &format!("/api/v1/webhooks/{endpoint_b}"), &a.key)
+        .json(&json!({ "url": receiver_a.url }))
+        .send()
+        .await
+        .unwrap();
+    assert_error(response, StatusCode::NOT_FOUND, "not_found", None).await;
+    let response = delete(&app, &format!("/api/v1/webhooks/{endpoint_b}"), &a.key)
+        .send()
+        .await
+        .unwrap();
+    assert_error(response, StatusCode::NOT_FOUND, "not_found", None).await;
+    let (_, list) = app.get_json("/api/v1/webhooks", &a.key).await;
+    let ids: Vec<&Value> = list["endpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["id"])
+        .collect();
+    assert_eq!(ids, [&json!(endpoint_a)]);
+
+    // Naming another tenant is forbidden; a key without `manage` is too.
+    let response = app
+        .get(&format!("/api/v1/webhooks?tenant_id={}", b.id), &a.key)
+        .send()
+        .await
+        .unwrap();
+    assert_error(response, StatusCode::FORBIDDEN, "forbidden", None).await;
+    let response = app
+        .post("/api/v1/webhooks", &a.key)
+        .json(&json!({ "tenant_id": b.id, "url": receiver_a.url }))
+        .send()
+        .await
+        .unwrap();
+    assert_error(response, StatusCode::FORBIDDEN, "forbidden", None).await;
+    let (reader, _) = app.create_key(&a, &["read", "ingest"]).await;
+    let response = app.get("/api/v1/webhooks", &reader).send().await.unwrap();
+    assert_error(response, StatusCode::FORBIDDEN, "forbidden", None).await;
+    let (status, _) = app.get_json("/api/v1/webhooks", "wrong-key").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    // B's endpoint is intact.
+    let (status, view) = app
+        .get_json(&format!("/api/v1/webhooks/{endpoint_b}"), &b.key)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(view["url"], receiver_b.url);
+}
+
+// --- SSRF ------------------------------------------------------------------------------------
+
+/// A name other than `localhost` that the system resolves to a non-public address (from
+/// /etc/hosts, e.g. the machine's own name), if there is one.
+fn private_name_from_hosts() -> Option<String> {
+    let hosts = std::fs::read_to_string("/etc/hosts").ok()?;
+    hosts.lines().find_map(|line| {
+        let line = line.split('#').next()?;
+        let mut fields = line.split_whitespace();
+        let ip: std::net::IpAddr = fields.next()?.parse().ok()?;
+        let private = match ip {
+            std::net::IpAddr::V4(v4) => v4.is_loopback() || v4.is_private() || v4.is_link_local(),
+            std::net::IpAddr::V6(_) => false,
+        };
+        if !private {
+            return None;
+        }
+        fields
+            .find(|name| {
+                !name.contains("localhost") && name.contains(|c: char| c.is_ascii_alphabetic())
+            })
+            .map(str::to_owned)
+    })
+}
+
+#[tokio::test]
+async fn private_targets_are_refused_at_creation_with_a_clear_error() {
+    let app = spawn_app_with(|config| {
+        config.webhooks.poll_interval_ms = 20;
+    })
+    .await;
+    let tenant = app.create_tenant("ssrf-create").await;
+    let mut urls = vec![
+        "http://127.0.0.1:9000/hook".to_owned(),
+        "http://localhost/hook".to_owned(),
+        "http://localhost./hook".to_owned(),
+        "http://[::1]/hook".to_owned(),
+        "http://[::ffff:127.0.0.1]/hook".to_owned(),
+        "http://169.254.169.254/latest/meta-data/".to_owned(),
+        "http://10.0.0.8/".to_owned(),
+        "http://2130706433/".to_owned(),
+    ];
+    match private_name_from_hosts() {
+        Some(name) => urls.push(format!("http://{name}/hook")),
+        None => eprintln!("note: /etc/hosts names no private host; that case is skipped"),
+    }
+    for url in &urls {
+        let response = app
+            .post("/api/v1/webhooks", &tenant.key)
+            .json(&json!({ "url": url }))
+            .send()
+            .await
+            .unwrap();
+        let body = assert_error(
+            response,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_error",
+            Some("url"),
+        )
+        .await;
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains("public") && message.contains("allow_private_targets"),
+            "{url}: {message}"
+        );
+    }
+    // The same on update.
+    // A public IP literal needs no DNS (there may be none where the tests run).
+    let (id, _) =
+        create_endpoint(&app, &tenant.key, json!({ "url": "https://8.8.8.8/hook" })).await;
+    let response = patch(&app, &format!("/api/v1/webhooks/{id}"), &tenant.key)
+        .json(&json!({ "url": "http://169.254.169.254/" }))
+        .send()
+        .await
+        .unwrap();
+    assert_error(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_error",
+        Some("url"),
+    )
+    .await;
+}
+
+/// A database that outlives one app, so that the same data can be served by a second app
+/// with another configuration (or by two apps at once).
+async fn shared_database() -> Option<(String, Option<tempfile::TempDir>, Option<TestDatabase>)> {
+    if postgres_backend() {
+        let db = fresh_database().await?;
+        Some((db.url.clone(), None, Some(db)))
+    } else {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        Some((url, Some(dir), None))
+    }
+}
+
+/// An app on the given database; stops when the token is cancelled. Returns its address.
+async fn start_app(
+    database_url: &str,
+    configure: impl FnOnce(&mut Config),
+) -> (
+    String,
+    CancellationToken,
+    tokio::task::JoinHandle<anyhow::Result<()>>,
+) {
+    let mut config = test_config(database_url);
+    fast(&mut config);
+    configure(&mut config);
+    let app = Application::build(config).await.expect("the app builds");
+    let address = format!("http://{}", app.address());
+    let stop = CancellationToken::new();
+    let stopped = stop.clone().cancelled_owned();
+    let task = tokio::spawn(app.run_until_stopped(stopped));
+    (address, stop, task)
+}
+
+#[tokio::test]
+async fn a_private_target_is_refused_at_delivery_even_when_it_was_allowed_at_creation() {
+    let Some((url, _dir, _db)) = shared_database().await else {
+        return;
+    };
+    let receiver = Receiver::start().await;
+    let client = reqwest::Client::new();
+
+    // Created while private targets were allowed…
+    let (address, stop, task) = start_app(&url, |_| {}).await;
+    let tenant: Value = client
+        .post(format!("{address}/api/v1/tenants"))
+        .header("X-API-Key", ADMIN_TOKEN)
+        .json(&json!({"name": "ssrf-later"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let key = tenant["api_key"]["key"].as_str().unwrap().to_owned();
+    let by_name = receiver.url.replace("127.0.0.1", "localhost");
+    let mut endpoints = Vec::new();
+    for target in [&receiver.url, &by_name] {
+        let created: Value = client
+            .post(format!("{address}/api/v1/webhooks"))
+            .header("X-API-Key", &key)
+            .json(&json!({ "url": target }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        endpoints.push(created["id"].as_str().unwrap().to_owned());
+    }
+    stop.cancel();
+    task.await.unwrap().unwrap();
+
+    // …and delivered after the configuration stopped allowing them.
+    let (address, stop, task) = start_app(&url, |config| {
+        config.webhooks.allow_private_targets = false;
+        config.webhooks.retry_schedule_secs = vec![];
+    })
+    .await;
+    let response = client
+        .post(format!("{address}/api/v1/events"))
+        .header("X-API-Key", &key)
+        .json(&json!({"event_type": "signup"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    for endpoint in &endpoints {
+        let delivery = eventually("a dead delivery", Duration::from_secs(10), || async {
+            let page: Value = client
+                .get(format!("{address}/api/v1/webhooks/{endpoint}/deliveries"))
+                .header("X-API-Key", &key)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            page["deliveries"]
+                .as_array()
+                .and_then(|list| list.first())
+                .filter(|d| d["status"] == "dead")
+                .cloned()
+        })
+        .await;
+        let error = delivery["attempt_log"][0]["error"].as_str().unwrap();
+        assert!(
+            error.contains("refused") && error.contains("loopback"),
+            "{endpoint}: {error}"
+        );
+        assert_eq!(delivery["attempt_log"][0]["status_code"], Value::Null);
+    }
+    assert_eq!(receiver.count(), 0, "nothing reached the private target");
+    stop.cancel();
+    task.await.unwrap().unwrap();
+}
+
+// --- several workers, restarts -----------------------------------------------------------------
+
+#[tokio::test]
+async fn two_workers_sharing_one_database_never_make_the_same_attempt_twice() {
+    // On PostgreSQL (TRIBUTARY_TEST_BACKEND=postgres) the claim uses FOR UPDATE SKIP LOCKED;
+    // on SQLite both apps share one file.
+    let Some((url, _dir, _db)) = shared_database().await else {
+        return;
+    };
+    let receiver = Receiver::start().await;
+    receiver.delay(30);
+    let client = reqwest::Client::new();
+    let (first, stop_first, task_first) = start_app(&url, |config| {
+        config.webhooks.max_per_endpoint = 16;
+        config.webhooks.poll_interval_ms = 10;
+    })
+    .await;
+    let (second, stop_second, task_second) = start_app(&url, |config| {
+        config.webhooks.max_per_endpoint = 16;
+        config.webhooks.poll_interval_ms = 10;
+    })
+    .await;
+    let tenant: Value = client
+        .post(format!("{first}/api/v1/tenants"))
+        .header("X-API-Key", ADMIN_TOKEN)
+        .json(&json!({"name": "two-workers"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let key = tenant["api_key"]["key"].as_str().unwrap().to_owned();
+    let created: Value = client
+        .post(format!("{second}/api/v1/webhooks"))
+        .header("X-API-Key", &key)
+        .json(&json!({ "url": receiver.url }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let endpoint = created["id"].as_str().unwrap().to_owned();
+
+    const EVENTS: usize = 120;
+    for (round, address) in [&first, &second].iter().cycle().take(6).enumerate() {
+        let events: Vec<Value> = (0..EVENTS / 6)
+            .map(|i| json!({"event_type": "load", "metadata": {"round": round, "i": i}}))
+            .collect();
+        let response = client
+            .post(format!("{address}/api/v1/events/batch"))
+            .header("X-API-Key", &key)
+            .json(&json!({ "events": events }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::ACCEPTED);
+    }
+    let requests = received(&receiver, EVENTS, Duration::from_secs(20)).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let requests_after = receiver.requests();
+    let mut per_id: HashMap<String, usize> = HashMap::new();
+    for request in &requests_after {
+        *per_id
+            .entry(header(request, "webhook-id").to_owned())
+            .or_default() += 1;
+    }
+    let repeated: Vec<_> = per_id.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(repeated.is_empty(), "delivered twice: {repeated:?}");
+    assert_eq!(per_id.len(), EVENTS);
+    assert_eq!(requests.len(), EVENTS);
+
+    let page: Value = client
+        .get(format!(
+            "{first}/api/v1/webhooks/{endpoint}/deliveries?status=succeeded&limit=100"
+        ))
+        .header("X-API-Key", &key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        page["deliveries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["attempts"] == 1),
+        "one attempt each"
+    );
+    stop_first.cancel();
+    stop_second.cancel();
+    task_first.await.unwrap().unwrap();
+    task_second.await.unwrap().unwrap();
+}
+
+/// `tributary serve` as a child process, with fast webhook settings from the environment.
+struct ServerProcess {
+    child: Child,
+    address: String,
+}
+
+impl ServerProcess {
+    fn start(database_url: &str) -> ServerProcess {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_tributary"))
+            .arg("serve")
+            .env("DATABASE_URL", database_url)
+            .env("ADMIN_TOKEN", ADMIN_TOKEN)
+            .env("JWT_SECRET", JWT_SECRET)
+            .env("PORT", "0")
+            .env("TRIBUTARY_LOG__FORMAT", "json")
+            .env("RUST_LOG", "info")
+            .env("TRIBUTARY_WEBHOOKS__ALLOW_PRIVATE_TARGETS", "true")
+            .env(
+                "TRIBUTARY_WEBHOOKS__RETRY_SCHEDULE_SECS",
+                "[1,1,1,1,1,1,1,1,1,1]",
+            )
+            .env("TRIBUTARY_WEBHOOKS__POLL_INTERVAL_MS", "50")
+            .env("TRIBUTARY_WEBHOOKS__ATTEMPT_TIMEOUT_SECS", "1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the binary starts");
+        let stderr = child.stderr.take().expect("stderr");
+        let (found, address) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut sent = false;
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if sent {
+                    continue; // keep draining so the server never blocks on a full pipe
+                }
+                if let Ok(log) = serde_json::from_str::<Value>(&line)
+                    && log["message"] == "listening"
+                    && let Some(address) = log["address"].as_str()
+                {
+                    let _ = found.send(address.to_owned());
+                    sent = true;
+                }
+            }
+        });
+        let address = address
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the server reports its address");
+        ServerProcess {
+            child,
+            address: format!("http://{address}"),
+        }
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn deliveries_pending_when_the_server_is_killed_all_arrive_after_a_restart_once_each() {
+    // This test's own clients are made before any app is built in this process.
+    tributary::webhooks::install_crypto_provider();
+    let Some((url, _dir, _db)) = shared_database().await else {
+        return;
+    };
+    let receiver = Receiver::start().await;
+    receiver.answer(503);
+    let client = reqwest::Client::new();
+    let mut server = ServerProcess::start(&url);
+    let tenant: Value = client
+        .post(format!("{}/api/v1/tenants", server.address))
+        .header("X-API-Key", ADMIN_TOKEN)
+        .json(&json!({"name": "killed"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let key = tenant["api_key"]["key"].as_str().unwrap().to_owned();
+    let created: Value = client
+        .post(format!("{}/api/v1/webhooks", server.address))
+        .header("X-API-Key", &key)
+        .json(&json!({ "url": receiver.url }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let endpoint = created["id"].as_str().unwrap().to_owned();
+
+    const EVENTS: usize = 40;
+    let events: Vec<Value> = (0..EVENTS)
+        .map(|i| json!({"event_type": "order.paid", "metadata": {"i": i}}))
+        .collect();
+    let response = client
+        .post(format!("{}/api/v1/events/batch", server.address))
+        .header("X-API-Key", &key)
+        .json(&json!({ "events": events }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    // Every delivery has been tried (and failed) at least once: they are pending retries.
+    eventually(
+        "a first attempt of each delivery",
+        Duration::from_secs(15),
+        || async {
+            let ids: HashSet<String> = receiver
+                .requests()
+                .iter()
+                .map(|r| header(r, "webhook-id").to_owned())
+                .collect();
+            (ids.len() == EVENTS).then_some(())
+        },
+    )
+    .await;
+    server.child.kill().expect("SIGKILL");
+    server.child.wait().expect("reaped");
+
+    receiver.answer(200);
+    let restarted = ServerProcess::start(&url);
+    let succeeded = eventually(
+        "every delivery to succeed",
+        Duration::from_secs(20),
+        || async {
+            let ok: Vec<String> = receiver
+                .requests()
+                .iter()
+                .filter(|r| r.answered == 200)
+                .map(|r| header(r, "webhook-id").to_owned())
+                .collect();
+            let distinct: HashSet<&String> = ok.iter().collect();
+            (distinct.len() == EVENTS).then_some(ok)
+        },
+    )
+    .await;
+    // Give a duplicate the time to show up if there were to be one.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let ok_after: Vec<String> = receiver
+        .requests()
+        .iter()
+        .filter(|r| r.answered == 200)
+        .map(|r| header(r, "webhook-id").to_owned())
+        .collect();
+    assert_eq!(succeeded.len(), EVENTS, "each webhook-id succeeded once");
+    assert_eq!(ok_after.len(), EVENTS, "and never again");
+
+    let page: Value = client
+        .get(format!(
+            "{}/api/v1/webhooks/{endpoint}/deliveries?limit=100",
+            restarted.address
+        ))
+        .header("X-API-Key", &key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let list = page["deliveries"].as_array().unwrap();
+    assert_eq!(list.len(), EVENTS);
+    let log_ids: HashSet<&str> = list.iter().map(|d| d["id"].as_str().unwrap()).collect();
+    assert!(succeeded.iter().all(|id| log_ids.contains(id.as_str())));
+    eventually(
+        "the log to show every success",
+        Duration::from_secs(5),
+        || async {
+            let page: Value = client
+                .get(format!(
+                    "{}/api/v1/webhooks/{endpoint}/deliveries?limit=100&status=succeeded",
+                    restarted.address
+                ))
+                .header("X-API-Key", &key)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            (page["deliveries"].as_array().unwrap().len() == EVENTS).then_some(())
+        },
+    )
+    .await;
+}
+
+// --- the store: outbox, claims and leases, on both stores ------------------------------------
+
+mod store_level {
+    use std::future::Future;
+
+    use chrono::{DateTime, Duration, Utc};
+    use serde_json::Map;
+    use tributary::auth::{ApiKey, Scope};
+    use tributary::events::NewEvent;
+    use tributary::store::{self, DynStore};
+    use tributary::tenants::{RateLimit, Tenant, TenantId, TenantStatus};
+    use tributary::webhooks::{
+        AttemptRecord, Claim, Endpoint, EndpointHealth, Message, NextStep, generate_secret,
+    };
+    use uuid::Uuid;
+
+    use crate::pg::fresh_database;
+
+    async fn with_sqlite<F, Fut>(case: F)
+    where
+        F: FnOnce(DynStore) -> Fut,
+        Fut: Future<Output = ()>,
+    {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        case(store::connect(&url, 8).await.unwrap()).await;
+    }
+
+    async fn with_postgres<F, Fut>(case: F)
+    where
+        F: FnOnce(DynStore) -> Fut,
+        Fut: Future<Output = ()>,
+    {
+        let Some(database) = fresh_database().await else {
+            return;
+        };
+        case(store::connect(&database.url, 16).await.unwrap()).await;
+    }
+
+    macro_rules! both_stores {
+        ($($case:ident),* $(,)?) => {
+            mod sqlite {
+                $(
+                    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                    async fn $case() {
+                        super::with_sqlite(super::$case).await;
+                    }
+                )*
+            }
+            mod postgres {
+                $(
+                    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                    async fn $case() {
+                        super::with_postgres(super::$case).await;
+                    }
+                )*
+            }
+        };
+    }
+
+    both_stores! {
+        the_outbox_writes_one_delivery_per_new_event_and_matching_enabled_endpoint,
+        concurrent_claimers_never_get_the_same_delivery,
+        a_lease_keeps_others_off_until_it_expires_and_only_its_holder_sets_the_outcome,
+        a_failed_attempt_schedules_the_retry_and_tracks_the_endpoint_health,
+    }
+
+    fn now() -> DateTime<Utc> {
+        DateTime::from_timestamp_micros(Utc::now().timestamp_micros()).unwrap()
+    }
+
+    async fn tenant(store: &DynStore, name: &str) -> Tenant {
+        let tenant = Tenant {
+            id: TenantId(Uuid::now_v7()),
+            name: name.to_owned(),
+            status: TenantStatus::Active,
+            created_at: now(),
+            rate_limit: RateLimit {
+                per_second: 100,
+                burst: 100,
+            },
+        };
+        let key = ApiKey {
+            id: Uuid::now_v7(),
+            tenant_id: tenant.id,
+            name: "k".into(),
+            prefix: "trb_x".into(),
+            secret_hash: Uuid::new_v4().as_bytes().to_vec(),
+            scopes: Scope::ALL.to_vec(),
+            created_at: now(),
+            last_used_at: None,
+            revoked_at: None,
+        };
+        store.create_tenant(&tenant, &key).await.unwrap();
+        tenant
+    }
+
+    async fn endpoint(store: &DynStore, tenant: &Tenant, types: &[&str], enabled: bool) -> Uuid {
+        let endpoint = Endpoint {
+            id: Uuid::now_v7(),
+            tenant_id: tenant.id,
+            url: "https://example.com/hook".into(),
+            description: String::new(),
+            event_types: types.iter().map(|t| (*t).to_owned()).collect(),
+            secret: generate_secret(),
+            previous_secret: None,
+            enabled,
+            disabled_reason: None,
+            created_at: now(),
+            updated_at: now(),
+            health: EndpointHealth::default(),
+        };
+        store.create_webhook_endpoint(&endpoint).await.unwrap();
+        endpoint.id
+    }
+
+    fn event(tenant: &Tenant, event_type: &str, event_id: Option<&str>) -> NewEvent {
+        NewEvent {
+            id: Uuid::now_v7(),
+            tenant_id: tenant.id,
+            event_type: event_type.to_owned(),
+            timestamp: now(),
+            received_at: now(),
+            metadata: Map::new(),
+            event_id: event_id.map(str::to_owned),
+        }
+    }
+
+    fn claim(instance: &str, at: DateTime<Utc>, limit: u32) -> Claim<'_> {
+        Claim {
+            instance,
+            now: at,
+            lease_until: at + Duration::seconds(30),
+            limit,
+        }
+    }
+
+    fn record(
+        delivery: &tributary::webhooks::ClaimedDelivery,
+        instance: &str,
+        at: DateTime<Utc>,
+        status: u16,
+        next: NextStep,
+    ) -> AttemptRecord {
+        AttemptRecord {
+            id: Uuid::now_v7(),
+            delivery_id: delivery.id,
+            tenant_id: delivery.tenant_id,
+            endpoint_id: delivery.endpoint_id,
+            instance: instance.to_owned(),
+            attempted_at: at,
+            status_code: Some(status),
+            error: None,
+            latency_ms: 12,
+            response_body: Some("body".into()),
+            next,
+        }
+    }
+
+    async fn the_outbox_writes_one_delivery_per_new_event_and_matching_enabled_endpoint(
+        store: DynStore,
+    ) {
+        let a = tenant(&store, "a").await;
+        let b = tenant(&store, "b").await;
+        let all = endpoint(&store, &a, &[], true).await;
+        let paid = endpoint(&store, &a, &["order.paid"], true).await;
+        let off = endpoint(&store, &a, &[], false).await;
+        let other = endpoint(&store, &b, &["order.paid"], true).await;
+
+        // One call, two tenants, a duplicate within the call and one of an earlier call.
+        store
+            .insert_events(&[event(&a, "order.paid", Some("k1"))])
+            .await
+            .unwrap();
+        let outcomes = store
+            .insert_events(&[
+                event(&a, "order.paid", Some("k1")),
+                event(&a, "order.paid", None),
+                event(&b, "order.paid", None),
+                event(&a, "signup", Some("k2")),
+                event(&a, "signup", Some("k2")),
+            ])
+            .await
+            .unwrap();
+        let duplicates: Vec<bool> = outcomes.iter().map(|o| o.duplicate).collect();
+        assert_eq!(duplicates, [true, false, false, false, true]);
+
+        let count = |endpoint: Uuid, tenant: TenantId| {
+            let store = store.clone();
+            async move {
+                store
+                    .list_webhook_deliveries(tenant, endpoint, None, None, 100)
+                    .await
+                    .unwrap()
+            }
+        };
+        // `all`: k1 (first call), the keyless paid, k2.
+        assert_eq!(count(all, a.id).await.len(), 3);
+        // `paid`: k1 and the keyless paid.
+        let to_paid = count(paid, a.id).await;
+        assert_eq!(to_paid.len(), 2);
+        assert!(to_paid.iter().all(|d| d.event_type == "order.paid"));
+        assert!(
+            to_paid
+                .iter()
+                .all(|d| d.status.as_str() == "pending" && d.attempts == 0)
+        );
+        assert!(count(off, a.id).await.is_empty());
+        assert_eq!(count(other, b.id).await.len(), 1);
+        // Another tenant's endpoint reads as empty through tenant a.
+        assert!(count(other, a.id).await.is_empty());
+        assert_eq!(store.webhook_queue_stats().await.unwrap().depth, 6);
+    }
+
+    async fn concurrent_claimers_never_get_the_same_delivery(store: DynStore) {
+        let a = tenant(&store, "claims").await;
+        let first = endpoint(&store, &a, &[], true).await;
+        let second = endpoint(&store, &a, &[], true).await;
+        let events: Vec<NewEvent> = (0..100).map(|_| event(&a, "t", None)).collect();
+        store.insert_events(&events).await.unwrap();
+        let later = now() + Duration::seconds(1);
+
+        let claimers: Vec<_> = (0..8)
+            .map(|worker| {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    let instance = format!("worker-{worker}");
+                    let mut mine = Vec::new();
+                    // Bounded: a claim that handed out leased rows again would never run dry.
+                    for _ in 0..100 {
+                        let claimed = store
+                            .claim_webhook_deliveries(&claim(&instance, later, 7))
+                            .await
+                            .unwrap();
+                        if claimed.is_empty() {
+                            return mine;
+                        }
+                        mine.extend(claimed.into_iter().map(|d| (d.id, d.endpoint_id)));
+                    }
+                    panic!("{instance} kept getting deliveries: leases are not respected");
+                })
+            })
+            .collect();
+        let mut all = Vec::new();
+        for claimer in claimers {
+            all.extend(claimer.await.unwrap());
+        }
+        let distinct: std::collections::HashSet<Uuid> = all.iter().map(|(id, _)| *id).collect();
+        assert_eq!(all.len(), 200, "every delivery claimed");
+        assert_eq!(distinct.len(), 200, "none claimed twice");
+        assert_eq!(all.iter().filter(|(_, e)| *e == first).count(), 100);
+        assert_eq!(all.iter().filter(|(_, e)| *e == second).count(), 100);
+    }
+
+    async fn a_lease_keeps_others_off_until_it_expires_and_only_its_holder_sets_the_outcome(
+        store: DynStore,
+    ) {
+        let a = tenant(&store, "leases").await;
+        let hook = endpoint(&store, &a, &[], true).await;
+        let stored = event(&a, "t", None);
+        store
+            .insert_events(std::slice::from_ref(&stored))
+            .await
+            .unwrap();
+        let start = now() + Duration::seconds(1);
+
+        let claimed = store
+            .claim_webhook_deliveries(&Claim {
+                instance: "dying",
+                now: start,
+                lease_until: start + Duration::seconds(10),
+                limit: 10,
+            })
+            .await
+            .unwrap();
+        assert_eq!(claimed.len(), 1);
+        let delivery = &claimed[0];
+        assert_eq!(delivery.endpoint_id, hook);
+        assert_eq!(delivery.attempts, 0);
+        assert_eq!(delivery.url, "https://example.com/hook");
+        match &delivery.message {
+            Message::Event(event) => assert_eq!(event.id, stored.id),
+            other => panic!("an event delivery, got {other:?}"),
+        }
+
+        // While the lease runs, nobody else gets it; after it, another worker does.
+        let during = store
+            .claim_webhook_deliveries(&claim("rescuer", start + Duration::seconds(5), 10))
+            .await
+            .unwrap();
+        assert!(during.is_empty());
+        let after = store
+            .claim_webhook_deliveries(&claim("rescuer", start + Duration::seconds(11), 10))
+            .await
+            .unwrap();
+        assert_eq!(after.len(), 1);
+
+        // The old holder's late result is logged but does not decide the outcome.
+        let late = store
+            .record_webhook_attempt(&record(
+                delivery,
+                "dying",
+                start + Duration::seconds(12),
+                200,
+                NextStep::Succeeded,
+            ))
+            .await
+            .unwrap();
+        assert!(late.is_some());
+        let log = store
+            .get_webhook_delivery(a.id, hook, delivery.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(log.status.as_str(), "pending");
+        assert_eq!(log.attempt_log.len(), 1);
+
+        let rescued = &after[0];
+        store
+            .record_webhook_attempt(&record(
+                rescued,
+                "rescuer",
+                start + Duration::seconds(13),
+                204,
+                NextStep::Succeeded,
+            ))
+            .await
+            .unwrap();
+        let log = store
+            .get_webhook_delivery(a.id, hook, delivery.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(log.status.as_str(), "succeeded");
+        assert_eq!(log.attempts, 2);
+        assert_eq!(log.next_attempt_at, None);
+        let codes: Vec<Option<u16>> = log.attempt_log.iter().map(|a| a.status_code).collect();
+        assert_eq!(codes, [Some(200), Some(204)]);
+        // Succeeded: never claimed again.
+        let again = store
+            .claim_webhook_deliveries(&claim("rescuer", start + Duration::seconds(60), 10))
+            .await
+            .unwrap();
+        assert!(again.is_empty());
+
+        // A released delivery is claimable at once.
+        let second = event(&a, "t", None);
+        store.insert_events(&[second]).await.unwrap();
+        let at = now() + Duration::seconds(1);
+        let taken = store
+            .claim_webhook_deliveries(&claim("busy", at, 10))
+            .await
+            .unwrap();
+        assert_eq!(taken.len(), 1);
+        store
+            .release_webhook_delivery(taken[0].id, "busy")
+            .await
+            .unwrap();
+        let retaken = store
+            .claim_webhook_deliveries(&claim("other", at, 10))
+            .await
+            .unwrap();
+        assert_eq!(retaken.len(), 1);
+    }
+
+    async fn a_failed_attempt_schedules_the_retry_and_tracks_the_endpoint_health(store: DynStore) {
+        let a = tenant(&store, "health").await;
+        let hook = endpoint(&store, &a, &[], true).await;
+        store.insert_events(&[event(&a, "t", None)]).await.unwrap();
+        let start = now() + Duration::seconds(1);
+        let claimed = store
+            .claim_webhook_deliveries(&claim("w", start, 10))
+            .await
+            .unwrap();
+        let retry_at = start + Duration::seconds(30);
+        let (health, enabled) = store
+            .record_webhook_attempt(&record(
+                &claimed[0],
+                "w",
+                start,
+                500,
+                NextStep::RetryAt(retry_at),
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(enabled);
+        assert_eq!(health.consecutive_failures, 1);
+        assert_eq!(health.failing_since, Some(start));
+        assert_eq!(health.last_failure_at, Some(start));
+
+        let log = store
+            .get_webhook_delivery(a.id, hook, claimed[0].id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(log.status.as_str(), "failed");
+        assert_eq!(log.next_attempt_at, Some(retry_at));
+        // Not due before its time; due after, and the lease was cleared by the record.
+        assert!(
+            store
+                .claim_webhook_deliveries(&claim("w", start + Duration::seconds(29), 10))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let due = store
+            .claim_webhook_deliveries(&claim("w", start + Duration::seconds(31), 10))
+            .await
+            .unwrap();
+        assert_eq!(due.len(), 1);
+        assert_eq!(due[0].attempts, 1);
+
+        let second_failure = start + Duration::seconds(31);
+        let (health, _) = store
+            .record_webhook_attempt(&record(&due[0], "w", second_failure, 502, NextStep::Dead))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(health.consecutive_failures, 2);
+        assert_eq!(
+            health.failing_since,
+            Some(start),
+            "the first failure of the streak"
+        );
+
+        // Disabling needs the streak to be the one observed.
+        assert!(
+            !store
+                .disable_webhook_endpoint(a.id, hook, second_failure, "no", second_failure)
+                .await
+                .unwrap()
+        );
+        assert!(
+            store
+                .disable_webhook_endpoint(a.id, hook, start, "failing", second_failure)
+                .await
+                .unwrap()
+        );
+        let view = store
+            .get_webhook_endpoint(a.id, hook)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(!view.enabled);
+        assert_eq!(view.disabled_reason.as_deref(), Some("failing"));
+
+        // Enabling clears the record.
+        let update = tributary::webhooks::EndpointUpdate {
+            enabled: Some(true),
+            updated_at: now(),
+            ..Default::default()
+        };
+        let view = store
+            .update_webhook_endpoint(a.id, hook, &update)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(view.enabled);
+        assert_eq!(view.disabled_reason, None);
+        assert_eq!(view.health.consecutive_failures, 0);
+        assert_eq!(view.health.failing_since, None);
+        assert_eq!(view.health.last_failure_at, Some(second_failure));
+    }
+}

@@ -1,0 +1,114 @@
+// Screenshots of the main views in light and dark, against the demo stream with an hour of
+// seeded history, saved to docs/screenshots/ (committed; shown in the README). Each page is also
+// checked with axe in both themes.
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, it } from 'vitest'
+import type { TenantList } from '../src/api/types'
+import { Api } from './support/api'
+import { expectAccessible, launchBrowser, newPage, signIn } from './support/browser'
+import { SCREENSHOTS_DIR } from './support/paths'
+import { ADMIN_TOKEN, startServer, type TestServer } from './support/server'
+
+let server: TestServer
+let browser: Browser
+let demoId: string
+
+const TYPES: [string, number, () => Record<string, unknown>][] = [
+  ['page_view', 55, () => ({ page: pick(['/', '/pricing', '/docs', '/blog/launch', '/signup']), ref: pick(['google', 'twitter', 'hn', 'direct']), ua: pick(['Firefox', 'Chrome', 'Safari']) })],
+  ['click', 18, () => ({ page: pick(['/', '/pricing']), element: 'cta', variant: pick(['a', 'b']) })],
+  ['signup', 10, () => ({ plan: pick(['free', 'pro', 'team']), country: pick(['DE', 'US', 'FR', 'BR', 'JP']) })],
+  ['payment', 8, () => ({ amount: 5 + Math.floor(Math.random() * 400), currency: 'EUR', plan: pick(['pro', 'team']) })],
+  ['error', 4, () => ({ page: '/checkout', message: 'card declined', code: 402 })],
+  ['api.request', 5, () => ({ route: '/v1/items', status: 200, latency_ms: 3 + Math.floor(Math.random() * 240) })],
+]
+
+function pick<T>(items: T[]): T {
+  return items[Math.floor(Math.random() * items.length)]!
+}
+
+function sampleType(): [string, Record<string, unknown>] {
+  let roll = Math.random() * 100
+  for (const [type, weight, meta] of TYPES) {
+    roll -= weight
+    if (roll <= 0) return [type, meta()]
+  }
+  return ['page_view', TYPES[0]![2]()]
+}
+
+/** An hour of history with a daily-traffic-like wave, so the chart has a shape. */
+async function seedHistory(api: Api) {
+  const now = Date.now()
+  const events: { event_type: string; timestamp: string; metadata: Record<string, unknown>; tenant_id: string }[] = []
+  for (let minute = 60; minute >= 1; minute--) {
+    const perMinute = Math.round(260 + 90 * Math.sin(minute / 9) + Math.random() * 40)
+    for (let i = 0; i < perMinute; i++) {
+      const [event_type, metadata] = sampleType()
+      events.push({ event_type, metadata, tenant_id: demoId, timestamp: new Date(now - minute * 60_000 + Math.random() * 60_000).toISOString() })
+    }
+  }
+  for (let i = 0; i < events.length; i += 1000) {
+    const response = await fetch(`${api.baseUrl}/api/v1/events/batch`, {
+      method: 'POST',
+      headers: { 'X-API-Key': ADMIN_TOKEN, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ events: events.slice(i, i + 1000) }),
+    })
+    if (response.status !== 202) throw new Error(`seed: ${response.status} ${await response.text()}`)
+  }
+}
+
+beforeAll(async () => {
+  mkdirSync(SCREENSHOTS_DIR, { recursive: true })
+  // A generous limit: seeding an hour of history sends ~17k events in a few requests.
+  server = await startServer({ name: 'screens', demo: true, env: { TRIBUTARY_RATELIMIT__DEFAULT_PER_SECOND: '100000', TRIBUTARY_RATELIMIT__DEFAULT_BURST: '100000' } })
+  const api = new Api(server.url)
+  await api.createTenant('acme-prod')
+  await api.createTenant('acme-staging')
+  const tenants = (await (await fetch(`${server.url}/api/v1/tenants`, { headers: { 'X-API-Key': ADMIN_TOKEN } })).json()) as TenantList
+  demoId = tenants.tenants.find((t) => t.name === 'demo')!.id
+  await seedHistory(api)
+  browser = await launchBrowser()
+})
+afterAll(async () => {
+  await browser?.close()
+  await server?.stop()
+})
+
+async function shoot(page: Page, name: string) {
+  // Let entry highlights and chart layout settle.
+  await page.waitForTimeout(1_800)
+  await page.screenshot({ path: join(SCREENSHOTS_DIR, `${name}.png`) })
+}
+
+describe.each(['light', 'dark'] as const)('%s theme', (theme) => {
+  it('sign-in, live feed with details, stats and tenants', async () => {
+    const { page, context } = await newPage(browser, server.url, { colorScheme: theme, viewport: { width: 1280, height: 800 } })
+    await page.goto('/sign-in')
+    await page.getByLabel('Admin token or API key').waitFor()
+    await expectAccessible(page, `sign-in-${theme}`)
+    await shoot(page, `sign-in-${theme}`)
+
+    await signIn(page)
+    await page.goto(`/t/${demoId}/live`)
+    await page.locator('[data-testid="connection-status"][data-status="live"]').waitFor({ timeout: 10_000 })
+    await page.getByRole('feed', { name: 'Live events' }).locator('article').nth(5).waitFor({ timeout: 10_000 })
+    await expectAccessible(page, `live-${theme}`)
+    await page.getByTestId('event-rate').waitFor({ timeout: 10_000 })
+    // Select a recent row with some metadata depth, then take the picture before it scrolls away.
+    await page.getByRole('feed', { name: 'Live events' }).locator('article[data-event-type="payment"], article[data-event-type="signup"]').first().click({ timeout: 10_000 })
+    await page.waitForTimeout(250)
+    await page.screenshot({ path: join(SCREENSHOTS_DIR, `live-${theme}.png`) })
+
+    await page.getByRole('link', { name: 'Stats' }).first().click()
+    await page.getByTestId('events-chart').waitFor()
+    await expectAccessible(page, `stats-${theme}`)
+    await shoot(page, `stats-${theme}`)
+
+    await page.getByRole('link', { name: 'Tenants' }).first().click()
+    await page.locator('tr[data-tenant-name="demo"]').waitFor()
+    await expectAccessible(page, `tenants-${theme}`)
+    await shoot(page, `tenants-${theme}`)
+    await context.close()
+  })
+})

@@ -1,0 +1,97 @@
+// The one HTTP client: adds the session's token, serializes query strings the way the API reads
+// them (repeated keys, `meta.<key>` pairs), and turns every failure into an ApiError. A 401 on an
+// authenticated request means the session ended; it is reported once to whoever listens
+// (the auth feature signs out and says so).
+import { ApiError, parseRetryAfter } from './errors'
+
+export type QueryValue = string | number | boolean | null | undefined | readonly (string | number)[]
+export type Query = Record<string, QueryValue>
+
+export interface RequestOptions {
+  query?: Query
+  body?: unknown
+  headers?: Record<string, string>
+  signal?: AbortSignal
+  /** Send the session's token (default true). Sign-in sends its own credential instead. */
+  auth?: boolean
+}
+
+type TokenSource = () => string | null
+type UnauthorizedListener = (error: ApiError) => void
+
+let tokenSource: TokenSource = () => null
+let onUnauthorized: UnauthorizedListener = () => {}
+
+/** Wires the client to the session (called once by the auth feature). */
+export function configureClient(options: { token: TokenSource; onUnauthorized: UnauthorizedListener }) {
+  tokenSource = options.token
+  onUnauthorized = options.onUnauthorized
+}
+
+export function buildQuery(query: Query | undefined): string {
+  if (!query) return ''
+  const params = new URLSearchParams()
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined || value === null || value === '') continue
+    if (Array.isArray(value)) for (const item of value) params.append(key, String(item))
+    else params.append(key, String(value))
+  }
+  const text = params.toString()
+  return text ? `?${text}` : ''
+}
+
+export async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json', ...options.headers }
+  const token = options.auth === false ? null : tokenSource()
+  if (token) headers.Authorization = `Bearer ${token}`
+  let body: string | undefined
+  if (options.body !== undefined) {
+    headers['Content-Type'] = 'application/json'
+    body = JSON.stringify(options.body)
+  }
+
+  let response: Response
+  try {
+    response = await fetch(`${path}${buildQuery(options.query)}`, { method, headers, body, signal: options.signal })
+  } catch (cause) {
+    if (cause instanceof DOMException && cause.name === 'AbortError') throw cause
+    throw new ApiError({ status: 0, code: 'network', message: 'The server could not be reached', cause })
+  }
+
+  if (response.ok) {
+    if (response.status === 204) return undefined as T
+    const text = await response.text()
+    return (text ? JSON.parse(text) : undefined) as T
+  }
+  const error = await errorFromResponse(response, Boolean(token))
+  if (error.category === 'session_expired') onUnauthorized(error)
+  throw error
+}
+
+export async function errorFromResponse(response: Response, authenticated: boolean): Promise<ApiError> {
+  let detail: { code?: string; message?: string; field?: string | null; request_id?: string | null } = {}
+  try {
+    const parsed: unknown = await response.json()
+    if (parsed && typeof parsed === 'object' && 'error' in parsed && parsed.error && typeof parsed.error === 'object') {
+      detail = parsed.error as typeof detail
+    }
+  } catch {
+    /* not our JSON body: keep the status alone */
+  }
+  return new ApiError({
+    status: response.status,
+    code: detail.code,
+    message: detail.message ?? (response.statusText || undefined),
+    field: detail.field,
+    requestId: detail.request_id ?? response.headers.get('X-Request-Id'),
+    retryAfter: parseRetryAfter(response.headers.get('Retry-After')),
+    authenticated,
+  })
+}
+
+export const api = {
+  get: <T>(path: string, options?: Omit<RequestOptions, 'body'>) => request<T>('GET', path, options),
+  post: <T>(path: string, body?: unknown, options?: Omit<RequestOptions, 'body'>) => request<T>('POST', path, { ...options, body }),
+  patch: <T>(path: string, body?: unknown, options?: Omit<RequestOptions, 'body'>) => request<T>('PATCH', path, { ...options, body }),
+  delete: <T>(path: string, options?: Omit<RequestOptions, 'body'>) => request<T>('DELETE', path, options),
+}
