@@ -507,7 +507,7 @@ async fn main() -> anyhow::Result<()> {
             .map(|i| {
                 let n = generated + i;
                 let (event_type, metadata) = generate(&mut rng);
-                if n % sample_every == 0 {
+                if n.is_multiple_of(sample_every) {
                     samples.push((event_type, metadata.clone()));
                 }
                 let timestamp = start + chrono::Duration::microseconds(step_micros * n as i64);

@@ -46,7 +46,7 @@ pub const MAX_LIMIT: u32 = 100;
 /// hundreds of milliseconds; a query that matches more than this many ranks the most recent
 /// ones (older matches stay reachable through the list endpoint's `q`). Both stores use the
 /// same window, so they return the same hits.
-pub const RANK_WINDOW: u32 = 5_000;
+pub const RANK_WINDOW: u32 = 2_000;
 
 /// An event and how well it matches, as the store returns it.
 #[derive(Debug, Clone, PartialEq)]

@@ -11,6 +11,8 @@
 
 use std::collections::BTreeMap;
 
+use serde_json::{Map, Value};
+
 use super::parse::{Node, Query, Term};
 use super::text::tenant_token;
 use crate::tenants::TenantId;
@@ -95,6 +97,20 @@ pub fn fts5_pairs(query: &Query) -> Option<String> {
 /// The FTS5 `body` text of an event: its tokens, space-separated.
 pub fn fts5_document(tokens: &[String]) -> String {
     tokens.join(" ")
+}
+
+/// [`fts5_document`] of the event's [`super::text::document`], written straight into one
+/// string (this runs for every event ingested).
+pub fn fts5_event_document(event_type: &str, metadata: &Map<String, Value>) -> String {
+    let mut body = String::with_capacity(256);
+    super::text::visit_document(event_type, metadata, |prefix, word| {
+        if !body.is_empty() {
+            body.push(' ');
+        }
+        body.push_str(prefix);
+        body.push_str(word);
+    });
+    body
 }
 
 fn lexeme(token: &str) -> String {
@@ -239,6 +255,17 @@ mod tests {
         assert_eq!(tsquery_rank(&query("a -b")), "'a'");
         assert_eq!(tsquery_terms(&query("a b OR a")), ["'a'", "'b'"]);
         assert_eq!(lexeme("it's\\"), "'it''s\\\\'");
+    }
+
+    #[test]
+    fn the_fts5_document_is_the_tokens_space_separated() {
+        let metadata = serde_json::json!({"page": "/pay", "user": {"plan": "Pro"}});
+        let metadata = metadata.as_object().cloned().unwrap_or_default();
+        let tokens = crate::search::text::document("signup", &metadata);
+        assert_eq!(
+            fts5_event_document("signup", &metadata),
+            fts5_document(&tokens)
+        );
     }
 
     #[test]

@@ -298,25 +298,38 @@ fn walk<'a>(value: &'a Value, path: &mut Vec<&'a str>, leaves: &mut Vec<Leaf>) {
 /// alternate, a phrase never spans two values, and a scoped phrase stays within one field.
 pub fn document(event_type: &str, metadata: &Map<String, Value>) -> Vec<String> {
     let mut tokens = Vec::new();
+    visit_document(event_type, metadata, |prefix, word| {
+        let mut token = String::with_capacity(prefix.len() + word.len());
+        token.push_str(prefix);
+        token.push_str(word);
+        tokens.push(token);
+    });
+    tokens
+}
+
+/// Calls `emit(prefix, word)` for each token of [`document`] in order (the token is the two
+/// concatenated; the prefix is empty for plain words), so that a caller writing the tokens
+/// into one string need not allocate each.
+pub fn visit_document(
+    event_type: &str,
+    metadata: &Map<String, Value>,
+    mut emit: impl FnMut(&str, &str),
+) {
+    let mut count = 0;
     for leaf in leaves(event_type, metadata) {
-        let words = words(&leaf.text);
-        if tokens.len() + 2 * words.len() > MAX_DOCUMENT_TOKENS {
+        let words = tokenize(&leaf.text);
+        count += 2 * words.len();
+        if count > MAX_DOCUMENT_TOKENS {
             break;
         }
+        for word in &words {
+            emit("", &word.text);
+        }
         let prefix = leaf.field.prefix();
-        let scoped: Vec<String> = words
-            .iter()
-            .map(|word| {
-                let mut token = String::with_capacity(prefix.len() + word.len());
-                token.push_str(&prefix);
-                token.push_str(word);
-                token
-            })
-            .collect();
-        tokens.extend(words);
-        tokens.extend(scoped);
+        for word in &words {
+            emit(&prefix, &word.text);
+        }
     }
-    tokens
 }
 
 #[cfg(test)]

@@ -1079,10 +1079,12 @@ async fn index_events(
     let rows: Vec<Value> = events
         .iter()
         .map(|(rowid, event)| {
-            let tokens = search::text::document(&event.event_type, &event.metadata);
             Value::Array(vec![
                 Value::from(*rowid),
-                Value::from(search::render::fts5_document(&tokens)),
+                Value::from(search::render::fts5_event_document(
+                    &event.event_type,
+                    &event.metadata,
+                )),
             ])
         })
         .collect();
