@@ -1,4 +1,4 @@
-// Screenshots of the main views in light and dark, against the demo stream with an hour of
+// Screenshots of every view in light and dark, against the demo stream with an hour of
 // seeded history, saved to docs/screenshots/ (committed; shown in the README). Each page is also
 // checked with axe in both themes.
 import { mkdirSync } from 'node:fs'
@@ -9,11 +9,13 @@ import type { TenantList } from '../src/api/types'
 import { Api } from './support/api'
 import { expectAccessible, launchBrowser, newPage, signIn } from './support/browser'
 import { SCREENSHOTS_DIR } from './support/paths'
+import { startReceiver, WEBHOOK_ENV } from './support/receiver'
 import { ADMIN_TOKEN, startServer, type TestServer } from './support/server'
 
 let server: TestServer
 let browser: Browser
 let demoId: string
+let receivers: Awaited<ReturnType<typeof startReceiver>>[] = []
 
 const TYPES: [string, number, () => Record<string, unknown>][] = [
   ['page_view', 55, () => ({ page: pick(['/', '/pricing', '/docs', '/blog/launch', '/signup']), ref: pick(['google', 'twitter', 'hn', 'direct']), ua: pick(['Firefox', 'Chrome', 'Safari']) })],
@@ -61,18 +63,41 @@ async function seedHistory(api: Api) {
 beforeAll(async () => {
   mkdirSync(SCREENSHOTS_DIR, { recursive: true })
   // A generous limit: seeding an hour of history sends ~17k events in a few requests.
-  server = await startServer({ name: 'screens', demo: true, env: { TRIBUTARY_RATELIMIT__DEFAULT_PER_SECOND: '100000', TRIBUTARY_RATELIMIT__DEFAULT_BURST: '100000' } })
+  server = await startServer({ name: 'screens', demo: true, env: { TRIBUTARY_RATELIMIT__DEFAULT_PER_SECOND: '100000', TRIBUTARY_RATELIMIT__DEFAULT_BURST: '100000', ...WEBHOOK_ENV } })
   const api = new Api(server.url)
   await api.createTenant('acme-prod')
   await api.createTenant('acme-staging')
   const tenants = (await (await fetch(`${server.url}/api/v1/tenants`, { headers: { 'X-API-Key': ADMIN_TOKEN } })).json()) as TenantList
   demoId = tenants.tenants.find((t) => t.name === 'demo')!.id
   await seedHistory(api)
+  // Two endpoints for the webhooks view: a healthy one and one whose receiver fails.
+  receivers = [await startReceiver(), await startReceiver()]
+  receivers[1]!.fail(true)
+  const hooks: [string, string[], string][] = [
+    [receivers[0]!.url, ['signup', 'payment'], 'Billing service'],
+    [receivers[1]!.url.replace('/hooks', '/crm'), ['signup'], 'CRM sync (staging)'],
+  ]
+  for (const [url, event_types, description] of hooks) {
+    const response = await fetch(`${server.url}/api/v1/webhooks?tenant_id=${demoId}`, {
+      method: 'POST',
+      headers: { 'X-API-Key': ADMIN_TOKEN, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ url, event_types, description }),
+    })
+    if (response.status !== 201) throw new Error(`webhook: ${response.status} ${await response.text()}`)
+  }
+  for (const [name, scopes] of [['checkout-service', ['ingest']], ['analytics-reader', ['read']]] as const) {
+    await fetch(`${server.url}/api/v1/tenants/${demoId}/keys`, {
+      method: 'POST',
+      headers: { 'X-API-Key': ADMIN_TOKEN, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name, scopes }),
+    })
+  }
   browser = await launchBrowser()
 })
 afterAll(async () => {
   await browser?.close()
   await server?.stop()
+  for (const receiver of receivers) await receiver.close()
 })
 
 async function shoot(page: Page, name: string) {
@@ -82,7 +107,7 @@ async function shoot(page: Page, name: string) {
 }
 
 describe.each(['light', 'dark'] as const)('%s theme', (theme) => {
-  it('sign-in, live feed with details, stats and tenants', async () => {
+  it('sign-in, live feed with details, stats, tenants, search, webhooks, API keys and settings', async () => {
     const { page, context } = await newPage(browser, server.url, { colorScheme: theme, viewport: { width: 1280, height: 800 } })
     await page.goto('/sign-in')
     await page.getByLabel('Admin token or API key').waitFor()
@@ -109,6 +134,28 @@ describe.each(['light', 'dark'] as const)('%s theme', (theme) => {
     await page.locator('tr[data-tenant-name="demo"]').waitFor()
     await expectAccessible(page, `tenants-${theme}`)
     await shoot(page, `tenants-${theme}`)
+
+    await page.goto(`/t/${demoId}/search?q=${encodeURIComponent('declined OR plan:pro')}`)
+    await page.getByTestId('search-hit').nth(3).waitFor()
+    await expectAccessible(page, `search-${theme}`)
+    await page.getByTestId('search-hit').first().click()
+    await shoot(page, `search-${theme}`)
+
+    await page.goto(`/t/${demoId}/webhooks`)
+    await page.locator('[data-testid="delivery"][data-status="succeeded"]').first().waitFor({ timeout: 15_000 })
+    await page.locator('[data-testid="delivery"]').first().getByRole('button', { name: /Show attempts/ }).click()
+    await expectAccessible(page, `webhooks-${theme}`)
+    await shoot(page, `webhooks-${theme}`)
+
+    await page.goto(`/t/${demoId}/keys`)
+    await page.locator('tr[data-key-name="checkout-service"]').waitFor()
+    await expectAccessible(page, `keys-${theme}`)
+    await shoot(page, `keys-${theme}`)
+
+    await page.goto(`/t/${demoId}/settings`)
+    await page.getByLabel('Burst').waitFor()
+    await expectAccessible(page, `settings-${theme}`)
+    await shoot(page, `settings-${theme}`)
     await context.close()
   })
 })

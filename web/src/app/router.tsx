@@ -13,6 +13,11 @@ import { TenantsView } from '@/features/tenants/components/tenants-view'
 
 // The charts library is the heaviest dependency: load it with the stats view only.
 const StatsView = lazy(() => import('@/features/stats/components/stats-view'))
+// The management views are visited less often than the feed: each loads on first visit.
+const SearchView = lazy(() => import('@/features/search/components/search-view'))
+const KeysView = lazy(() => import('@/features/keys/components/keys-view'))
+const WebhooksView = lazy(() => import('@/features/webhooks/components/webhooks-view'))
+const SettingsView = lazy(() => import('@/features/settings/components/settings-view'))
 
 const LAST_TENANT_KEY = 'tributary.lastTenant'
 
@@ -128,6 +133,10 @@ export const router = createBrowserRouter([
       { path: 'live', element: <LiveView /> },
       { path: 'events', element: <EventsView /> },
       { path: 'stats', element: <StatsView /> },
+      { path: 'search', element: <SearchView /> },
+      { path: 'keys', element: <KeysView /> },
+      { path: 'webhooks', element: <WebhooksView /> },
+      { path: 'settings', element: <SettingsView /> },
     ],
   },
   {

@@ -1,0 +1,166 @@
+// An endpoint's delivery log, newest first: status, attempts (time, HTTP status, latency,
+// response excerpt or error), filtering by status, and "Retry now".
+import { useState } from 'react'
+import type { Delivery, DeliveryStatus } from '@/api/types'
+import { describeError } from '@/api/errors'
+import { Button } from '@/components/ui/button'
+import { EmptyState } from '@/components/ui/empty-state'
+import { ChevronDownIcon, RefreshIcon } from '@/components/ui/icons'
+import { SkeletonRows } from '@/components/ui/skeleton'
+import { TypeBadge } from '@/components/ui/type-badge'
+import { cn } from '@/lib/cn'
+import { formatDateTime, formatShortTime } from '@/lib/format'
+import { useDeliveries, useRetryDelivery } from '../api/webhooks'
+import { DELIVERY_STATUSES } from '../lib/health'
+
+const STATUS_STYLE: Record<DeliveryStatus, string> = {
+  succeeded: 'bg-emerald-50 text-emerald-800 ring-emerald-600/20 dark:bg-emerald-400/10 dark:text-emerald-300 dark:ring-emerald-400/30',
+  pending: 'bg-gray-100 text-gray-700 ring-gray-500/20 dark:bg-white/10 dark:text-gray-300 dark:ring-white/20',
+  failed: 'bg-amber-50 text-amber-900 ring-amber-600/20 dark:bg-amber-400/10 dark:text-amber-300 dark:ring-amber-400/30',
+  dead: 'bg-red-50 text-red-800 ring-red-600/20 dark:bg-red-400/10 dark:text-red-300 dark:ring-red-400/30',
+}
+
+const STATUS_LABEL: Record<DeliveryStatus, string> = { succeeded: 'succeeded', pending: 'pending', failed: 'retrying', dead: 'dead' }
+
+export function StatusBadge({ status }: { status: DeliveryStatus }) {
+  return <span className={cn('inline-flex rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset', STATUS_STYLE[status])}>{STATUS_LABEL[status]}</span>
+}
+
+export function DeliveryLog({ endpointId, status, onStatus }: { endpointId: string; status: DeliveryStatus | null; onStatus: (status: DeliveryStatus | null) => void }) {
+  const deliveries = useDeliveries(endpointId, status)
+  const list = deliveries.data?.pages.flatMap((p) => p.deliveries) ?? []
+  return (
+    <section aria-label="Delivery log" className="overflow-hidden rounded-xl bg-white ring-1 ring-gray-200 dark:bg-gray-900 dark:ring-white/10">
+      <div className="flex flex-wrap items-center justify-between gap-2 border-b border-gray-200 px-4 py-2.5 dark:border-white/10">
+        <h2 className="text-sm font-semibold">Deliveries</h2>
+        <div role="group" aria-label="Filter by status" className="flex gap-1">
+          {DELIVERY_STATUSES.map((s) => (
+            <button
+              key={s.label}
+              type="button"
+              aria-pressed={status === s.value}
+              onClick={() => onStatus(s.value)}
+              className={cn(
+                'h-7 rounded-md px-2.5 text-xs font-medium',
+                status === s.value ? 'bg-gray-900 text-white dark:bg-white dark:text-gray-900' : 'text-gray-600 hover:bg-gray-100 dark:text-gray-400 dark:hover:bg-white/10',
+              )}
+            >
+              {s.label}
+            </button>
+          ))}
+        </div>
+      </div>
+      {deliveries.isPending ? (
+        <SkeletonRows rows={4} label="Loading deliveries" />
+      ) : deliveries.isError ? (
+        <EmptyState title={describeError(deliveries.error).title}>
+          <Button size="sm" onClick={() => void deliveries.refetch()}>
+            Try again
+          </Button>
+        </EmptyState>
+      ) : list.length === 0 ? (
+        <EmptyState title={status ? 'No deliveries with this status' : 'No deliveries yet'}>
+          <p>Send a test event, or send an event of a type this endpoint receives.</p>
+        </EmptyState>
+      ) : (
+        <>
+          <ul className="divide-y divide-gray-100 dark:divide-white/5">
+            {list.map((d) => (
+              <DeliveryRow key={d.id} delivery={d} />
+            ))}
+          </ul>
+          {deliveries.hasNextPage && (
+            <div className="flex h-12 items-center justify-center">
+              <Button size="sm" variant="ghost" loading={deliveries.isFetchingNextPage} onClick={() => void deliveries.fetchNextPage()}>
+                Load more
+              </Button>
+            </div>
+          )}
+        </>
+      )}
+    </section>
+  )
+}
+
+function DeliveryRow({ delivery }: { delivery: Delivery }) {
+  const [open, setOpen] = useState(false)
+  const retry = useRetryDelivery()
+  const last = delivery.attempt_log.at(-1)
+  const canRetry = delivery.status === 'failed' || delivery.status === 'dead'
+  return (
+    <li data-testid="delivery" data-status={delivery.status} data-attempts={delivery.attempts}>
+      <div className="flex items-center gap-3 px-4 py-2.5 text-[13px]">
+        <button
+          type="button"
+          aria-expanded={open}
+          onClick={() => setOpen((o) => !o)}
+          className="flex min-w-0 flex-1 items-center gap-3 text-left"
+        >
+          <ChevronDownIcon className={cn('size-4 shrink-0 text-gray-400 transition-transform', !open && '-rotate-90')} />
+          <span className="w-20 shrink-0">
+            <StatusBadge status={delivery.status} />
+          </span>
+          <span className="w-32 min-w-0 shrink-0 truncate">
+            <TypeBadge type={delivery.event_type} />
+          </span>
+          <span className="hidden font-mono text-xs text-gray-500 sm:inline dark:text-gray-400" title={formatDateTime(delivery.created_at)}>
+            {formatShortTime(delivery.created_at)}
+          </span>
+          <span className="text-xs text-gray-600 dark:text-gray-400">
+            {delivery.attempts} attempt{delivery.attempts === 1 ? '' : 's'}
+            {last?.status_code ? ` · HTTP ${last.status_code}` : last?.error ? ' · no response' : ''}
+          </span>
+          {delivery.next_attempt_at && delivery.status !== 'succeeded' && (
+            <span className="hidden text-xs text-gray-500 md:inline dark:text-gray-400" title={formatDateTime(delivery.next_attempt_at)}>
+              next at {formatShortTime(delivery.next_attempt_at)}
+            </span>
+          )}
+          <span className="sr-only">{open ? 'Hide attempts' : 'Show attempts'}</span>
+        </button>
+        {canRetry && (
+          <Button size="sm" loading={retry.isPending} onClick={() => retry.mutate({ endpointId: delivery.endpoint_id, deliveryId: delivery.id })}>
+            <RefreshIcon className="size-3.5" /> Retry now
+          </Button>
+        )}
+      </div>
+      {open && (
+        <div className="px-4 pb-3 pl-11">
+          {delivery.attempt_log.length === 0 ? (
+            <p className="text-xs text-gray-500 dark:text-gray-400">{delivery.status === 'pending' ? 'Queued, not attempted yet.' : 'No attempts recorded.'}</p>
+          ) : (
+            <table className="w-full text-xs">
+              <caption className="sr-only">Attempts</caption>
+              <thead className="text-left text-gray-500 dark:text-gray-400">
+                <tr>
+                  <th scope="col" className="py-1 pr-3 font-medium">Time</th>
+                  <th scope="col" className="py-1 pr-3 font-medium">Status</th>
+                  <th scope="col" className="py-1 pr-3 font-medium">Latency</th>
+                  <th scope="col" className="py-1 font-medium">Response</th>
+                </tr>
+              </thead>
+              <tbody className="font-mono">
+                {delivery.attempt_log.map((a) => (
+                  <tr key={a.id} data-testid="attempt" className="align-top">
+                    <td className="py-1 pr-3 whitespace-nowrap" title={formatDateTime(a.attempted_at)}>
+                      {formatShortTime(a.attempted_at)}
+                    </td>
+                    <td className={cn('py-1 pr-3', a.status_code && a.status_code < 300 ? 'text-emerald-700 dark:text-emerald-400' : 'text-red-700 dark:text-red-400')}>
+                      {a.status_code ?? '—'}
+                    </td>
+                    <td className="py-1 pr-3 tabular-nums">{a.latency_ms} ms</td>
+                    <td className="max-w-0 py-1">
+                      <span className="block truncate" title={a.error ?? a.response_body ?? undefined}>
+                        {a.error ?? a.response_body ?? ''}
+                      </span>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </div>
+      )}
+    </li>
+  )
+}
+
