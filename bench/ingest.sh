@@ -71,12 +71,22 @@ cleanup() {
         psql -q "$PG_ADMIN_URL" -c "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null 2>&1 \
             || echo "warning: could not drop database $PG_DB" >&2
     fi
+    if [ -d "$WORK/out" ]; then  # raw wrk output, also after a failure
+        rm -rf "$ROOT/bench/out"; cp -r "$WORK/out" "$ROOT/bench/out" || true
+    fi
     rm -rf "$WORK"
     exit "$status"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+
+# One benchmark at a time on this machine: two would share the cores and spoil both.
+exec 9>"${TMPDIR:-/tmp}/tributary-bench.lock"
+if ! flock -n 9; then
+    say "another bench/ingest.sh is running: waiting for it (up to 30 min)"
+    flock -w 1800 9 || die "gave up waiting for the other benchmark"
+fi
 
 # ---------------------------------------------------------------- database
 if [[ "${DATABASE_URL:-}" =~ ^postgres(ql)?:// ]]; then
@@ -154,14 +164,27 @@ UNPARSED=0
 WARNINGS=()
 
 # ---------------------------------------------------------------- wrk runs
-OUT="$ROOT/bench/out"
+OUT="$WORK/out"      # copied to bench/out/ at the end
 mkdir -p "$OUT"
-rm -f "$OUT"/*.txt
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
 
-# run <label> <mode> <duration>; sets LINE to the script's BENCH line
+# CPU used by other processes during a run (this is a shared machine): all busy CPU time
+# (/proc/stat) minus the server's (/proc/PID/stat) minus wrk's (the shell's `times`, children).
+TICK=$(getconf CLK_TCK)
+busy_seconds() { awk -v t="$TICK" '/^cpu / {print ($2 + $3 + $4 + $7 + $8 + $9) / t}' /proc/stat; }
+server_seconds() { awk -v t="$TICK" '{print ($14 + $15) / t}' "/proc/$SERVER_PID/stat"; }
+# `times` must run in this shell, not in a $(...) subshell (which has no children of its own).
+children_seconds() {
+    awk 'function s(x, a) {sub(/s$/, "", x); split(x, a, "m"); return a[1] * 60 + a[2]}
+         NR == 2 {print s($1) + s($2)}' "$WORK/times"
+}
+
+# run <label> <mode> <duration>; sets LINE to the script's BENCH line and OTHER_CPU to the
+# share of the machine's CPU that other processes used meanwhile (percent)
 run() {
-    local label=$1 mode=$2 duration=$3 path
+    local label=$1 mode=$2 duration=$3 path busy0 server0 wrk0
+    times >"$WORK/times"
+    busy0=$(busy_seconds) server0=$(server_seconds) wrk0=$(children_seconds)
     case $mode in
         health) path=/health ;;
         single) path=/api/v1/events ;;
@@ -171,6 +194,10 @@ run() {
         wrk -t"$THREADS" -c"$CONNECTIONS" -d"$duration" --latency -s "$ROOT/bench/ingest.lua" \
         "$BASE$path" >"$OUT/$label.txt" 2>&1 || die "wrk failed, see bench/out/$label.txt"
     LINE=$(grep '^BENCH ' "$OUT/$label.txt") || die "no BENCH line in bench/out/$label.txt"
+    times >"$WORK/times"
+    OTHER_CPU=$(awk -v b="$(busy_seconds)" -v b0="$busy0" -v s="$(server_seconds)" -v s0="$server0" \
+        -v w="$(children_seconds)" -v w0="$wrk0" -v d="$(field seconds "$LINE")" -v n="$(nproc)" \
+        'BEGIN {o = 100 * ((b - b0) - (s - s0) - (w - w0)) / (d * n); printf "%.0f", (o < 0) ? 0 : o}')
     local bad socket
     bad=$(field bad "$LINE")
     socket=$(($(field err_connect "$LINE") + $(field err_read "$LINE") + $(field err_write "$LINE") + $(field err_timeout "$LINE")))
@@ -188,15 +215,15 @@ run() {
         WARNINGS+=("$label: $bad non-2xx responses, $socket socket errors/timeouts $(grep '^BENCH_FIRST_BAD' "$OUT/$label.txt" || true)")
         printf '\033[1;31m!!! %s\033[0m\n' "${WARNINGS[-1]}"
     fi
-    printf '%-10s %-7s %10s req/s  p50 %7s ms  p99 %7s ms  accepted %s\n' "$label" "$mode" \
-        "$(field rps "$LINE")" "$(field p50_ms "$LINE")" "$(field p99_ms "$LINE")" "$(field accepted "$LINE")"
+    printf '%-13s %10s req/s  p50 %8s ms  p99 %8s ms  accepted %7s  other CPU %3s%%\n' "$label" \
+        "$(field rps "$LINE")" "$(field p50_ms "$LINE")" "$(field p99_ms "$LINE")" "$(field accepted "$LINE")" "$OTHER_CPU"
 }
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 say "warm-up (3 s each, not reported); load average before: $LOAD_BEFORE"
 for mode in health single batch; do run "warmup-$mode" "$mode" 3s; done
 
-declare -A RPS P50 P99 EPS
+declare -A RPS P50 P99 EPS OTHER
 say "measuring: $RUNS rounds of health, single, batch ($WRK_CMD)"
 for round in $(seq "$RUNS"); do
     for mode in health single batch; do
@@ -204,6 +231,7 @@ for round in $(seq "$RUNS"); do
         RPS[$mode]+="$(field rps "$LINE") "
         P50[$mode]+="$(field p50_ms "$LINE") "
         P99[$mode]+="$(field p99_ms "$LINE") "
+        OTHER[$mode]+="$OTHER_CPU "
         EPS[$mode]+="$(awk -v a="$(field accepted "$LINE")" -v s="$(field seconds "$LINE")" 'BEGIN {printf "%.1f", a / s}') "
     done
 done
@@ -249,7 +277,18 @@ for mode in health single batch; do
     M_P99[$mode]=$(median "${P99[$mode]}")
     M_EPS[$mode]=$(median "${EPS[$mode]}")
 done
-runs_of() { tr ' ' '\n' <<<"$1" | grep . | while read -r v; do printf '%s / ' "$(fmt_int "$v")"; done | sed 's| / $||'; }
+nth() { tr -s ' ' '\n' <<<"$1" | grep . | sed -n "$2p"; }
+round_rows() {
+    local r
+    for r in $(seq "$RUNS"); do
+        printf '| %s | %s | %s | %s | %s%% / %s%% / %s%% |\n' "$r" "$(fmt_int "$(nth "${RPS[health]}" "$r")")" \
+            "$(fmt_int "$(nth "${RPS[single]}" "$r")")" "$(fmt_int "$(nth "${EPS[batch]}" "$r")")" \
+            "$(nth "${OTHER[health]}" "$r")" "$(nth "${OTHER[single]}" "$r")" "$(nth "${OTHER[batch]}" "$r")"
+    done
+}
+MAX_OTHER=$(tr -s ' ' '\n' <<<"${OTHER[health]} ${OTHER[single]} ${OTHER[batch]}" | grep . | sort -n | tail -n1)
+NOISE_NOTE="Other processes used at most $MAX_OTHER% of the CPUs during any measured run."
+[ "$MAX_OTHER" -gt 10 ] && NOISE_NOTE="**Noisy run**: other processes used up to $MAX_OTHER% of the CPUs during a measured run; compare rounds before trusting the medians."
 
 COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 [ -n "$(git status --porcelain -- src migrations Cargo.toml Cargo.lock 2>/dev/null)" ] && COMMIT+=" + uncommitted changes"
@@ -279,8 +318,14 @@ Single-event ingest runs at **$(ratio "${M_RPS[single]}" "${M_RPS[health]}")×**
 request rate; batches of $BATCH_SIZE store **$(ratio "${M_EPS[batch]}" "${M_EPS[single]}")×** as many
 events per second as single-event requests.
 
-Individual runs (req/s): health $(runs_of "${RPS[health]}"); single $(runs_of "${RPS[single]}");
-batch $(runs_of "${RPS[batch]}").
+Individual runs, in order (other processes' CPU: the share of the $(nproc) cores that processes
+other than the server and wrk used during the run; this is a shared machine):
+
+| round | health req/s | single req/s | batch events/s | other processes' CPU (health / single / batch) |
+|---:|---:|---:|---:|---|
+$(round_rows)
+
+$NOISE_NOTE
 
 **Verification: $VERDICT.** Events acknowledged with 202, as counted by
 the wrk script (warm-ups included, plus one sanity request): $(fmt_int "$ACKED"); events stored
