@@ -64,15 +64,27 @@ interface AxeViolation {
   nodes: { target: unknown[]; failureSummary?: string }[]
 }
 
-/** Runs axe-core on the page and fails on any serious or critical violation. */
-export async function expectAccessible(page: Page, label: string): Promise<void> {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: axeSource })
+async function seriousViolations(page: Page) {
   const violations = await page.evaluate(async () => {
     const axe = (window as unknown as { axe: { run: (ctx: unknown, opts: unknown) => Promise<{ violations: AxeViolation[] }> } }).axe
     const result = await axe.run(document, { resultTypes: ['violations'] })
     return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => ({ target: n.target, failureSummary: n.failureSummary })) }))
   })
-  const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+}
+
+/**
+ * Runs axe-core on the page and fails on any serious or critical violation. A toast that is
+ * still fading in has a half-transparent colour that axe reads as low contrast, so a page
+ * with violations is checked once more after the animations have settled; what remains fails.
+ */
+export async function expectAccessible(page: Page, label: string): Promise<void> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: axeSource })
+  let serious = await seriousViolations(page)
+  if (serious.length) {
+    await page.waitForTimeout(1000)
+    serious = await seriousViolations(page)
+  }
   if (serious.length) {
     await page.screenshot({ path: join(ARTIFACTS_DIR, `axe-${label}.png`) })
   }
