@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
+use axum::serve::ListenerExt;
 use rand::Rng;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
@@ -161,6 +162,13 @@ impl Application {
             // draining does not wait on them.
             closing.cancel();
         };
+        // Small writes (live-stream frames, short responses) go out at once: with Nagle's
+        // algorithm a frame can wait for the peer's delayed ACK, up to 40 ms on Linux.
+        let listener = listener.tap_io(|connection| {
+            if let Err(error) = connection.set_nodelay(true) {
+                tracing::debug!(%error, "could not set TCP_NODELAY");
+            }
+        });
         axum::serve(listener, app)
             .with_graceful_shutdown(shutdown)
             .await?;
