@@ -4,7 +4,8 @@
 //! the time from each event's ingest acknowledgement to its receipt by every subscriber
 //! (p50/p99/max). The event carries its sequence number in its metadata; a receipt that comes
 //! before the acknowledgement (the server publishes right after commit, before it answers)
-//! counts as 0.
+//! counts as 0. It also reports the ingest requests' own round trip (request to 202) in the
+//! same run, as the reference the fan-out delay is read against.
 //!
 //! `idle`: opens N connections that only wait, then reports the server's resident memory
 //! growth per connection (read from /proc/<pid>/status).
@@ -117,12 +118,17 @@ async fn latency(url: String, key: String) {
         .collect();
 
     let client = reqwest::Client::new();
+    // The same run's reference: how long one ingest request takes, request to 202.
+    let round_trips: Arc<Vec<AtomicU64>> =
+        Arc::new((0..total).map(|_| AtomicU64::new(0)).collect());
     let mut tick = tokio::time::interval(Duration::from_micros(1_000_000 / rate));
     let mut sends = Vec::with_capacity(total);
     for seq in 0..total {
         tick.tick().await;
-        let (client, url, key, acked) = (client.clone(), url.clone(), key.clone(), acked.clone());
+        let (client, url, key) = (client.clone(), url.clone(), key.clone());
+        let (acked, round_trips) = (acked.clone(), round_trips.clone());
         sends.push(tokio::spawn(async move {
+            let sent = Instant::now();
             let response = client
                 .post(format!("{url}/api/v1/events"))
                 .header("X-API-Key", key)
@@ -135,6 +141,7 @@ async fn latency(url: String, key: String) {
                 (start.elapsed().as_micros() as u64).max(1),
                 Ordering::Release,
             );
+            round_trips[seq].store(sent.elapsed().as_micros() as u64, Ordering::Relaxed);
         }));
     }
     for send in sends {
@@ -151,13 +158,20 @@ async fn latency(url: String, key: String) {
         all.extend(latencies);
     }
     all.sort_unstable();
+    let mut ingest: Vec<u64> = round_trips
+        .iter()
+        .map(|rtt| rtt.load(Ordering::Relaxed))
+        .collect();
+    ingest.sort_unstable();
     let achieved = total as f64 / sent_for.as_secs_f64();
     println!(
-        "subscribers={subscribers} events={total} rate={achieved:.0}/s deliveries={} incomplete_subscribers={short} p50_ms={:.2} p99_ms={:.2} max_ms={:.2}",
+        "subscribers={subscribers} events={total} rate={achieved:.0} deliveries={} incomplete_subscribers={short} p50_ms={:.2} p99_ms={:.2} max_ms={:.2} ingest_p50_ms={:.2} ingest_p99_ms={:.2}",
         all.len(),
         percentile(&all, 0.50),
         percentile(&all, 0.99),
         all.last().map_or(f64::NAN, |m| *m as f64 / 1000.0),
+        percentile(&ingest, 0.50),
+        percentile(&ingest, 0.99),
     );
 }
 
