@@ -12,9 +12,12 @@ use crate::config::LogConfig;
 pub fn init_logs(config: &LogConfig) {
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&config.filter));
+    // A log line that cannot be written (stderr piped into `head`, which has exited) is
+    // dropped. The default reports it with `eprintln!`, which panics on that same stderr.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        .log_internal_errors(false);
     // try_init: a second call (tests) keeps the first subscriber.
     let _ = if config.format == "json" {
         builder.json().flatten_event(true).try_init()

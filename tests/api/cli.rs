@@ -1,24 +1,20 @@
 //! The binary's start-up contract: configuration from the environment, the admin token shown
 //! once, production refusing to start without a JWT secret, and `tributary migrate`.
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
-use serde_json::Value;
+use crate::helpers::ADMIN_TOKEN;
+use crate::process::{ServerProcess, serve, tributary};
 
-fn tributary() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_tributary"));
-    command
-        .env_remove("ADMIN_TOKEN")
-        .env_remove("JWT_SECRET")
-        .env_remove("DATABASE_URL");
-    command
+fn sqlite_url(dir: &tempfile::TempDir) -> String {
+    format!("sqlite://{}", dir.path().join("t.db").display())
 }
 
 #[test]
 fn production_refuses_to_start_without_a_long_enough_jwt_secret() {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let url = sqlite_url(&dir);
     for secret in [None, Some("too-short")] {
         let mut command = tributary();
         command
@@ -72,37 +68,12 @@ fn a_bad_setting_is_named_in_the_error() {
     );
 }
 
-/// Starts the binary, waits until it listens, then kills it. Returns the admin token it
-/// printed, if any.
+/// Starts the binary without an admin token, waits until it listens, then kills it. Returns
+/// the admin token it printed, if any.
 fn started_and_printed_token(url: &str) -> Option<String> {
-    let mut child = tributary()
-        .args(["serve"])
-        .env("DATABASE_URL", url)
-        .env("PORT", "0")
-        .env("TRIBUTARY_LOG__FORMAT", "json")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Wait for "listening" on stderr: by then anything to print has been printed.
-    let stderr = child.stderr.take().unwrap();
-    let listening = std::thread::spawn(move || {
-        use std::io::{BufRead, BufReader};
-        BufReader::new(stderr)
-            .lines()
-            .map_while(Result::ok)
-            .any(|line| {
-                serde_json::from_str::<Value>(&line).is_ok_and(|l| l["message"] == "listening")
-            })
-    });
-    let started = std::time::Instant::now();
-    while !listening.is_finished() && started.elapsed() < Duration::from_secs(20) {
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    child.kill().unwrap();
-    assert!(listening.join().unwrap(), "the server started");
-    let output = child.wait_with_output().unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    let mut command = serve(url);
+    command.env_remove("ADMIN_TOKEN");
+    let stdout = ServerProcess::start(command).kill_and_read_stdout();
     stdout
         .split_whitespace()
         .find(|word| word.starts_with("trb_admin_"))
@@ -112,7 +83,7 @@ fn started_and_printed_token(url: &str) -> Option<String> {
 #[test]
 fn a_generated_admin_token_is_printed_once_and_kept_across_restarts() {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let url = sqlite_url(&dir);
     let token = started_and_printed_token(&url).expect("the first start prints a token");
     assert!(token.len() > 30);
     assert_eq!(
@@ -125,45 +96,20 @@ fn a_generated_admin_token_is_printed_once_and_kept_across_restarts() {
 #[test]
 fn the_health_command_tells_whether_a_server_answers() {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("t.db").display());
-    let mut child = tributary()
-        .args(["serve"])
-        .env("DATABASE_URL", &url)
-        .env("PORT", "0")
-        .env("TRIBUTARY_LOG__FORMAT", "json")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (found, address) = std::sync::mpsc::channel();
-    // Keep reading stderr after the address is known, so the server never writes to a closed pipe.
-    std::thread::spawn(move || {
-        use std::io::{BufRead, BufReader};
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Ok(log) = serde_json::from_str::<Value>(&line)
-                && log["message"] == "listening"
-            {
-                let _ = found.send(log["address"].as_str().unwrap_or_default().to_owned());
-            }
-        }
-    });
-    let address = address
-        .recv_timeout(Duration::from_secs(20))
-        .expect("the server reports its address");
+    let mut server = ServerProcess::start(serve(&sqlite_url(&dir)));
+    let health_url = format!("{}/health", server.address);
     let healthy = tributary()
-        .args(["health", "--url", &format!("http://{address}/health")])
+        .args(["health", "--url", &health_url])
         .output()
         .unwrap();
-    child.kill().unwrap();
-    child.wait().unwrap();
+    server.kill_hard();
     assert!(
         healthy.status.success(),
         "{}",
         String::from_utf8_lossy(&healthy.stderr)
     );
     let down = tributary()
-        .args(["health", "--url", &format!("http://{address}/health")])
+        .args(["health", "--url", &health_url])
         .output()
         .unwrap();
     assert!(!down.status.success());
@@ -172,45 +118,45 @@ fn the_health_command_tells_whether_a_server_answers() {
 #[test]
 fn serve_with_the_demo_stops_promptly_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = tributary()
-        .args(["serve", "--demo"])
-        .env(
-            "DATABASE_URL",
-            format!("sqlite://{}", dir.path().join("t.db").display()),
-        )
-        .env("PORT", "0")
-        .env("TRIBUTARY_LOG__FORMAT", "json")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (found, listening) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        use std::io::{BufRead, BufReader};
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if line.contains("demo events are being generated") {
-                let _ = found.send(());
-            }
-        }
-    });
-    listening
-        .recv_timeout(Duration::from_secs(20))
-        .expect("the demo starts");
+    let mut command = serve(&sqlite_url(&dir));
+    command.arg("--demo");
+    // "listening" comes after the demo has started.
+    let mut server = ServerProcess::start(command);
     std::thread::sleep(Duration::from_millis(500));
-    let pid = i32::try_from(child.id()).unwrap();
-    // SAFETY: signalling our own child.
-    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if std::time::Instant::now() > deadline {
-            child.kill().unwrap();
-            panic!("serve --demo did not stop within 10 s of SIGTERM");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    server.terminate();
+    let status = server
+        .wait_for_exit(Duration::from_secs(10))
+        .expect("serve --demo stops within 10 s of SIGTERM");
     assert!(status.success(), "{status:?}");
+}
+
+#[tokio::test]
+async fn the_server_keeps_serving_when_its_log_pipe_is_closed() {
+    // `tributary serve 2>&1 | head` closes the pipe early; each later log line then fails to
+    // write, which must cost the line, not the server.
+    tributary::webhooks::install_crypto_provider();
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start_then_close_stderr(serve(&sqlite_url(&dir)));
+    let client = reqwest::Client::new();
+    for round in 0..20 {
+        // Every request writes a log line.
+        let created = client
+            .post(format!("{}/api/v1/tenants", server.address))
+            .header("X-API-Key", ADMIN_TOKEN)
+            .json(&serde_json::json!({"name": format!("after-close-{round}")}))
+            .send()
+            .await
+            .expect("the server still answers");
+        assert_eq!(created.status(), reqwest::StatusCode::CREATED);
+    }
+    let tenants: serde_json::Value = client
+        .get(format!("{}/api/v1/tenants", server.address))
+        .header("X-API-Key", ADMIN_TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(tenants["tenants"].as_array().map(Vec::len), Some(20));
 }

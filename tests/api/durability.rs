@@ -1,81 +1,15 @@
 //! Durability with the real binary: an acknowledged event survives SIGKILL at any moment, and
 //! SIGTERM drains in-flight requests before the process exits.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{ADMIN_TOKEN, JWT_SECRET, postgres_backend};
+use crate::helpers::{ADMIN_TOKEN, postgres_backend};
 use crate::pg::{TestDatabase, fresh_database};
-
-struct ServerProcess {
-    child: Child,
-    address: String,
-}
-
-impl ServerProcess {
-    /// Starts `tributary serve` on a random port and waits until it says where it listens.
-    fn start(database_url: &str) -> ServerProcess {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_tributary"))
-            .arg("serve")
-            .env("DATABASE_URL", database_url)
-            .env("ADMIN_TOKEN", ADMIN_TOKEN)
-            .env("JWT_SECRET", JWT_SECRET)
-            .env("PORT", "0")
-            .env("TRIBUTARY_LOG__FORMAT", "json")
-            .env("RUST_LOG", "info")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("the binary starts");
-        let stderr = child.stderr.take().expect("stderr");
-        let (found, address) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut sent = false;
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if sent {
-                    continue; // keep draining so the server never blocks on a full pipe
-                }
-                if let Ok(log) = serde_json::from_str::<Value>(&line)
-                    && log["message"] == "listening"
-                    && let Some(address) = log["address"].as_str()
-                {
-                    let _ = found.send(address.to_owned());
-                    sent = true;
-                }
-            }
-        });
-        let address = address
-            .recv_timeout(Duration::from_secs(30))
-            .expect("the server reports its address");
-        ServerProcess {
-            child,
-            address: format!("http://{address}"),
-        }
-    }
-
-    fn kill_hard(&mut self) {
-        self.child.kill().expect("SIGKILL");
-        self.child.wait().expect("reaped");
-    }
-
-    fn terminate(&mut self) {
-        let pid = i32::try_from(self.child.id()).expect("pid");
-        // SAFETY: sending a signal to our own child process, whose pid we hold.
-        assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
-    }
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use crate::process::{ServerProcess, serve};
 
 /// A database that outlives server processes: a SQLite file in a temp dir, or a fresh
 /// PostgreSQL database.
@@ -184,7 +118,7 @@ async fn stored_ids(
 async fn every_acknowledged_event_survives_sigkill_mid_stream() {
     let (url, _dir, _db) = durable_database().await;
     let client = reqwest::Client::new();
-    let mut server = ServerProcess::start(&url);
+    let mut server = ServerProcess::start(serve(&url));
     let key = create_tenant(&client, &server.address).await;
 
     let acked = Arc::new(Mutex::new(Vec::new()));
@@ -201,7 +135,7 @@ async fn every_acknowledged_event_survives_sigkill_mid_stream() {
         acked.len()
     );
 
-    let restarted = ServerProcess::start(&url);
+    let restarted = ServerProcess::start(serve(&url));
     let stored = stored_ids(&client, &restarted.address, &key).await;
     let lost: Vec<&String> = acked.iter().filter(|id| !stored.contains(*id)).collect();
     assert!(
@@ -216,7 +150,7 @@ async fn every_acknowledged_event_survives_sigkill_mid_stream() {
 async fn sigterm_drains_in_flight_requests_and_exits_cleanly() {
     let (url, _dir, _db) = durable_database().await;
     let client = reqwest::Client::new();
-    let mut server = ServerProcess::start(&url);
+    let mut server = ServerProcess::start(serve(&url));
     let key = create_tenant(&client, &server.address).await;
 
     let acked = Arc::new(Mutex::new(Vec::new()));
@@ -224,13 +158,11 @@ async fn sigterm_drains_in_flight_requests_and_exits_cleanly() {
     tokio::time::sleep(Duration::from_millis(800)).await;
     server.terminate();
     let status = tokio::task::spawn_blocking(move || {
-        let status = server.child.wait().expect("exit status");
+        let status = server.wait_for_exit(Duration::from_secs(20));
         (status, server)
     });
-    let (status, _server) = tokio::time::timeout(Duration::from_secs(20), status)
-        .await
-        .expect("exits in time")
-        .unwrap();
+    let (status, _server) = status.await.unwrap();
+    let status = status.expect("exits within 20 s of SIGTERM");
     assert!(status.success(), "clean exit: {status:?}");
     for sender in senders {
         sender.await.unwrap();
@@ -238,7 +170,7 @@ async fn sigterm_drains_in_flight_requests_and_exits_cleanly() {
     let acked = acked.lock().unwrap().clone();
     assert!(!acked.is_empty());
 
-    let restarted = ServerProcess::start(&url);
+    let restarted = ServerProcess::start(serve(&url));
     let stored = stored_ids(&client, &restarted.address, &key).await;
     assert!(
         acked.iter().all(|id| stored.contains(id)),

@@ -9,6 +9,7 @@ mod helpers;
 mod ingest;
 mod operations;
 mod pg;
+mod process;
 mod query;
 mod ratelimit;
 mod scaled;

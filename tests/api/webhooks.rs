@@ -6,9 +6,7 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::future::Future;
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -28,9 +26,10 @@ use tributary::config::Config;
 use tributary::startup::Application;
 
 use crate::helpers::{
-    ADMIN_TOKEN, JWT_SECRET, TestApp, assert_error, postgres_backend, spawn_app_with, test_config,
+    ADMIN_TOKEN, TestApp, assert_error, postgres_backend, spawn_app_with, test_config,
 };
 use crate::pg::{TestDatabase, fresh_database};
+use crate::process::{ServerProcess, serve};
 
 // --- a receiver ------------------------------------------------------------------------------
 
@@ -1409,64 +1408,17 @@ async fn two_workers_sharing_one_database_never_make_the_same_attempt_twice() {
 }
 
 /// `tributary serve` as a child process, with fast webhook settings from the environment.
-struct ServerProcess {
-    child: Child,
-    address: String,
-}
-
-impl ServerProcess {
-    fn start(database_url: &str) -> ServerProcess {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_tributary"))
-            .arg("serve")
-            .env("DATABASE_URL", database_url)
-            .env("ADMIN_TOKEN", ADMIN_TOKEN)
-            .env("JWT_SECRET", JWT_SECRET)
-            .env("PORT", "0")
-            .env("TRIBUTARY_LOG__FORMAT", "json")
-            .env("RUST_LOG", "info")
-            .env("TRIBUTARY_WEBHOOKS__ALLOW_PRIVATE_TARGETS", "true")
-            .env(
-                "TRIBUTARY_WEBHOOKS__RETRY_SCHEDULE_SECS",
-                "[1,1,1,1,1,1,1,1,1,1]",
-            )
-            .env("TRIBUTARY_WEBHOOKS__POLL_INTERVAL_MS", "50")
-            .env("TRIBUTARY_WEBHOOKS__ATTEMPT_TIMEOUT_SECS", "1")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("the binary starts");
-        let stderr = child.stderr.take().expect("stderr");
-        let (found, address) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut sent = false;
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if sent {
-                    continue; // keep draining so the server never blocks on a full pipe
-                }
-                if let Ok(log) = serde_json::from_str::<Value>(&line)
-                    && log["message"] == "listening"
-                    && let Some(address) = log["address"].as_str()
-                {
-                    let _ = found.send(address.to_owned());
-                    sent = true;
-                }
-            }
-        });
-        let address = address
-            .recv_timeout(Duration::from_secs(30))
-            .expect("the server reports its address");
-        ServerProcess {
-            child,
-            address: format!("http://{address}"),
-        }
-    }
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+fn start_server_process(database_url: &str) -> ServerProcess {
+    let mut command = serve(database_url);
+    command
+        .env("TRIBUTARY_WEBHOOKS__ALLOW_PRIVATE_TARGETS", "true")
+        .env(
+            "TRIBUTARY_WEBHOOKS__RETRY_SCHEDULE_SECS",
+            "[1,1,1,1,1,1,1,1,1,1]",
+        )
+        .env("TRIBUTARY_WEBHOOKS__POLL_INTERVAL_MS", "50")
+        .env("TRIBUTARY_WEBHOOKS__ATTEMPT_TIMEOUT_SECS", "1");
+    ServerProcess::start(command)
 }
 
 #[tokio::test]
@@ -1479,7 +1431,7 @@ async fn deliveries_pending_when_the_server_is_killed_all_arrive_after_a_restart
     let receiver = Receiver::start().await;
     receiver.answer(503);
     let client = reqwest::Client::new();
-    let mut server = ServerProcess::start(&url);
+    let mut server = start_server_process(&url);
     let tenant: Value = client
         .post(format!("{}/api/v1/tenants", server.address))
         .header("X-API-Key", ADMIN_TOKEN)
@@ -1529,11 +1481,10 @@ async fn deliveries_pending_when_the_server_is_killed_all_arrive_after_a_restart
         },
     )
     .await;
-    server.child.kill().expect("SIGKILL");
-    server.child.wait().expect("reaped");
+    server.kill_hard();
 
     receiver.answer(200);
-    let restarted = ServerProcess::start(&url);
+    let restarted = start_server_process(&url);
     let succeeded = eventually(
         "every delivery to succeed",
         Duration::from_secs(20),
