@@ -3,8 +3,9 @@
 //! query or the body), call the logic in [`super`], respond. Another tenant's endpoint or
 //! delivery is reported as not found.
 
-use axum::extract::{RawQuery, State};
+use axum::extract::{FromRequestParts, RawQuery, State};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
@@ -167,6 +168,22 @@ async fn manage_tenant(
     Ok(tenant)
 }
 
+/// [`manage_tenant`] as an extractor, for the calls whose only tenant parameter is the
+/// query's `tenant_id`.
+pub struct ManagedTenant(TenantId);
+
+impl FromRequestParts<AppState> for ManagedTenant {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let principal = Principal::from_request_parts(parts, state).await?;
+        let requested = parse_tenant_query(parts.uri.query())?;
+        manage_tenant(state, &principal, requested)
+            .await
+            .map(ManagedTenant)
+    }
+}
+
 fn endpoint_id(raw: &str) -> Result<Uuid, ApiError> {
     parse_id(raw, "webhook endpoint")
 }
@@ -227,10 +244,8 @@ pub async fn create_webhook(
 )]
 pub async fn list_webhooks(
     State(state): State<AppState>,
-    principal: Principal,
-    RawQuery(query): RawQuery,
+    ManagedTenant(tenant): ManagedTenant,
 ) -> Result<Json<WebhookList>, ApiError> {
-    let tenant = manage_tenant(&state, &principal, parse_tenant_query(query.as_deref())?).await?;
     let endpoints = state.store.list_webhook_endpoints(tenant).await?;
     Ok(Json(WebhookList {
         endpoints: endpoints.into_iter().map(WebhookView::from).collect(),
@@ -253,11 +268,9 @@ pub async fn list_webhooks(
 )]
 pub async fn get_webhook(
     State(state): State<AppState>,
-    principal: Principal,
-    RawQuery(query): RawQuery,
+    ManagedTenant(tenant): ManagedTenant,
     AppPath(id): AppPath<String>,
 ) -> Result<Json<WebhookView>, ApiError> {
-    let tenant = manage_tenant(&state, &principal, parse_tenant_query(query.as_deref())?).await?;
     let endpoint = get_endpoint(&*state.store, tenant, endpoint_id(&id)?).await?;
     Ok(Json(endpoint.into()))
 }
@@ -324,11 +337,9 @@ pub async fn update_webhook(
 )]
 pub async fn delete_webhook(
     State(state): State<AppState>,
-    principal: Principal,
-    RawQuery(query): RawQuery,
+    ManagedTenant(tenant): ManagedTenant,
     AppPath(id): AppPath<String>,
 ) -> Result<StatusCode, ApiError> {
-    let tenant = manage_tenant(&state, &principal, parse_tenant_query(query.as_deref())?).await?;
     let id = endpoint_id(&id)?;
     if !state.store.delete_webhook_endpoint(tenant, id).await? {
         return Err(ApiError::NotFound("webhook endpoint"));
@@ -355,11 +366,9 @@ pub async fn delete_webhook(
 )]
 pub async fn rotate_webhook_secret(
     State(state): State<AppState>,
-    principal: Principal,
-    RawQuery(query): RawQuery,
+    ManagedTenant(tenant): ManagedTenant,
     AppPath(id): AppPath<String>,
 ) -> Result<Json<WebhookWithSecret>, ApiError> {
-    let tenant = manage_tenant(&state, &principal, parse_tenant_query(query.as_deref())?).await?;
     let endpoint =
         rotate_secret(&*state.store, tenant, endpoint_id(&id)?, state.clock.now()).await?;
     Ok(Json(endpoint.into()))
@@ -383,11 +392,9 @@ pub async fn rotate_webhook_secret(
 )]
 pub async fn test_webhook(
     State(state): State<AppState>,
-    principal: Principal,
-    RawQuery(query): RawQuery,
+    ManagedTenant(tenant): ManagedTenant,
     AppPath(id): AppPath<String>,
 ) -> Result<(StatusCode, Json<Delivery>), ApiError> {
-    let tenant = manage_tenant(&state, &principal, parse_tenant_query(query.as_deref())?).await?;
     let delivery = send_test(&*state.store, tenant, endpoint_id(&id)?, state.clock.now()).await?;
     Ok((StatusCode::ACCEPTED, Json(delivery)))
 }
@@ -446,11 +453,9 @@ pub async fn list_webhook_deliveries(
 )]
 pub async fn retry_webhook_delivery(
     State(state): State<AppState>,
-    principal: Principal,
-    RawQuery(query): RawQuery,
+    ManagedTenant(tenant): ManagedTenant,
     AppPath((id, delivery_id)): AppPath<(String, String)>,
 ) -> Result<(StatusCode, Json<Delivery>), ApiError> {
-    let tenant = manage_tenant(&state, &principal, parse_tenant_query(query.as_deref())?).await?;
     let delivery = retry_delivery(
         &*state.store,
         tenant,
