@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::helpers::{close_code, next_json, spawn_app, spawn_app_with};
+use crate::helpers::{assert_error, close_code, next_json, spawn_app, spawn_app_with};
 
 /// Collects `n` event messages, failing on anything else.
 async fn events(socket: &mut crate::helpers::Ws, n: usize) -> Vec<Value> {
@@ -73,6 +73,43 @@ async fn the_stream_refuses_missing_wrong_revoked_and_expired_credentials_before
         .unwrap();
     app.ws_ready(token["access_token"].as_str().unwrap(), "")
         .await;
+}
+
+#[tokio::test]
+async fn bad_stream_parameters_are_refused_before_the_upgrade_with_their_code_and_field() {
+    let app = spawn_app().await;
+    let acme = app.create_tenant("acme").await;
+    let refused = |credential: String, query: &'static str| {
+        app.client
+            .get(app.url(&format!("/api/v1/ws?{query}")))
+            .header("X-API-Key", credential)
+            .send()
+    };
+    for (query, field) in [
+        ("since=not-an-id", "since"),
+        ("event_type=no%20spaces", "event_type"),
+        ("tenant_id=42", "tenant_id"),
+        ("colour=blue", "colour"),
+    ] {
+        let response = refused(acme.key.clone(), query).await.unwrap();
+        assert_error(
+            response,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_error",
+            Some(field),
+        )
+        .await;
+    }
+    let response = refused(app.admin_token.clone(), "").await.unwrap();
+    assert_error(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_error",
+        Some("tenant_id"),
+    )
+    .await;
+    let response = refused(acme.key.clone(), "").await.unwrap();
+    assert_error(response, StatusCode::BAD_REQUEST, "validation_error", None).await;
 }
 
 #[tokio::test]
