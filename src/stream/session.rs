@@ -302,7 +302,9 @@ async fn forward(
     Ok(lagged)
 }
 
-/// Sends the stored events committed after `since`, oldest first; returns their ids.
+/// Sends the stored events committed after `since`, oldest first, at most `max_replay` of
+/// them; returns their ids. When more than that many follow `since`, the client is told
+/// (`replay_truncated`) and goes live after the first `max_replay`.
 async fn replay(
     state: &AppState,
     writer: &mut Writer,
@@ -314,9 +316,11 @@ async fn replay(
     let mut ids = HashSet::new();
     let mut after = since;
     loop {
+        // One more than may be sent: finding it is how we know the gap is longer.
+        let wanted = (max_replay as usize + 1 - ids.len()).min(REPLAY_PAGE as usize);
         let page = match state
             .store
-            .events_after(*tenant, after, filter, REPLAY_PAGE)
+            .events_after(*tenant, after, filter, wanted as u32)
             .await
         {
             Ok(page) => page,
@@ -329,23 +333,24 @@ async fn replay(
                 return Err(End::Close(CLOSE_GOING_AWAY, "storage unavailable"));
             }
         };
-        let full_page = page.len() == REPLAY_PAGE as usize;
+        let last_page = page.len() < wanted;
         for event in page {
+            if ids.len() == max_replay as usize {
+                writer.flush().await?;
+                writer
+                    .send_json(serde_json::json!({"type": "error", "code": "replay_truncated",
+                        "message": format!("more than {max_replay} events were committed after `since`; \
+                            the rest of that gap can be read with GET /api/v1/events")}))
+                    .await?;
+                return Ok(ids);
+            }
             let frame = serde_json::json!({"type": "event", "data": event});
             writer.feed(Message::Text(frame.to_string().into())).await?;
             after = event.id;
             ids.insert(event.id);
         }
         writer.flush().await?;
-        if !full_page {
-            return Ok(ids);
-        }
-        if ids.len() >= max_replay as usize {
-            writer
-                .send_json(serde_json::json!({"type": "error", "code": "replay_truncated",
-                    "message": format!("more than {max_replay} events were committed after `since`; \
-                        the rest of that gap can be read with GET /api/v1/events")}))
-                .await?;
+        if last_page {
             return Ok(ids);
         }
     }

@@ -280,6 +280,48 @@ async fn resume_with_since_delivers_exactly_the_events_after_it_in_order_while_i
     assert_eq!(first_odd["data"]["event_type"], "odd");
 }
 
+#[tokio::test]
+async fn a_resume_longer_than_max_replay_sends_the_first_events_and_says_it_was_truncated() {
+    let app = spawn_app_with(|config| config.stream.max_replay = 3).await;
+    let acme = app.create_tenant("acme").await;
+    let since = app
+        .ingest_ok(&acme.key, json!({"event_type": "before"}))
+        .await;
+    let mut after = Vec::new();
+    for i in 0..5 {
+        after.push(
+            app.ingest_ok(
+                &acme.key,
+                json!({"event_type": "after", "metadata": {"i": i}}),
+            )
+            .await,
+        );
+    }
+    let mut resumed = app.ws(&acme.key, &format!("since={since}")).await.unwrap();
+    let replayed: Vec<String> = events(&mut resumed, 3)
+        .await
+        .iter()
+        .map(|event| event["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        replayed,
+        after[..3],
+        "the oldest three after `since`, in order"
+    );
+    let truncated = next_json(&mut resumed).await.unwrap();
+    assert_eq!(truncated["type"], "error", "{truncated}");
+    assert_eq!(truncated["code"], "replay_truncated", "{truncated}");
+    assert_eq!(next_json(&mut resumed).await.unwrap()["type"], "subscribed");
+
+    // Exactly max_replay events after `since` is not a truncation.
+    let mut exact = app
+        .ws(&acme.key, &format!("since={}", after[1]))
+        .await
+        .unwrap();
+    assert_eq!(events(&mut exact, 3).await.len(), 3);
+    assert_eq!(next_json(&mut exact).await.unwrap()["type"], "subscribed");
+}
+
 /// Ingests 40 batches of 50 events while `socket` reads all 2,000; returns the ingest time.
 async fn ingest_while_reading(
     app: &crate::helpers::TestApp,
