@@ -33,10 +33,12 @@ pub struct IngestRequest {
     /// May be omitted: the key implies it. When given it must match the credential.
     pub tenant_id: Option<Uuid>,
     /// 1–128 chars of `[A-Za-z0-9_.:-]`.
+    #[schema(min_length = 1, max_length = 128, pattern = "^[A-Za-z0-9_.:-]+$")]
     pub event_type: String,
     /// RFC 3339; defaults to the time the server received the event.
     pub timestamp: Option<DateTime<Utc>>,
-    /// Client id for idempotency: unique per tenant, forever.
+    /// Client id for idempotency: unique per tenant, forever. 1–256 characters.
+    #[schema(min_length = 1, max_length = 256)]
     pub event_id: Option<String>,
     /// A JSON object, nesting depth ≤ 16.
     #[schema(value_type = Option<Object>)]
@@ -48,7 +50,7 @@ pub struct BatchRequest {
     /// The default tenant of the items (admin only; a tenant key implies it).
     pub tenant_id: Option<Uuid>,
     /// 1–1,000 events.
-    #[schema(value_type = Vec<IngestRequest>)]
+    #[schema(value_type = Vec<IngestRequest>, min_items = 1)]
     pub events: Vec<Box<RawValue>>,
 }
 
@@ -228,6 +230,7 @@ fn rejected(count: usize) {
         (status = 400, description = "Malformed JSON", body = ErrorBody),
         (status = 401, description = "Missing or invalid credential", body = ErrorBody),
         (status = 403, description = "Lacks `ingest`, another tenant, or tenant suspended", body = ErrorBody),
+        (status = 404, description = "No such tenant (admin)", body = ErrorBody),
         (status = 413, description = "Event larger than the limit", body = ErrorBody),
         (status = 415, description = "Not JSON, or an unsupported Content-Encoding", body = ErrorBody),
         (status = 422, description = "Invalid field", body = ErrorBody),
@@ -284,6 +287,7 @@ pub async fn ingest_one(
         (status = 400, description = "The body is not a usable batch", body = ErrorBody),
         (status = 401, description = "Missing or invalid credential", body = ErrorBody),
         (status = 403, description = "Lacks `ingest`, another tenant, or tenant suspended", body = ErrorBody),
+        (status = 404, description = "No such tenant (admin)", body = ErrorBody),
         (status = 413, description = "Body or event count over the limit", body = ErrorBody),
         (status = 415, description = "Not JSON", body = ErrorBody),
         (status = 422, description = "Empty batch or missing tenant_id for the admin", body = ErrorBody),
@@ -449,7 +453,7 @@ pub(crate) async fn read_tenant(
         ("from" = Option<DateTime<Utc>>, Query, description = "Inclusive lower bound on timestamp"),
         ("to" = Option<DateTime<Utc>>, Query, description = "Exclusive upper bound on timestamp"),
         ("meta.<key>" = Option<String>, Query, description = "Metadata equality; nested keys with dots: meta.user.plan=pro"),
-        ("limit" = Option<u32>, Query, description = "1-1000, default 100"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "1-1000, default 100"),
         ("cursor" = Option<String>, Query, description = "next_cursor of the previous page"),
         ("tenant_id" = Option<Uuid>, Query, description = "Admin only: the tenant to read"),
     ),

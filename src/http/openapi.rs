@@ -2,7 +2,9 @@
 //! `/api/v1/openapi.json`.
 
 use axum::Json;
+use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{Content, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use crate::{auth, events, http, stream, tenants};
@@ -44,7 +46,7 @@ use crate::{auth, events, http, stream, tenants};
         http::health::metrics,
         serve,
     ),
-    modifiers(&Security),
+    modifiers(&Security, &CommonErrors),
     tags(
         (name = "tenants", description = "Tenants (admin) and a tenant's own record"),
         (name = "keys", description = "API keys of a tenant"),
@@ -78,6 +80,56 @@ impl Modify for Security {
             ),
         );
     }
+}
+
+/// The error answers that come from shared plumbing rather than from one handler: a body
+/// that is not JSON, too large or not `application/json`, and a malformed or unknown query
+/// parameter. Added here for every operation they apply to, so that no annotation can forget
+/// them; an annotation that names one keeps its own description.
+struct CommonErrors;
+
+impl Modify for CommonErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ];
+            for operation in operations.into_iter().flatten() {
+                if operation.request_body.is_some() {
+                    document(operation, "400", "Malformed JSON");
+                    document(operation, "413", "Body larger than the limit");
+                    document(operation, "415", "Not `Content-Type: application/json`");
+                    document(operation, "422", "Invalid field");
+                }
+                let has_query = operation.parameters.iter().flatten().any(|parameter| {
+                    matches!(parameter, RefOr::T(p) if p.parameter_in == ParameterIn::Query)
+                });
+                if has_query {
+                    document(operation, "422", "A malformed or unknown query parameter");
+                }
+            }
+        }
+    }
+}
+
+fn document(operation: &mut Operation, status: &str, description: &str) {
+    operation
+        .responses
+        .responses
+        .entry(status.to_owned())
+        .or_insert_with(|| {
+            let body = Content::new(Some(Ref::from_schema_name("ErrorBody")));
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(description)
+                    .content("application/json", body)
+                    .build(),
+            )
+        });
 }
 
 /// This document.

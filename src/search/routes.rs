@@ -29,12 +29,12 @@ use crate::http::error::{ApiError, ErrorBody};
 #[utoipa::path(
     get, path = "/api/v1/events/search", tag = "events",
     params(
-        ("q" = String, Query, description = "The query (see above); at most 1,000 characters"),
+        ("q" = String, Query, min_length = 1, max_length = 1000, description = "The query (see above); at most 1,000 characters"),
         ("event_type" = Option<Vec<String>>, Query, description = "Repeatable: any of these types"),
         ("from" = Option<chrono::DateTime<chrono::Utc>>, Query, description = "Inclusive lower bound on timestamp"),
         ("to" = Option<chrono::DateTime<chrono::Utc>>, Query, description = "Exclusive upper bound on timestamp"),
         ("meta.<key>" = Option<String>, Query, description = "Metadata equality; nested keys with dots: meta.user.plan=pro"),
-        ("limit" = Option<u32>, Query, description = "1-100, default 20"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "1-100, default 20"),
         ("cursor" = Option<String>, Query, description = "next_cursor of the previous page"),
         ("tenant_id" = Option<uuid::Uuid>, Query, description = "Admin only: the tenant to search"),
     ),

@@ -21,6 +21,7 @@ use crate::http::extract::{AppJson, AppPath, parse_id};
 #[serde(deny_unknown_fields)]
 pub struct CreateTenant {
     /// Unique, 1–100 characters.
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
     /// Defaults from the server's configuration.
     pub rate_limit: Option<RateLimit>,
@@ -29,6 +30,7 @@ pub struct CreateTenant {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateTenant {
+    #[schema(min_length = 1, max_length = 100)]
     pub name: Option<String>,
     pub rate_limit: Option<RateLimit>,
     pub status: Option<TenantStatus>,
@@ -38,8 +40,10 @@ pub struct UpdateTenant {
 #[serde(deny_unknown_fields)]
 pub struct CreateKey {
     /// 1–100 characters, to tell keys apart.
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
     /// At least one of `ingest`, `read`, `manage`.
+    #[schema(min_items = 1)]
     pub scopes: Vec<Scope>,
 }
 

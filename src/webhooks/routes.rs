@@ -50,10 +50,12 @@ pub struct CreateWebhook {
     pub tenant_id: Option<Uuid>,
     /// `http://` or `https://`; private, loopback and link-local targets are refused unless
     /// the server allows them (`webhooks.allow_private_targets`).
+    #[schema(pattern = "^[Hh][Tt][Tt][Pp][Ss]?://.+")]
     pub url: String,
     /// Event types delivered (exact names); empty or absent: every type.
     pub event_types: Option<Vec<String>>,
     /// Up to 500 characters.
+    #[schema(max_length = 500)]
     pub description: Option<String>,
     /// Default true.
     pub enabled: Option<bool>,
@@ -64,8 +66,10 @@ pub struct CreateWebhook {
 pub struct UpdateWebhook {
     /// Admin only (or the `tenant_id` query parameter).
     pub tenant_id: Option<Uuid>,
+    #[schema(pattern = "^[Hh][Tt][Tt][Pp][Ss]?://.+")]
     pub url: Option<String>,
     pub event_types: Option<Vec<String>>,
+    #[schema(max_length = 500)]
     pub description: Option<String>,
     /// Enabling clears the failure record and `disabled_reason`.
     pub enabled: Option<bool>,
@@ -406,7 +410,7 @@ pub async fn test_webhook(
     params(
         ("id" = Uuid, Path, description = "The endpoint"),
         ("status" = Option<super::DeliveryStatus>, Query, description = "Only deliveries in this status"),
-        ("limit" = Option<u32>, Query, description = "1-100, default 50"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "1-100, default 50"),
         ("cursor" = Option<String>, Query, description = "next_cursor of the previous page"),
         ("tenant_id" = Option<Uuid>, Query, description = "Admin only: the tenant"),
     ),

@@ -117,6 +117,70 @@ async fn metrics_can_be_restricted_to_the_admin() {
     );
 }
 
+/// `/api/v1/tenants/{tenant_id}/keys/{key_id}` with the tenant's id and a made-up id for any
+/// other parameter.
+fn concrete_path(template: &str, tenant_id: &str) -> String {
+    template
+        .split('/')
+        .map(|segment| match segment {
+            "{tenant_id}" => tenant_id.to_owned(),
+            s if s.starts_with('{') => uuid::Uuid::now_v7().to_string(),
+            s => s.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[tokio::test]
+async fn every_operation_documents_what_it_answers_to_a_bad_body_or_query() {
+    let app = spawn_app().await;
+    let acme = app.create_tenant("acme").await;
+    let (_, doc) = app.get_json("/api/v1/openapi.json", "").await;
+    let mut tried = 0;
+    for (template, item) in doc["paths"].as_object().unwrap() {
+        if template == "/api/v1/ws" {
+            continue; // an upgrade, covered by the stream tests
+        }
+        let path = concrete_path(template, &acme.id);
+        for (method, operation) in item.as_object().unwrap() {
+            let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let request = |query: &str| {
+                app.client
+                    .request(method.clone(), app.url(&format!("{path}{query}")))
+                    .header("X-API-Key", &acme.key)
+            };
+            let mut attempts = Vec::new();
+            if operation["requestBody"].is_object() {
+                attempts.push((
+                    "not JSON",
+                    request("").header("content-type", "text/plain").body("{}"),
+                ));
+                attempts.push((
+                    "malformed JSON",
+                    request("")
+                        .header("content-type", "application/json")
+                        .body("{"),
+                ));
+            }
+            let takes_query = operation["parameters"]
+                .as_array()
+                .is_some_and(|parameters| parameters.iter().any(|p| p["in"] == "query"));
+            if takes_query {
+                attempts.push(("an unknown query parameter", request("?bogus=1")));
+            }
+            for (what, attempt) in attempts {
+                let status = attempt.send().await.unwrap().status();
+                assert!(
+                    operation["responses"].get(status.as_str()).is_some(),
+                    "{method} {template} with {what} answers {status}, which it does not document"
+                );
+                tried += 1;
+            }
+        }
+    }
+    assert!(tried > 20, "only {tried} requests were tried");
+}
+
 #[tokio::test]
 async fn the_openapi_document_covers_every_route_with_error_schemas() {
     let app = spawn_app().await;
