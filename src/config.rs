@@ -30,6 +30,7 @@ pub struct Config {
     pub redis: RedisConfig,
     pub stream: StreamConfig,
     pub webhooks: WebhooksConfig,
+    pub retention: RetentionConfig,
     pub log: LogConfig,
 }
 
@@ -154,6 +155,20 @@ pub struct WebhooksConfig {
     pub poll_interval_ms: u64,
 }
 
+/// How long stored data is kept (src/retention.rs).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RetentionConfig {
+    /// Events older than this many days (by the time they were stored) are deleted, with
+    /// their webhook deliveries; 0 keeps them forever. A client `event_id` can be used again
+    /// once its event is gone.
+    pub events_days: u32,
+    /// Finished webhook deliveries (succeeded or dead) are deleted this many days after they
+    /// finished, with their attempts; 0 keeps them forever.
+    pub deliveries_days: u32,
+    /// How often the pruner runs (also once at start-up).
+    pub interval_secs: u64,
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -208,6 +223,11 @@ impl Default for Config {
                 max_concurrency: 64,
                 max_per_endpoint: 8,
                 poll_interval_ms: 500,
+            },
+            retention: RetentionConfig {
+                events_days: 0,
+                deliveries_days: 30,
+                interval_secs: 3600,
             },
             log: LogConfig {
                 format: "text".into(),
@@ -298,6 +318,9 @@ impl Config {
             anyhow::bail!(
                 "stream.buffer, stream.send_timeout_secs and stream.ping_interval_secs must be positive"
             );
+        }
+        if self.retention.interval_secs == 0 {
+            anyhow::bail!("retention.interval_secs must be positive");
         }
         let webhooks = &self.webhooks;
         if !(1..=300).contains(&webhooks.attempt_timeout_secs) {

@@ -10,6 +10,7 @@ pub mod demo;
 pub mod events;
 pub mod http;
 pub mod ratelimit;
+pub mod retention;
 pub mod search;
 pub mod startup;
 pub mod store;

@@ -43,6 +43,15 @@ pub struct Application {
 
 impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Application> {
+        Self::build_with_clock(config, Arc::new(SystemClock)).await
+    }
+
+    /// [`Application::build`] with a clock of the caller's: tests move time forward with a
+    /// [`crate::clock::ManualClock`] instead of waiting.
+    pub async fn build_with_clock(
+        config: Config,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<Application> {
         // Before any HTTP client exists: webhook deliveries use rustls with this provider.
         crate::webhooks::install_crypto_provider();
         let store = store::connect(&config.database.url, config.database.max_connections)
@@ -66,7 +75,6 @@ impl Application {
                 rand::rng().random::<[u8; 32]>().to_vec()
             }
         };
-        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let shutdown = CancellationToken::new();
         let local_limiter = Arc::new(LocalRateLimiter::new(clock.clone()));
         let (bus, limiter, redis): (DynBus, Arc<dyn RateLimiter>, Option<RedisState>) =
@@ -155,6 +163,7 @@ impl Application {
         let closing = state.shutdown.clone();
         // Stops on `state.shutdown`, like the long-lived connections.
         let webhook_worker = crate::webhooks::worker::spawn(&state)?;
+        let pruner = crate::retention::spawn(&state);
         let app = router(state);
         let shutdown = async move {
             shutdown.await;
@@ -176,6 +185,9 @@ impl Application {
         committer_task.await.context("the committer task failed")?;
         if let Some(worker) = webhook_worker {
             worker.await.context("the webhook worker failed")?;
+        }
+        if let Some(pruner) = pruner {
+            pruner.await.context("the pruner failed")?;
         }
         tracing::info!("stopped");
         Ok(())

@@ -299,6 +299,21 @@ pub trait Store: Send + Sync + 'static {
     /// Deliveries waiting for an attempt (pending or failed, of enabled endpoints), all
     /// tenants together, and the creation time of the oldest.
     async fn webhook_queue_stats(&self) -> Result<crate::webhooks::QueueStats, StoreError>;
+
+    // --- retention -------------------------------------------------------------------------
+
+    /// Deletes at most `limit` events, of any tenant, whose id is below `before` (ids increase
+    /// in commit order), oldest first, with their search entries and webhook deliveries.
+    /// Returns how many it deleted.
+    async fn prune_events(&self, before: Uuid, limit: u32) -> Result<u64, StoreError>;
+
+    /// Deletes at most `limit` webhook deliveries that finished (succeeded or dead) before
+    /// `before`, with their attempts. Deliveries still to be made are never pruned.
+    async fn prune_webhook_deliveries(
+        &self,
+        before: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<u64, StoreError>;
 }
 
 /// Opens the store named by the URL (`sqlite://…` or `postgres://…`) and applies migrations.

@@ -1122,6 +1122,36 @@ impl Store for PostgresStore {
             oldest_created_at: oldest,
         })
     }
+
+    async fn prune_events(&self, before: Uuid, limit: u32) -> Result<u64, StoreError> {
+        // Deliveries go by cascade; the search vector is a column of the row.
+        let deleted = sqlx::query(
+            "DELETE FROM events WHERE id IN \
+             (SELECT id FROM events WHERE id < $1 ORDER BY id LIMIT $2)",
+        )
+        .bind(before)
+        .bind(i64::from(limit))
+        .execute(&self.pool)
+        .await?;
+        Ok(deleted.rows_affected())
+    }
+
+    async fn prune_webhook_deliveries(
+        &self,
+        before: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<u64, StoreError> {
+        let deleted = sqlx::query(
+            "DELETE FROM webhook_deliveries WHERE id IN \
+             (SELECT id FROM webhook_deliveries \
+              WHERE status IN ('succeeded', 'dead') AND updated_at < $1 LIMIT $2)",
+        )
+        .bind(before)
+        .bind(i64::from(limit))
+        .execute(&self.pool)
+        .await?;
+        Ok(deleted.rows_affected())
+    }
 }
 
 async fn insert_key(

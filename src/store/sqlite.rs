@@ -1042,6 +1042,36 @@ impl Store for SqliteStore {
             oldest_created_at: oldest.map(from_micros).transpose()?,
         })
     }
+
+    async fn prune_events(&self, before: Uuid, limit: u32) -> Result<u64, StoreError> {
+        // The FTS rows go by trigger, deliveries by cascade.
+        let deleted = sqlx::query(
+            "DELETE FROM events WHERE id IN \
+             (SELECT id FROM events WHERE id < ? ORDER BY id LIMIT ?)",
+        )
+        .bind(before.to_string())
+        .bind(i64::from(limit))
+        .execute(&self.pool)
+        .await?;
+        Ok(deleted.rows_affected())
+    }
+
+    async fn prune_webhook_deliveries(
+        &self,
+        before: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<u64, StoreError> {
+        let deleted = sqlx::query(
+            "DELETE FROM webhook_deliveries WHERE id IN \
+             (SELECT id FROM webhook_deliveries \
+              WHERE status IN ('succeeded', 'dead') AND updated_at < ? LIMIT ?)",
+        )
+        .bind(micros(before))
+        .bind(i64::from(limit))
+        .execute(&self.pool)
+        .await?;
+        Ok(deleted.rows_affected())
+    }
 }
 
 async fn insert_key(

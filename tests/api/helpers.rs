@@ -3,11 +3,13 @@
 //! each app gets its own fresh PostgreSQL database.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use reqwest::{RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
+use tributary::clock::{Clock, SystemClock};
 use tributary::config::Config;
 use tributary::startup::Application;
 
@@ -45,6 +47,14 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts the app after `configure` has adjusted the test configuration.
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
+    spawn_app_with_clock(configure, Arc::new(SystemClock)).await
+}
+
+/// [`spawn_app_with`], with time from `clock` (a [`tributary::clock::ManualClock`], say).
+pub async fn spawn_app_with_clock(
+    configure: impl FnOnce(&mut Config),
+    clock: Arc<dyn Clock>,
+) -> TestApp {
     let (database_url, data_dir, postgres) = if postgres_backend() {
         let db = fresh_database()
             .await
@@ -55,7 +65,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
         let path: PathBuf = dir.path().join("tributary.db");
         (format!("sqlite://{}", path.display()), Some(dir), None)
     };
-    let mut app = spawn_app_on(&database_url, configure).await;
+    let mut app = start(&database_url, configure, clock).await;
     app._data_dir = data_dir;
     app._postgres = postgres;
     app
@@ -64,9 +74,19 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
 /// Starts an app on an existing database (several instances can share one); the caller keeps
 /// the database alive.
 pub async fn spawn_app_on(database_url: &str, configure: impl FnOnce(&mut Config)) -> TestApp {
+    start(database_url, configure, Arc::new(SystemClock)).await
+}
+
+async fn start(
+    database_url: &str,
+    configure: impl FnOnce(&mut Config),
+    clock: Arc<dyn Clock>,
+) -> TestApp {
     let mut config = test_config(database_url);
     configure(&mut config);
-    let app = Application::build(config).await.expect("the app builds");
+    let app = Application::build_with_clock(config, clock)
+        .await
+        .expect("the app builds");
     let address = format!("http://{}", app.address());
     let shutdown = CancellationToken::new();
     let stop = shutdown.clone();

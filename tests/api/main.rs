@@ -12,6 +12,7 @@ mod pg;
 mod process;
 mod query;
 mod ratelimit;
+mod retention;
 mod scaled;
 mod search;
 mod store_suite;

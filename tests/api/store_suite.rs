@@ -119,6 +119,7 @@ store_suite! {
     buckets_before_1970_start_before_the_event,
     metadata_numbers_are_compared_by_their_json_text,
     counts_respect_the_filter_and_the_tenant,
+    pruning_deletes_the_events_committed_before_the_cutoff_oldest_first,
 }
 
 // --- fixtures ------------------------------------------------------------------------------
@@ -1438,4 +1439,80 @@ async fn metadata_numbers_are_compared_by_their_json_text(store: DynStore) {
         .await
         .unwrap();
     assert!(none.is_empty());
+}
+
+// --- retention -----------------------------------------------------------------------------
+
+/// An event committed at `at`: its id carries that time, as the committer's ids do.
+fn committed_at(tenant: &Tenant, at: DateTime<Utc>) -> NewEvent {
+    let random: [u8; 10] = Uuid::new_v4().as_bytes()[..10].try_into().unwrap();
+    let millis = u64::try_from(at.timestamp_millis()).unwrap();
+    NewEvent {
+        id: uuid::Builder::from_unix_timestamp_millis(millis, &random).into_uuid(),
+        ..event(tenant, "retained", at, json!({}))
+    }
+}
+
+async fn pruning_deletes_the_events_committed_before_the_cutoff_oldest_first(store: DynStore) {
+    let (a, b) = (tenant(&*store, "a").await, tenant(&*store, "b").await);
+    let cutoff = now() - Duration::days(1);
+    let old: Vec<NewEvent> = (0..5)
+        .map(|i| {
+            committed_at(
+                if i % 2 == 0 { &a } else { &b },
+                cutoff - Duration::minutes(10 - i),
+            )
+        })
+        .collect();
+    let recent = [
+        committed_at(&a, cutoff + Duration::seconds(1)),
+        committed_at(&b, now()),
+    ];
+    insert(&*store, &old).await;
+    insert(&*store, &recent).await;
+    let before = uuid::Builder::from_unix_timestamp_millis(
+        u64::try_from(cutoff.timestamp_millis()).unwrap(),
+        &[0; 10],
+    )
+    .into_uuid();
+    let stored = async |events: &[NewEvent]| {
+        let mut found = Vec::new();
+        for e in events {
+            found.push(store.get_event(e.tenant_id, e.id).await.unwrap().is_some());
+        }
+        found
+    };
+
+    assert_eq!(store.prune_events(before, 3).await.unwrap(), 3);
+    assert_eq!(
+        stored(&old).await,
+        [false, false, false, true, true],
+        "oldest first"
+    );
+    assert_eq!(store.prune_events(before, 3).await.unwrap(), 2);
+    assert_eq!(store.prune_events(before, 3).await.unwrap(), 0);
+    assert_eq!(stored(&recent).await, [true, true]);
+    assert_eq!(
+        ids(&list(&*store, &a, &EventFilter::default()).await),
+        [recent[0].id]
+    );
+    assert_eq!(
+        ids(&list(&*store, &b, &EventFilter::default()).await),
+        [recent[1].id]
+    );
+    // An event_id of a pruned event is free again.
+    let reused = NewEvent {
+        event_id: Some("again".into()),
+        ..committed_at(&a, now())
+    };
+    let first = NewEvent {
+        event_id: Some("again".into()),
+        ..committed_at(&a, cutoff - Duration::hours(1))
+    };
+    insert(&*store, std::slice::from_ref(&first)).await;
+    assert_eq!(store.prune_events(before, 10).await.unwrap(), 1);
+    assert_eq!(
+        insert(&*store, std::slice::from_ref(&reused)).await,
+        inserted(std::slice::from_ref(&reused))
+    );
 }

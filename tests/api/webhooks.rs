@@ -1614,6 +1614,7 @@ mod store_level {
         concurrent_claimers_never_get_the_same_delivery,
         a_lease_keeps_others_off_until_it_expires_and_only_its_holder_sets_the_outcome,
         a_failed_attempt_schedules_the_retry_and_tracks_the_endpoint_health,
+        pruning_deletes_only_deliveries_that_finished_before_the_cutoff,
     }
 
     fn now() -> DateTime<Utc> {
@@ -1801,6 +1802,63 @@ mod store_level {
         assert_eq!(distinct.len(), 200, "none claimed twice");
         assert_eq!(all.iter().filter(|(_, e)| *e == first).count(), 100);
         assert_eq!(all.iter().filter(|(_, e)| *e == second).count(), 100);
+    }
+
+    async fn pruning_deletes_only_deliveries_that_finished_before_the_cutoff(store: DynStore) {
+        let a = tenant(&store, "retention").await;
+        let hook = endpoint(&store, &a, &[], true).await;
+        let events: Vec<NewEvent> = (0..3).map(|_| event(&a, "t", None)).collect();
+        store.insert_events(&events).await.unwrap();
+        let finished = now() + Duration::seconds(1);
+        let claimed = store
+            .claim_webhook_deliveries(&claim("w", finished, 10))
+            .await
+            .unwrap();
+        assert_eq!(claimed.len(), 3);
+        let outcomes = [
+            NextStep::Succeeded,
+            NextStep::Dead,
+            NextStep::RetryAt(finished + Duration::hours(1)),
+        ];
+        for (delivery, next) in claimed.iter().zip(outcomes) {
+            store
+                .record_webhook_attempt(&record(delivery, "w", finished, 500, next))
+                .await
+                .unwrap();
+        }
+        let remaining = async |store: &DynStore| {
+            let mut left = Vec::new();
+            for delivery in &claimed {
+                if let Some(found) = store
+                    .get_webhook_delivery(a.id, hook, delivery.id)
+                    .await
+                    .unwrap()
+                {
+                    left.push(found.status.as_str().to_owned());
+                }
+            }
+            left
+        };
+
+        // Finished at the cutoff itself or later: kept.
+        assert_eq!(
+            store.prune_webhook_deliveries(finished, 10).await.unwrap(),
+            0
+        );
+        let after = finished + Duration::seconds(1);
+        assert_eq!(store.prune_webhook_deliveries(after, 1).await.unwrap(), 1);
+        assert_eq!(store.prune_webhook_deliveries(after, 10).await.unwrap(), 1);
+        assert_eq!(store.prune_webhook_deliveries(after, 10).await.unwrap(), 0);
+        // The one still to be retried stays, however old.
+        assert_eq!(remaining(&store).await, ["failed"]);
+        let much_later = finished + Duration::days(365);
+        assert_eq!(
+            store
+                .prune_webhook_deliveries(much_later, 10)
+                .await
+                .unwrap(),
+            0
+        );
     }
 
     async fn a_lease_keeps_others_off_until_it_expires_and_only_its_holder_sets_the_outcome(

@@ -1,0 +1,142 @@
+//! Retention with the real server: events stored longer ago than `retention.events_days`
+//! disappear from every read, with their webhook deliveries, and newer ones stay. Time moves
+//! by a manual clock; the pruner runs every second.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use tributary::clock::ManualClock;
+
+use crate::helpers::{TestApp, TestTenant, spawn_app_with_clock};
+
+fn ids(page: &Value, list: &str) -> Vec<String> {
+    page[list]
+        .as_array()
+        .unwrap_or_else(|| panic!("no {list} in {page}"))
+        .iter()
+        .map(|item| item["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The tenant's event ids, newest first, once they equal `expected` (within 10 s).
+async fn wait_for_events(app: &TestApp, tenant: &TestTenant, expected: &[&str]) {
+    let mut listed = Vec::new();
+    for _ in 0..100 {
+        let (status, page) = app.get_json("/api/v1/events", &tenant.key).await;
+        assert_eq!(status, StatusCode::OK);
+        listed = ids(&page, "events");
+        if listed == expected {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!(
+        "events of {} are {listed:?}, expected {expected:?}",
+        tenant.id
+    );
+}
+
+#[tokio::test]
+async fn events_past_their_retention_disappear_with_their_deliveries_and_newer_ones_stay() {
+    let started = Utc::now();
+    let clock = Arc::new(ManualClock::new(started));
+    let app = spawn_app_with_clock(
+        |config| {
+            config.retention.events_days = 1;
+            config.retention.interval_secs = 1;
+            // Deliveries stay pending: nothing is sent, so the log shows what is stored.
+            config.webhooks.worker = false;
+            config.webhooks.allow_private_targets = true;
+        },
+        clock.clone(),
+    )
+    .await;
+    let acme = app.create_tenant("acme").await;
+    let globex = app.create_tenant("globex").await;
+    let hook = app
+        .post("/api/v1/webhooks", &acme.key)
+        .json(&json!({"url": "http://127.0.0.1:9/hook"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(hook.status(), StatusCode::CREATED);
+    let hook: Value = hook.json().await.unwrap();
+    let deliveries = format!(
+        "/api/v1/webhooks/{}/deliveries",
+        hook["id"].as_str().unwrap()
+    );
+
+    let old = app
+        .ingest_ok(
+            &acme.key,
+            json!({"event_type": "signup", "event_id": "e-1"}),
+        )
+        .await;
+    let old_elsewhere = app
+        .ingest_ok(&globex.key, json!({"event_type": "signup"}))
+        .await;
+    wait_for_events(&app, &globex, &[&old_elsewhere]).await;
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let boundary = Utc::now();
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let recent = app
+        .ingest_ok(&acme.key, json!({"event_type": "signup"}))
+        .await;
+    let (_, log) = app.get_json(&deliveries, &acme.key).await;
+    assert_eq!(log["deliveries"].as_array().map(Vec::len), Some(2));
+
+    // A day passes after `boundary`: what was stored before it is past its retention.
+    clock.advance((boundary - started) + chrono::Duration::days(1));
+    wait_for_events(&app, &acme, &[&recent]).await;
+    wait_for_events(&app, &globex, &[]).await;
+    let (status, _) = app
+        .get_json(&format!("/api/v1/events/{old}"), &acme.key)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, found) = app
+        .get_json("/api/v1/events/search?q=signup", &acme.key)
+        .await;
+    let hits: Vec<&str> = found["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|hit| hit["event"]["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(hits, [recent.as_str()], "{found}");
+    let (_, log) = app.get_json(&deliveries, &acme.key).await;
+    let delivered: Vec<&str> = log["deliveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|delivery| delivery["event_id"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(delivered, [recent.as_str()], "{log}");
+
+    // The pruned event's client id can be used again.
+    let again = app
+        .ingest(
+            &acme.key,
+            json!({"event_type": "signup", "event_id": "e-1"}),
+        )
+        .await;
+    let again: Value = again.json().await.unwrap();
+    assert_eq!(again["duplicate"], false, "{again}");
+
+    let metrics = app
+        .get("/metrics", &app.admin_token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics
+            .lines()
+            .any(|line| line.starts_with("tributary_pruned_total{what=\"events\"} ")),
+        "{metrics}"
+    );
+}
