@@ -413,6 +413,14 @@ mod tests {
     }
 
     #[test]
+    fn a_pruner_that_never_waits_is_refused() {
+        let mut config = Config::default();
+        config.retention.interval_secs = 0;
+        let error = config.validate().unwrap_err().to_string();
+        assert!(error.contains("retention.interval_secs"), "{error}");
+    }
+
+    #[test]
     fn production_without_a_jwt_secret_is_refused() {
         let mut config = Config {
             env: Environment::Production,

@@ -37,7 +37,7 @@ pub struct IngestRequest {
     pub event_type: String,
     /// RFC 3339; defaults to the time the server received the event.
     pub timestamp: Option<DateTime<Utc>>,
-    /// Client id for idempotency: unique per tenant, forever. 1–256 characters.
+    /// Client id for idempotency: unique per tenant while its event is kept. 1–256 characters.
     #[schema(min_length = 1, max_length = 256)]
     pub event_id: Option<String>,
     /// A JSON object, nesting depth ≤ 16.

@@ -610,7 +610,7 @@ export interface components {
         };
         /** @description The body of `POST /api/v1/events`, as documented (validated field by field on arrival). */
         IngestRequest: {
-            /** @description Client id for idempotency: unique per tenant, forever. 1–256 characters. */
+            /** @description Client id for idempotency: unique per tenant while its event is kept. 1–256 characters. */
             event_id?: string | null;
             /** @description 1–128 chars of `[A-Za-z0-9_.:-]`. */
             event_type: string;
