@@ -269,7 +269,7 @@ fi
 median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 fmt_int() { awk -v v="$1" 'BEGIN {s = sprintf("%.0f", v); while (s ~ /[0-9][0-9][0-9][0-9]/) sub(/[0-9][0-9][0-9]($|,)/, ",&", s); print s}'; }
 fmt_ms() { awk -v v="$1" 'BEGIN {printf "%.2f ms", v}'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3g", a / b}'; }
 declare -A M_RPS M_P50 M_P99 M_EPS
 for mode in health single batch; do
     M_RPS[$mode]=$(median "${RPS[$mode]}")
