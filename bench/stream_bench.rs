@@ -1,6 +1,7 @@
 //! Load client for the live stream (run through `bench/stream.sh`).
 //!
-//! `latency`: N subscribers on one tenant while events are ingested at a fixed rate; reports
+//! `latency`: N subscribers on one tenant while events are ingested at a fixed rate (to
+//! `--ingest-url` when given: another instance, in scaled mode); reports
 //! the time from each event's ingest acknowledgement to its receipt by every subscriber
 //! (p50/p99/max). The event carries its sequence number in its metadata; a receipt that comes
 //! before the acknowledgement (the server publishes right after commit, before it answers)
@@ -21,12 +22,15 @@ use tokio_tungstenite::tungstenite::Message;
 type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-fn arg(name: &str) -> String {
+fn optional_arg(name: &str) -> Option<String> {
     let args: Vec<String> = std::env::args().collect();
     args.iter()
         .position(|a| a == name)
         .and_then(|i| args.get(i + 1).cloned())
-        .unwrap_or_else(|| panic!("missing {name}"))
+}
+
+fn arg(name: &str) -> String {
+    optional_arg(name).unwrap_or_else(|| panic!("missing {name}"))
 }
 
 async fn connect(ws_url: &str) -> Ws {
@@ -83,6 +87,8 @@ async fn latency(url: String, key: String) {
     let rate: u64 = arg("--rate").parse().unwrap();
     let seconds: u64 = arg("--seconds").parse().unwrap();
     let total = (rate * seconds) as usize;
+    // Scaled mode: events go to one instance while the subscribers listen on another.
+    let ingest_url = optional_arg("--ingest-url").unwrap_or_else(|| url.clone());
     let ws_url = format!(
         "{}/api/v1/ws?access_token={key}",
         url.replacen("http", "ws", 1)
@@ -125,7 +131,7 @@ async fn latency(url: String, key: String) {
     let mut sends = Vec::with_capacity(total);
     for seq in 0..total {
         tick.tick().await;
-        let (client, url, key) = (client.clone(), url.clone(), key.clone());
+        let (client, url, key) = (client.clone(), ingest_url.clone(), key.clone());
         let (acked, round_trips) = (acked.clone(), round_trips.clone());
         sends.push(tokio::spawn(async move {
             let sent = Instant::now();
