@@ -204,7 +204,13 @@ fn connect_redis(
     stop: CancellationToken,
 ) -> anyhow::Result<(DynBus, Arc<dyn RateLimiter>, RedisState)> {
     let timeout = Duration::from_millis(config.redis.timeout_ms);
-    let client = redis::Client::open(url).context("invalid redis.url (REDIS_URL)")?;
+    // TCP_NODELAY: rate-limit scripts and publishes from concurrent requests share one
+    // connection, and Nagle's algorithm would hold a small command back until the previous
+    // one's ACK.
+    let info = redis::IntoConnectionInfo::into_connection_info(url)
+        .context("invalid redis.url (REDIS_URL)")?
+        .set_tcp_settings(redis::io::tcp::TcpSettings::default().set_nodelay(true));
+    let client = redis::Client::open(info).context("invalid redis.url (REDIS_URL)")?;
     let manager_config = ConnectionManagerConfig::new()
         .set_connection_timeout(Some(timeout))
         .set_response_timeout(Some(timeout))
