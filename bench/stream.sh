@@ -42,24 +42,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# start <name> <database url> [redis url]: starts a server; its base URL is then in
-# $WORK/<name>.url and its pid last in PIDS (so not called in a subshell).
-start() {
-    local name=$1 db=$2 redis=${3:-}
-    env DATABASE_URL="$db" ${redis:+REDIS_URL=$redis TRIBUTARY_REDIS__PREFIX=$PREFIX} \
-        ADMIN_TOKEN=$ADMIN_TOKEN JWT_SECRET=$JWT_SECRET PORT=0 TRIBUTARY_LOG__FORMAT=json \
-        RUST_LOG=warn,tributary=info TRIBUTARY_WEBHOOKS__WORKER=false "$BIN" serve >/dev/null 2>"$WORK/$name.log" &
-    PIDS+=($!)
-    local address=""
-    for _ in $(seq 200); do
-        address=$(grep -o '"address":"[^"]*"' "$WORK/$name.log" | head -1 | cut -d'"' -f4 || true)
-        [ -n "$address" ] && break
-        sleep 0.1
-    done
-    [ -n "$address" ] || { cat "$WORK/$name.log" >&2; exit 1; }
-    echo "http://$address" >"$WORK/$name.url"
-}
-url_of() { cat "$WORK/$1.url"; }
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+
 tenant_key() {
     curl -sf -X POST "$1/api/v1/tenants" -H "X-API-Key: $ADMIN_TOKEN" -H 'content-type: application/json' \
         -d '{"name":"bench","rate_limit":{"per_second":1000000,"burst":1000000}}' | sed 's/.*"key":"\([^"]*\)".*/\1/'

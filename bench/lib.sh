@@ -1,0 +1,23 @@
+# Shared by bench/scaled.sh and bench/stream.sh (sourced, not run): starting release servers.
+# The caller sets BIN, WORK, ADMIN_TOKEN, JWT_SECRET and PREFIX, and declares PIDS=().
+
+# start <name> <database url> [redis url]: starts `tributary serve` on a free port, without the
+# webhook worker; its base URL is then in $WORK/<name>.url and its pid last in PIDS (so this is
+# not called in a subshell).
+start() {
+    local name=$1 db=$2 redis=${3:-}
+    env DATABASE_URL="$db" ${redis:+REDIS_URL=$redis TRIBUTARY_REDIS__PREFIX=$PREFIX} \
+        ADMIN_TOKEN=$ADMIN_TOKEN JWT_SECRET=$JWT_SECRET PORT=0 TRIBUTARY_LOG__FORMAT=json \
+        RUST_LOG=warn,tributary=info TRIBUTARY_WEBHOOKS__WORKER=false "$BIN" serve >/dev/null 2>"$WORK/$name.log" &
+    PIDS+=($!)
+    local address=""
+    for _ in $(seq 200); do
+        address=$(grep -o '"address":"[^"]*"' "$WORK/$name.log" | head -1 | cut -d'"' -f4 || true)
+        [ -n "$address" ] && break
+        sleep 0.1
+    done
+    [ -n "$address" ] || { cat "$WORK/$name.log" >&2; exit 1; }
+    echo "http://$address" >"$WORK/$name.url"
+}
+
+url_of() { cat "$WORK/$1.url"; }
