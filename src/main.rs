@@ -1,6 +1,7 @@
 //! The `tributary` binary: parse the command line, load the configuration, start logging,
 //! and run the server (or just the migrations) until SIGINT or SIGTERM.
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context;
@@ -71,9 +72,13 @@ async fn main() -> anyhow::Result<()> {
                 app.start_demo().await?;
             }
             if let Some(token) = &app.generated_admin_token {
-                println!(
+                // Shown once: a token nobody saw would lock the admin out, so a failed write
+                // stops the server (with ADMIN_TOKEN set, the next start uses that instead).
+                writeln!(
+                    std::io::stdout(),
                     "\n  Admin token (shown once; set ADMIN_TOKEN to choose your own):\n\n    {token}\n"
-                );
+                )
+                .context("could not print the generated admin token; set ADMIN_TOKEN to choose one")?;
             }
             tracing::info!(address = %app.address(), "listening");
             app.run_until_stopped(shutdown_signal()).await?;

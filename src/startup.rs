@@ -4,6 +4,7 @@
 //! until the shutdown future resolves, then drains in-flight requests and pending commits.
 
 use std::future::Future;
+use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -126,10 +127,15 @@ impl Application {
     pub async fn start_demo(&self) -> anyhow::Result<()> {
         let (tenant, key) = crate::demo::ensure_tenant(&self.state).await?;
         if let Some(key) = key {
-            println!(
+            let shown = writeln!(
+                std::io::stdout(),
                 "\n  Demo tenant `{}` created; its API key (shown once):\n\n    {key}\n",
                 tenant.name
             );
+            if let Err(error) = shown {
+                // The admin can make the tenant another key; no reason to stop.
+                tracing::warn!(%error, "could not print the demo tenant's API key");
+            }
         }
         tracing::info!(tenant_id = %tenant.id, "demo events are being generated");
         tokio::spawn(crate::demo::run(

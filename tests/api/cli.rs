@@ -160,3 +160,25 @@ async fn the_server_keeps_serving_when_its_log_pipe_is_closed() {
         .unwrap();
     assert_eq!(tenants["tenants"].as_array().map(Vec::len), Some(20));
 }
+
+#[test]
+fn a_generated_admin_token_that_cannot_be_printed_stops_the_start_with_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = serve(&sqlite_url(&dir));
+    command.env_remove("ADMIN_TOKEN");
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Close the read end of stdout before the server gets to print: as `tributary serve | true`.
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "an error, not a panic: {stderr}"
+    );
+    assert!(stderr.contains("set ADMIN_TOKEN"), "{stderr}");
+}
