@@ -2,7 +2,8 @@
 # Search benchmark: generates realistic events (1,000,000 by default) and measures, in one run
 # and on SQLite:
 #   - ingest throughput with and without the full-text index (same events, alternating rounds);
-#   - search latency p50/p95/p99 of 300 two-word queries over HTTP, plus named queries.
+#   - search latency p50/p95/p99 of 300 two-word queries over HTTP, plus named queries;
+#   - the same queries for a small tenant (1,000 events) sharing the database.
 # The work is done by bench/search_bench.rs (`cargo run --release --example search-bench`).
 # Writes its section of bench/RESULTS.md (between the search markers); the databases go to a
 # temporary directory that is removed at the end (about 2 GB for a million events).

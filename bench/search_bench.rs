@@ -13,6 +13,9 @@
 //!    two-word queries made of two words of a random stored event (so each has hits, and common
 //!    words come up as often as they are common), plus a set of named queries.
 //!
+//! 4. Runs the same sampled queries for a second, small tenant (1,000 events) in the same
+//!    database: the cost of sharing SQLite's index with a large tenant.
+//!
 //! Prints a Markdown section; `bench/search.sh` puts it into bench/RESULTS.md.
 
 use std::path::{Path, PathBuf};
@@ -34,6 +37,8 @@ use uuid::Uuid;
 const CHUNK: usize = 1000;
 const ROUND: usize = 50_000;
 const SAMPLED_QUERIES: usize = 300;
+/// Events of the small tenant that shares the database with the large one.
+const NEIGHBOUR_EVENTS: usize = 1000;
 const ADMIN_TOKEN: &str = "bench-admin-token-not-a-secret";
 
 fn arg(name: &str, default: &str) -> String {
@@ -367,6 +372,15 @@ fn generate(rng: &mut StdRng) -> (&'static str, Map<String, Value>) {
 
 async fn open(path: &Path, index: bool, tenant: &Tenant) -> anyhow::Result<SqliteStore> {
     let store = SqliteStore::connect(&format!("sqlite://{}", path.display()), 4).await?;
+    add_tenant(&store, tenant).await?;
+    Ok(if index {
+        store
+    } else {
+        store.without_search_index()
+    })
+}
+
+async fn add_tenant(store: &SqliteStore, tenant: &Tenant) -> anyhow::Result<()> {
     let key = ApiKey {
         id: Uuid::now_v7(),
         tenant_id: tenant.id,
@@ -379,11 +393,7 @@ async fn open(path: &Path, index: bool, tenant: &Tenant) -> anyhow::Result<Sqlit
         revoked_at: None,
     };
     store.create_tenant(tenant, &key).await?;
-    Ok(if index {
-        store
-    } else {
-        store.without_search_index()
-    })
+    Ok(())
 }
 
 async fn insert_all(store: &SqliteStore, events: &[NewEvent]) -> anyhow::Result<Duration> {
@@ -531,6 +541,30 @@ async fn main() -> anyhow::Result<()> {
             generated as f64 / with_index.as_secs_f64()
         );
     }
+    // A small tenant in the same database, for the cost of sharing the index with a large one.
+    let neighbour = Tenant {
+        id: TenantId(Uuid::now_v7()),
+        name: "neighbour".into(),
+        ..tenant.clone()
+    };
+    add_tenant(&indexed, &neighbour).await?;
+    let small: Vec<NewEvent> = (0..NEIGHBOUR_EVENTS)
+        .map(|n| {
+            let (event_type, metadata) = generate(&mut rng);
+            let timestamp =
+                start + chrono::Duration::microseconds(step_micros * (n * total / NEIGHBOUR_EVENTS) as i64);
+            NewEvent {
+                id: Uuid::now_v7(),
+                tenant_id: neighbour.id,
+                event_type: event_type.to_owned(),
+                timestamp,
+                received_at: timestamp,
+                metadata,
+                event_id: None,
+            }
+        })
+        .collect();
+    insert_all(&indexed, &small).await?;
     let plain_size = size_of(&plain_path);
     let indexed_size = size_of(&indexed_path);
     drop(plain);
@@ -549,13 +583,13 @@ async fn main() -> anyhow::Result<()> {
         let _ = stopped.await;
     }));
     let client = reqwest::Client::new();
-    let search_url = |q: &str| {
+    let search_url_of = |tenant: TenantId, q: &str| {
         format!(
-            "{base}/api/v1/events/search?tenant_id={}&q={}",
-            tenant.id,
+            "{base}/api/v1/events/search?tenant_id={tenant}&q={}",
             encode(q)
         )
     };
+    let search_url = |q: &str| search_url_of(tenant.id, q);
 
     let queries: Vec<String> = samples
         .iter()
@@ -575,6 +609,16 @@ async fn main() -> anyhow::Result<()> {
         let (millis, hits, _) = timed_get(&client, &search_url(q)).await?;
         sampled.millis.push(millis);
         sampled.hits.push(hits);
+    }
+
+    let mut next_door = Timed {
+        millis: Vec::new(),
+        hits: Vec::new(),
+    };
+    for q in &queries {
+        let (millis, hits, _) = timed_get(&client, &search_url_of(neighbour.id, q)).await?;
+        next_door.millis.push(millis);
+        next_door.hits.push(hits);
     }
 
     let named: Vec<(&str, String)> = vec![
@@ -633,6 +677,8 @@ async fn main() -> anyhow::Result<()> {
     let rate_with = total as f64 / with_index.as_secs_f64();
     let cost = 100.0 * (1.0 - rate_with / rate_without);
     let p99 = percentile(&sorted, 99.0);
+    let mut neighbour_sorted = next_door.millis.clone();
+    neighbour_sorted.sort_by(f64::total_cmp);
     let section = format!(
         "## Search\n\n\
          - **Date**: {date}; {cores} cores shared with whatever else runs on the machine; SQLite {sqlite}; \
@@ -657,7 +703,11 @@ async fn main() -> anyhow::Result<()> {
          queries filled the page of 20.\n\n\
          | named query | `q` | events matching | hits returned | p50 (21 runs) | max |\n|---|---|---:|---:|---:|---:|\n\
          {named}\n\n\
-         The list endpoint with `q=card declined` (recency order, `limit=20`): p50 {list_p50:.1} ms, max {list_max:.1} ms.\n",
+         The list endpoint with `q=card declined` (recency order, `limit=20`): p50 {list_p50:.1} ms, max {list_max:.1} ms.\n\n\
+         ### A small tenant next to the large one\n\n\
+         A second tenant with {NEIGHBOUR_EVENTS} events of the same kinds, in the same database, ran the same {n} queries: \
+         **p50 {n_p50:.1} ms, p99 {n_p99:.1} ms**, max {n_max:.1} ms ({n_hits} hits in all). SQLite's index is shared by \
+         the tenants, so a search walks the large tenant's matches too (see the README's search section).\n",
         date = Utc::now().format("%Y-%m-%d %H:%M UTC"),
         cores = std::thread::available_parallelism().map_or(0, |n| n.get()),
         sqlite = sqlite_version().await,
@@ -675,6 +725,10 @@ async fn main() -> anyhow::Result<()> {
         named = named_rows.join("\n"),
         list_p50 = percentile(&list_runs, 50.0),
         list_max = percentile(&list_runs, 100.0),
+        n_p50 = percentile(&neighbour_sorted, 50.0),
+        n_p99 = percentile(&neighbour_sorted, 99.0),
+        n_max = percentile(&neighbour_sorted, 100.0),
+        n_hits = next_door.hits.iter().sum::<usize>(),
     );
     if out.is_empty() {
         println!("{section}");
