@@ -551,8 +551,10 @@ async fn main() -> anyhow::Result<()> {
     let small: Vec<NewEvent> = (0..NEIGHBOUR_EVENTS)
         .map(|n| {
             let (event_type, metadata) = generate(&mut rng);
-            let timestamp =
-                start + chrono::Duration::microseconds(step_micros * (n * total / NEIGHBOUR_EVENTS) as i64);
+            let timestamp = start
+                + chrono::Duration::microseconds(
+                    step_micros * (n * total / NEIGHBOUR_EVENTS) as i64,
+                );
             NewEvent {
                 id: Uuid::now_v7(),
                 tenant_id: neighbour.id,
