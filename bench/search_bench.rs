@@ -498,6 +498,7 @@ async fn main() -> anyhow::Result<()> {
             per_second: 1_000_000,
             burst: 1_000_000,
         },
+        retention_days: None,
     };
     let indexed = open(&indexed_path, true, &tenant).await?;
     let plain = open(&plain_path, false, &tenant).await?;

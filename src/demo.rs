@@ -41,6 +41,7 @@ pub async fn ensure_tenant(state: &AppState) -> Result<(Tenant, Option<String>),
             per_second: state.config.ratelimit.default_per_second,
             burst: state.config.ratelimit.default_burst,
         },
+        retention_days: None,
     };
     let (secret, prefix) = generate_api_key();
     let key = ApiKey {

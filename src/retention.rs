@@ -1,5 +1,6 @@
-//! Retention: deletes events stored more than `retention.events_days` ago (with their webhook
-//! deliveries and search entries) and webhook deliveries that finished more than
+//! Retention: deletes events stored more than `retention.events_days` ago, or a tenant's own
+//! `retention_days` where it has one (with their webhook deliveries and search entries), and
+//! webhook deliveries that finished more than
 //! `retention.deliveries_days` ago (with their attempts). It runs once at start-up and then
 //! every `retention.interval_secs`, in batches, so that ingestion never waits long for the
 //! write lock. Every instance runs it: the deletes are idempotent, so instances pruning at the
@@ -14,6 +15,7 @@ use uuid::Uuid;
 use crate::config::RetentionConfig;
 use crate::http::AppState;
 use crate::store::StoreError;
+use crate::tenants::TenantId;
 
 /// Rows deleted per statement.
 const BATCH: u32 = 1000;
@@ -26,14 +28,12 @@ pub struct Pruned {
     pub deliveries: u64,
 }
 
-/// Starts the pruner, which stops on `state.shutdown`; `None` when nothing is ever pruned.
-pub fn spawn(state: &AppState) -> Option<JoinHandle<()>> {
+/// Starts the pruner, which stops on `state.shutdown`. It runs even when the server keeps
+/// everything, since a tenant can be given a retention of its own at any time.
+pub fn spawn(state: &AppState) -> JoinHandle<()> {
     let config = state.config.retention.clone();
-    if config.events_days == 0 && config.deliveries_days == 0 {
-        return None;
-    }
     let state = state.clone();
-    Some(tokio::spawn(async move {
+    tokio::spawn(async move {
         let mut every = tokio::time::interval(Duration::from_secs(config.interval_secs));
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -45,16 +45,24 @@ pub fn spawn(state: &AppState) -> Option<JoinHandle<()>> {
                 tracing::warn!(%error, "pruning failed; it is tried again at the next interval");
             }
         }
-    }))
+    })
 }
 
 /// One pass: deletes everything past its retention, batch by batch.
 pub async fn prune_once(state: &AppState, config: &RetentionConfig) -> Result<Pruned, StoreError> {
     let now = state.clock.now();
     let mut pruned = Pruned::default();
+    let days_ago = |days: u32| first_id_at(now - chrono::Duration::days(days.into()));
     if config.events_days > 0 {
-        let before = first_id_at(now - chrono::Duration::days(config.events_days.into()));
-        pruned.events = in_batches(state, Prune::EventsBefore(before)).await?;
+        let before = days_ago(config.events_days);
+        pruned.events = in_batches(state, Prune::EventsBefore(None, before)).await?;
+    }
+    for tenant in state.store.list_tenants().await? {
+        if let Some(days @ 1..) = tenant.retention_days {
+            let before = days_ago(days);
+            pruned.events +=
+                in_batches(state, Prune::EventsBefore(Some(tenant.id), before)).await?;
+        }
     }
     if config.deliveries_days > 0 {
         let before = now - chrono::Duration::days(config.deliveries_days.into());
@@ -74,7 +82,8 @@ pub async fn prune_once(state: &AppState, config: &RetentionConfig) -> Result<Pr
 }
 
 enum Prune {
-    EventsBefore(Uuid),
+    /// Of one tenant, or of all those that follow the server's retention.
+    EventsBefore(Option<TenantId>, Uuid),
     DeliveriesFinishedBefore(DateTime<Utc>),
 }
 
@@ -83,7 +92,7 @@ async fn in_batches(state: &AppState, what: Prune) -> Result<u64, StoreError> {
     let mut total = 0;
     loop {
         let deleted = match what {
-            Prune::EventsBefore(id) => state.store.prune_events(id, BATCH).await?,
+            Prune::EventsBefore(tenant, id) => state.store.prune_events(tenant, id, BATCH).await?,
             Prune::DeliveriesFinishedBefore(at) => {
                 state.store.prune_webhook_deliveries(at, BATCH).await?
             }

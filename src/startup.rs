@@ -192,9 +192,7 @@ impl Application {
         if let Some(worker) = webhook_worker {
             worker.await.context("the webhook worker failed")?;
         }
-        if let Some(pruner) = pruner {
-            pruner.await.context("the pruner failed")?;
-        }
+        pruner.await.context("the pruner failed")?;
         tracing::info!("stopped");
         Ok(())
     }

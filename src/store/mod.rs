@@ -302,10 +302,15 @@ pub trait Store: Send + Sync + 'static {
 
     // --- retention -------------------------------------------------------------------------
 
-    /// Deletes at most `limit` events, of any tenant, whose id is below `before` (ids increase
-    /// in commit order), oldest first, with their search entries and webhook deliveries.
-    /// Returns how many it deleted.
-    async fn prune_events(&self, before: Uuid, limit: u32) -> Result<u64, StoreError>;
+    /// Deletes at most `limit` events whose id is below `before` (ids increase in commit
+    /// order), oldest first, with their search entries and webhook deliveries: of `tenant`, or
+    /// with `None` of every tenant that has no retention of its own. Returns how many.
+    async fn prune_events(
+        &self,
+        tenant: Option<TenantId>,
+        before: Uuid,
+        limit: u32,
+    ) -> Result<u64, StoreError>;
 
     /// Deletes at most `limit` webhook deliveries that finished (succeeded or dead) before
     /// `before`, with their attempts. Deliveries still to be made are never pruned.

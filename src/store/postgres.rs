@@ -107,7 +107,18 @@ fn tenant_from_row(row: &PgRow) -> Result<Tenant, StoreError> {
             burst: u32::try_from(row.try_get::<i64, _>("rate_burst")?)
                 .map_err(|_| StoreError::Invalid("rate_burst".into()))?,
         },
+        retention_days: row
+            .try_get::<Option<i32>, _>("retention_days")?
+            .map(|days| {
+                u32::try_from(days).map_err(|_| StoreError::Invalid("retention_days".into()))
+            })
+            .transpose()?,
     })
+}
+
+/// A retention in days as the `INTEGER` column holds it (validated to at most 36,500).
+fn retention_column(days: Option<u32>) -> Option<i32> {
+    days.map(|days| i32::try_from(days).unwrap_or(i32::MAX))
 }
 
 /// Reads a key from columns named `k_<column>` (so that it can share a row with its tenant).
@@ -140,7 +151,8 @@ fn event_from_row(row: &PgRow) -> Result<Event, StoreError> {
     })
 }
 
-const TENANT_COLUMNS: &str = "id, name, status, rate_per_second, rate_burst, created_at";
+const TENANT_COLUMNS: &str =
+    "id, name, status, rate_per_second, rate_burst, created_at, retention_days";
 
 const KEY_COLUMNS: &str = "id AS k_id, tenant_id AS k_tenant_id, name AS k_name, \
      prefix AS k_prefix, secret_hash AS k_secret_hash, scopes AS k_scopes, \
@@ -149,7 +161,7 @@ const KEY_COLUMNS: &str = "id AS k_id, tenant_id AS k_tenant_id, name AS k_name,
 const KEY_AND_TENANT: &str = "SELECT k.id AS k_id, k.tenant_id AS k_tenant_id, k.name AS k_name, \
      k.prefix AS k_prefix, k.secret_hash AS k_secret_hash, k.scopes AS k_scopes, \
      k.created_at AS k_created_at, k.last_used_at AS k_last_used_at, k.revoked_at AS k_revoked_at, \
-     t.id, t.name, t.status, t.rate_per_second, t.rate_burst, t.created_at \
+     t.id, t.name, t.status, t.rate_per_second, t.rate_burst, t.created_at, t.retention_days \
      FROM api_keys k JOIN tenants t ON t.id = k.tenant_id";
 
 /// Metadata goes out as text so that PostgreSQL never re-renders it (`json` keeps the text).
@@ -245,8 +257,8 @@ impl Store for PostgresStore {
     async fn create_tenant(&self, tenant: &Tenant, first_key: &ApiKey) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
         let inserted = sqlx::query(
-            "INSERT INTO tenants (id, name, status, rate_per_second, rate_burst, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO tenants (id, name, status, rate_per_second, rate_burst, created_at, \
+             retention_days) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(tenant.id.0)
         .bind(&tenant.name)
@@ -254,6 +266,7 @@ impl Store for PostgresStore {
         .bind(i64::from(tenant.rate_limit.per_second))
         .bind(i64::from(tenant.rate_limit.burst))
         .bind(micros(tenant.created_at))
+        .bind(retention_column(tenant.retention_days))
         .execute(&mut *tx)
         .await;
         match inserted {
@@ -296,14 +309,17 @@ impl Store for PostgresStore {
         let sql = format!(
             "UPDATE tenants SET name = COALESCE($1, name), status = COALESCE($2, status), \
              rate_per_second = COALESCE($3, rate_per_second), \
-             rate_burst = COALESCE($4, rate_burst) \
-             WHERE id = $5 RETURNING {TENANT_COLUMNS}"
+             rate_burst = COALESCE($4, rate_burst), \
+             retention_days = CASE WHEN $5 THEN $6 ELSE retention_days END \
+             WHERE id = $7 RETURNING {TENANT_COLUMNS}"
         );
         let result = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(update.name.as_deref())
             .bind(update.status.map(TenantStatus::as_str))
             .bind(update.rate_limit.map(|r| i64::from(r.per_second)))
             .bind(update.rate_limit.map(|r| i64::from(r.burst)))
+            .bind(update.retention_days.is_some())
+            .bind(retention_column(update.retention_days.flatten()))
             .bind(tenant.0)
             .fetch_optional(&self.pool)
             .await;
@@ -1123,16 +1139,37 @@ impl Store for PostgresStore {
         })
     }
 
-    async fn prune_events(&self, before: Uuid, limit: u32) -> Result<u64, StoreError> {
+    async fn prune_events(
+        &self,
+        tenant: Option<TenantId>,
+        before: Uuid,
+        limit: u32,
+    ) -> Result<u64, StoreError> {
         // Deliveries go by cascade; the search vector is a column of the row.
-        let deleted = sqlx::query(
-            "DELETE FROM events WHERE id IN \
-             (SELECT id FROM events WHERE id < $1 ORDER BY id LIMIT $2)",
-        )
-        .bind(before)
-        .bind(i64::from(limit))
-        .execute(&self.pool)
-        .await?;
+        let deleted = match tenant {
+            Some(tenant) => {
+                sqlx::query(
+                    "DELETE FROM events WHERE id IN (SELECT id FROM events \
+                     WHERE tenant_id = $1 AND id < $2 ORDER BY id LIMIT $3)",
+                )
+                .bind(tenant.0)
+                .bind(before)
+                .bind(i64::from(limit))
+                .execute(&self.pool)
+                .await?
+            }
+            None => {
+                sqlx::query(
+                    "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE id < $1 \
+                     AND tenant_id IN (SELECT id FROM tenants WHERE retention_days IS NULL) \
+                     ORDER BY id LIMIT $2)",
+                )
+                .bind(before)
+                .bind(i64::from(limit))
+                .execute(&self.pool)
+                .await?
+            }
+        };
         Ok(deleted.rows_affected())
     }
 

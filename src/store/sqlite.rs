@@ -103,6 +103,12 @@ fn tenant_from_row(row: &SqliteRow) -> Result<Tenant, StoreError> {
             burst: u32::try_from(row.try_get::<i64, _>("rate_burst")?)
                 .map_err(|_| StoreError::Invalid("rate_burst".into()))?,
         },
+        retention_days: row
+            .try_get::<Option<i64>, _>("retention_days")?
+            .map(|days| {
+                u32::try_from(days).map_err(|_| StoreError::Invalid("retention_days".into()))
+            })
+            .transpose()?,
     })
 }
 
@@ -145,7 +151,7 @@ fn event_from_row(row: &SqliteRow) -> Result<Event, StoreError> {
 const KEY_AND_TENANT: &str = "SELECT k.id AS k_id, k.tenant_id AS k_tenant_id, k.name AS k_name, \
      k.prefix AS k_prefix, k.secret_hash AS k_secret_hash, k.scopes AS k_scopes, \
      k.created_at AS k_created_at, k.last_used_at AS k_last_used_at, k.revoked_at AS k_revoked_at, \
-     t.id, t.name, t.status, t.rate_per_second, t.rate_burst, t.created_at \
+     t.id, t.name, t.status, t.rate_per_second, t.rate_burst, t.created_at, t.retention_days \
      FROM api_keys k JOIN tenants t ON t.id = k.tenant_id";
 
 /// Appends the filter's conditions (each starting with AND) for the `events` table.
@@ -221,8 +227,8 @@ impl Store for SqliteStore {
     async fn create_tenant(&self, tenant: &Tenant, first_key: &ApiKey) -> Result<(), StoreError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let inserted = sqlx::query(
-            "INSERT INTO tenants (id, name, status, rate_per_second, rate_burst, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO tenants (id, name, status, rate_per_second, rate_burst, created_at, \
+             retention_days) VALUES (?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(tenant.id.0.to_string())
         .bind(&tenant.name)
@@ -230,6 +236,7 @@ impl Store for SqliteStore {
         .bind(i64::from(tenant.rate_limit.per_second))
         .bind(i64::from(tenant.rate_limit.burst))
         .bind(micros(tenant.created_at))
+        .bind(tenant.retention_days.map(i64::from))
         .execute(&mut *tx)
         .await;
         match inserted {
@@ -269,13 +276,16 @@ impl Store for SqliteStore {
     ) -> Result<Option<Tenant>, StoreError> {
         let result = sqlx::query(
             "UPDATE tenants SET name = COALESCE(?, name), status = COALESCE(?, status), \
-             rate_per_second = COALESCE(?, rate_per_second), rate_burst = COALESCE(?, rate_burst) \
+             rate_per_second = COALESCE(?, rate_per_second), rate_burst = COALESCE(?, rate_burst), \
+             retention_days = CASE WHEN ? THEN ? ELSE retention_days END \
              WHERE id = ?",
         )
         .bind(update.name.as_deref())
         .bind(update.status.map(TenantStatus::as_str))
         .bind(update.rate_limit.map(|r| i64::from(r.per_second)))
         .bind(update.rate_limit.map(|r| i64::from(r.burst)))
+        .bind(update.retention_days.is_some())
+        .bind(update.retention_days.flatten().map(i64::from))
         .bind(tenant.0.to_string())
         .execute(&self.pool)
         .await;
@@ -1043,16 +1053,37 @@ impl Store for SqliteStore {
         })
     }
 
-    async fn prune_events(&self, before: Uuid, limit: u32) -> Result<u64, StoreError> {
+    async fn prune_events(
+        &self,
+        tenant: Option<TenantId>,
+        before: Uuid,
+        limit: u32,
+    ) -> Result<u64, StoreError> {
         // The FTS rows go by trigger, deliveries by cascade.
-        let deleted = sqlx::query(
-            "DELETE FROM events WHERE id IN \
-             (SELECT id FROM events WHERE id < ? ORDER BY id LIMIT ?)",
-        )
-        .bind(before.to_string())
-        .bind(i64::from(limit))
-        .execute(&self.pool)
-        .await?;
+        let deleted = match tenant {
+            Some(tenant) => {
+                sqlx::query(
+                    "DELETE FROM events WHERE id IN (SELECT id FROM events \
+                     WHERE tenant_id = ? AND id < ? ORDER BY id LIMIT ?)",
+                )
+                .bind(tenant.0.to_string())
+                .bind(before.to_string())
+                .bind(i64::from(limit))
+                .execute(&self.pool)
+                .await?
+            }
+            None => {
+                sqlx::query(
+                    "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE id < ? \
+                     AND tenant_id IN (SELECT id FROM tenants WHERE retention_days IS NULL) \
+                     ORDER BY id LIMIT ?)",
+                )
+                .bind(before.to_string())
+                .bind(i64::from(limit))
+                .execute(&self.pool)
+                .await?
+            }
+        };
         Ok(deleted.rows_affected())
     }
 

@@ -81,6 +81,9 @@ pub struct Tenant {
     pub status: TenantStatus,
     pub created_at: DateTime<Utc>,
     pub rate_limit: RateLimit,
+    /// Days this tenant's events are kept; null follows the server's `retention.events_days`,
+    /// 0 keeps them forever.
+    pub retention_days: Option<u32>,
 }
 
 /// A tenant name: trimmed, 1–100 characters, no control characters.
@@ -102,4 +105,20 @@ pub struct TenantUpdate {
     pub name: Option<String>,
     pub rate_limit: Option<RateLimit>,
     pub status: Option<TenantStatus>,
+    /// `Some(None)` goes back to the server's retention.
+    pub retention_days: Option<Option<u32>>,
+}
+
+/// The longest retention a tenant can be given, in days (100 years).
+pub const MAX_RETENTION_DAYS: u32 = 36_500;
+
+/// A tenant's retention: 0 (forever) to [`MAX_RETENTION_DAYS`].
+pub fn validate_retention_days(days: u32) -> Result<u32, ApiError> {
+    if days > MAX_RETENTION_DAYS {
+        return Err(ApiError::validation(
+            "retention_days",
+            format!("retention_days must be 0 (keep forever) to {MAX_RETENTION_DAYS}, or null"),
+        ));
+    }
+    Ok(days)
 }

@@ -10,7 +10,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{RateLimit, Tenant, TenantId, TenantStatus, TenantUpdate, parse_tenant_name};
+use super::{
+    RateLimit, Tenant, TenantId, TenantStatus, TenantUpdate, parse_tenant_name,
+    validate_retention_days,
+};
 use crate::auth::keys::{generate_api_key, hash_secret};
 use crate::auth::{ApiKey, Principal, Scope};
 use crate::http::AppState;
@@ -25,6 +28,10 @@ pub struct CreateTenant {
     pub name: String,
     /// Defaults from the server's configuration.
     pub rate_limit: Option<RateLimit>,
+    /// Days the tenant's events are kept, 0 (forever) to 36,500; absent or null: the server's
+    /// `retention.events_days`.
+    #[schema(minimum = 0, maximum = 36500)]
+    pub retention_days: Option<u32>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -34,6 +41,20 @@ pub struct UpdateTenant {
     pub name: Option<String>,
     pub rate_limit: Option<RateLimit>,
     pub status: Option<TenantStatus>,
+    /// Days the tenant's events are kept, 0 (forever) to 36,500; null goes back to the
+    /// server's `retention.events_days`; absent leaves it as it is.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<u32>, minimum = 0, maximum = 36500)]
+    pub retention_days: Option<Option<u32>>,
+}
+
+/// Tells a field given as null (`Some(None)`) from one left out (`None`, through `default`).
+fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -179,6 +200,10 @@ pub async fn create_tenant(
         status: TenantStatus::Active,
         created_at: now,
         rate_limit,
+        retention_days: body
+            .retention_days
+            .map(validate_retention_days)
+            .transpose()?,
     };
     let (key, secret) = new_key(tenant.id, "default".into(), Scope::ALL.to_vec(), now);
     state.store.create_tenant(&tenant, &key).await?;
@@ -258,6 +283,10 @@ pub async fn update_tenant(
             .map(|r| r.validate("rate_limit"))
             .transpose()?,
         status: body.status,
+        retention_days: body
+            .retention_days
+            .map(|days| days.map(validate_retention_days).transpose())
+            .transpose()?,
     };
     let updated = state
         .store

@@ -140,3 +140,50 @@ async fn events_past_their_retention_disappear_with_their_deliveries_and_newer_o
         "{metrics}"
     );
 }
+
+#[tokio::test]
+async fn a_tenants_own_retention_wins_over_the_servers_both_shorter_and_forever() {
+    let started = Utc::now();
+    let clock = Arc::new(ManualClock::new(started));
+    let app = spawn_app_with_clock(
+        |config| {
+            config.retention.events_days = 3;
+            config.retention.interval_secs = 1;
+        },
+        clock.clone(),
+    )
+    .await;
+    let mut tenants = Vec::new();
+    for (name, retention) in [
+        ("short", json!(1)),
+        ("default", Value::Null),
+        ("forever", json!(0)),
+    ] {
+        let tenant = app
+            .create_tenant_with(json!({"name": name, "retention_days": retention}))
+            .await;
+        let id = app
+            .ingest_ok(&tenant.key, json!({"event_type": "signup"}))
+            .await;
+        tenants.push((tenant, id));
+    }
+    let [
+        (short, _),
+        (default, default_event),
+        (forever, forever_event),
+    ] = &tenants[..]
+    else {
+        unreachable!()
+    };
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let boundary = Utc::now();
+
+    clock.advance((boundary - started) + chrono::Duration::days(2));
+    wait_for_events(&app, short, &[]).await;
+    wait_for_events(&app, default, &[default_event]).await;
+    wait_for_events(&app, forever, &[forever_event]).await;
+
+    clock.advance(chrono::Duration::days(2));
+    wait_for_events(&app, default, &[]).await;
+    wait_for_events(&app, forever, &[forever_event]).await;
+}

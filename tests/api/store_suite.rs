@@ -120,6 +120,7 @@ store_suite! {
     metadata_numbers_are_compared_by_their_json_text,
     counts_respect_the_filter_and_the_tenant,
     pruning_deletes_the_events_committed_before_the_cutoff_oldest_first,
+    a_tenant_with_its_own_retention_is_pruned_only_on_its_own,
 }
 
 // --- fixtures ------------------------------------------------------------------------------
@@ -145,6 +146,7 @@ fn new_tenant(name: &str) -> Tenant {
             per_second: 500,
             burst: 1000,
         },
+        retention_days: None,
     }
 }
 
@@ -332,6 +334,7 @@ async fn updating_a_tenant_changes_only_the_given_fields(store: DynStore) {
                 name: None,
                 rate_limit: Some(limits),
                 status: Some(TenantStatus::Suspended),
+                retention_days: Some(Some(30)),
             },
         )
         .await
@@ -341,6 +344,7 @@ async fn updating_a_tenant_changes_only_the_given_fields(store: DynStore) {
         name: "acme-2".into(),
         status: TenantStatus::Suspended,
         rate_limit: limits,
+        retention_days: Some(30),
         ..original.clone()
     };
     assert_eq!(suspended, expected);
@@ -361,7 +365,20 @@ async fn updating_a_tenant_changes_only_the_given_fields(store: DynStore) {
     let nothing = TenantUpdate::default();
     assert_eq!(
         store.update_tenant(original.id, &nothing).await.unwrap(),
-        Some(expected)
+        Some(expected.clone())
+    );
+
+    // Back to the server's retention.
+    let reset = TenantUpdate {
+        retention_days: Some(None),
+        ..TenantUpdate::default()
+    };
+    assert_eq!(
+        store.update_tenant(original.id, &reset).await.unwrap(),
+        Some(Tenant {
+            retention_days: None,
+            ..expected
+        })
     );
 }
 
@@ -1483,14 +1500,14 @@ async fn pruning_deletes_the_events_committed_before_the_cutoff_oldest_first(sto
         found
     };
 
-    assert_eq!(store.prune_events(before, 3).await.unwrap(), 3);
+    assert_eq!(store.prune_events(None, before, 3).await.unwrap(), 3);
     assert_eq!(
         stored(&old).await,
         [false, false, false, true, true],
         "oldest first"
     );
-    assert_eq!(store.prune_events(before, 3).await.unwrap(), 2);
-    assert_eq!(store.prune_events(before, 3).await.unwrap(), 0);
+    assert_eq!(store.prune_events(None, before, 3).await.unwrap(), 2);
+    assert_eq!(store.prune_events(None, before, 3).await.unwrap(), 0);
     assert_eq!(stored(&recent).await, [true, true]);
     assert_eq!(
         ids(&list(&*store, &a, &EventFilter::default()).await),
@@ -1510,9 +1527,58 @@ async fn pruning_deletes_the_events_committed_before_the_cutoff_oldest_first(sto
         ..committed_at(&a, cutoff - Duration::hours(1))
     };
     insert(&*store, std::slice::from_ref(&first)).await;
-    assert_eq!(store.prune_events(before, 10).await.unwrap(), 1);
+    assert_eq!(store.prune_events(None, before, 10).await.unwrap(), 1);
     assert_eq!(
         insert(&*store, std::slice::from_ref(&reused)).await,
         inserted(std::slice::from_ref(&reused))
+    );
+}
+
+async fn a_tenant_with_its_own_retention_is_pruned_only_on_its_own(store: DynStore) {
+    let (follows, own) = (
+        tenant(&*store, "follows").await,
+        tenant(&*store, "own").await,
+    );
+    let keep_forever = TenantUpdate {
+        retention_days: Some(Some(0)),
+        ..TenantUpdate::default()
+    };
+    store.update_tenant(own.id, &keep_forever).await.unwrap();
+    let cutoff = now() - Duration::days(1);
+    let old = [
+        committed_at(&follows, cutoff - Duration::hours(1)),
+        committed_at(&own, cutoff - Duration::hours(1)),
+    ];
+    insert(&*store, &old).await;
+    let before = uuid::Builder::from_unix_timestamp_millis(
+        u64::try_from(cutoff.timestamp_millis()).unwrap(),
+        &[0; 10],
+    )
+    .into_uuid();
+
+    // The server-wide pass leaves the tenant with a retention of its own alone.
+    assert_eq!(store.prune_events(None, before, 10).await.unwrap(), 1);
+    assert!(
+        store
+            .get_event(follows.id, old[0].id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(store.get_event(own.id, old[1].id).await.unwrap().is_some());
+    // Its own pass takes only its events.
+    let later = committed_at(&follows, cutoff - Duration::minutes(1));
+    insert(&*store, std::slice::from_ref(&later)).await;
+    assert_eq!(
+        store.prune_events(Some(own.id), before, 10).await.unwrap(),
+        1
+    );
+    assert!(store.get_event(own.id, old[1].id).await.unwrap().is_none());
+    assert!(
+        store
+            .get_event(follows.id, later.id)
+            .await
+            .unwrap()
+            .is_some()
     );
 }

@@ -216,6 +216,88 @@ async fn admin_renames_limits_and_suspends_a_tenant_and_a_suspended_tenant_canno
 }
 
 #[tokio::test]
+async fn the_admin_gives_a_tenant_its_own_retention_and_takes_it_back() {
+    let app = spawn_app().await;
+    let created = app
+        .post("/api/v1/tenants", &app.admin_token)
+        .json(&json!({"name": "short-lived", "retention_days": 7}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let created: Value = created.json().await.unwrap();
+    assert_eq!(created["retention_days"], 7);
+    let acme = app.create_tenant("acme").await;
+    let (_, fetched) = app
+        .get_json(&format!("/api/v1/tenants/{}", acme.id), &acme.key)
+        .await;
+    assert_eq!(fetched["retention_days"], Value::Null, "follows the server");
+
+    let patch = |credential: &str, body: Value| {
+        app.client
+            .patch(app.url(&format!("/api/v1/tenants/{}", acme.id)))
+            .header("X-API-Key", credential)
+            .json(&body)
+            .send()
+    };
+    let response = patch(&app.admin_token, json!({"retention_days": 0}))
+        .await
+        .unwrap();
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["retention_days"], 0, "kept forever: {body}");
+    // Leaving the field out keeps it; null goes back to the server's setting.
+    let body: Value = patch(&app.admin_token, json!({"name": "acme-2"}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["retention_days"], 0, "{body}");
+    let body: Value = patch(&app.admin_token, json!({"retention_days": null}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["retention_days"], Value::Null, "{body}");
+
+    for bad in [json!(36501), json!(-1), json!("a week"), json!(1.5)] {
+        assert_error(
+            patch(&app.admin_token, json!({"retention_days": bad}))
+                .await
+                .unwrap(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_error",
+            Some("retention_days"),
+        )
+        .await;
+    }
+    let response = app
+        .post("/api/v1/tenants", &app.admin_token)
+        .json(&json!({"name": "too-long", "retention_days": 100000}))
+        .send()
+        .await
+        .unwrap();
+    assert_error(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_error",
+        Some("retention_days"),
+    )
+    .await;
+    // A tenant cannot lengthen (or shorten) its own retention.
+    assert_error(
+        patch(&acme.key, json!({"retention_days": 36500}))
+            .await
+            .unwrap(),
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        None,
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn a_manage_key_issues_lists_and_revokes_keys_and_secrets_are_never_listed() {
     let app = spawn_app().await;
     let acme = app.create_tenant("acme").await;

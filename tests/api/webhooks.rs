@@ -1631,6 +1631,7 @@ mod store_level {
                 per_second: 100,
                 burst: 100,
             },
+            retention_days: None,
         };
         let key = ApiKey {
             id: Uuid::now_v7(),
