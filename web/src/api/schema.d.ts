@@ -492,6 +492,12 @@ export interface components {
             /** @description Unique, 1–100 characters. */
             name: string;
             rate_limit?: components["schemas"]["RateLimit"] | null;
+            /**
+             * Format: int32
+             * @description Days the tenant's events are kept, 0 (forever) to 36,500; absent or null: the server's
+             *     `retention.events_days`.
+             */
+            retention_days?: number | null;
         };
         CreateWebhook: {
             /** @description Up to 500 characters. */
@@ -695,6 +701,12 @@ export interface components {
             id: string;
             name: string;
             rate_limit: components["schemas"]["RateLimit"];
+            /**
+             * Format: int32
+             * @description Days this tenant's events are kept; null follows the server's `retention.events_days`,
+             *     0 keeps them forever.
+             */
+            retention_days?: number | null;
             status: components["schemas"]["TenantStatus"];
         };
         TenantList: {
@@ -723,6 +735,12 @@ export interface components {
         UpdateTenant: {
             name?: string | null;
             rate_limit?: components["schemas"]["RateLimit"] | null;
+            /**
+             * Format: int32
+             * @description Days the tenant's events are kept, 0 (forever) to 36,500; null goes back to the
+             *     server's `retention.events_days`; absent leaves it as it is.
+             */
+            retention_days?: number | null;
             status?: components["schemas"]["TenantStatus"] | null;
         };
         UpdateWebhook: {

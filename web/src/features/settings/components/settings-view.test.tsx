@@ -49,6 +49,36 @@ describe('SettingsView', () => {
     expect(JSON.parse(String(patch[1]!.body))).toEqual({ rate_limit: { per_second: 100, burst: 0 } })
   })
 
+  it('sends a retention in days and shows the API message for it', async () => {
+    const fetchMock = vi.fn(async (url: string, init?: RequestInit) => {
+      if (init?.method === 'PATCH') return json({ error: { code: 'validation_error', message: 'retention_days must be 0 (keep forever) to 36500, or null', field: 'retention_days' } }, 422)
+      if (url.startsWith('/api/v1/tenants')) return json({ tenants: [tenant] })
+      return json({})
+    })
+    vi.stubGlobal('fetch', fetchMock)
+    render(
+      <QueryClientProvider client={new QueryClient({ defaultOptions: { queries: { retry: false } } })}>
+        <MemoryRouter initialEntries={['/t/t1/settings']}>
+          <Routes>
+            <Route path="/t/:tenantId/settings" element={<SettingsView />} />
+          </Routes>
+        </MemoryRouter>
+      </QueryClientProvider>,
+    )
+    expect(await screen.findByLabelText("The server's setting")).toBeChecked()
+    const days = screen.getByLabelText('Days to keep events')
+    expect(days).toBeDisabled()
+    await userEvent.click(screen.getByLabelText('Delete events older than'))
+    await userEvent.clear(days)
+    await userEvent.type(days, '99999')
+    await userEvent.click(screen.getByRole('button', { name: 'Save changes' }))
+
+    expect(await screen.findByText('retention_days must be 0 (keep forever) to 36500, or null')).toBeInTheDocument()
+    expect(days).toHaveAttribute('aria-invalid', 'true')
+    const patch = fetchMock.mock.calls.find(([, init]) => init?.method === 'PATCH')!
+    expect(JSON.parse(String(patch[1]!.body))).toEqual({ retention_days: 99999 })
+  })
+
   it('tells a tenant key that only the admin can change settings', () => {
     sessionStore.start({ access_token: 'jwt', token_type: 'Bearer', expires_in: 3600, tenant_id: 't1', scopes: ['manage'] })
     vi.stubGlobal('fetch', vi.fn(async () => json({ tenants: [tenant] })))

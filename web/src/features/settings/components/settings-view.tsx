@@ -1,4 +1,4 @@
-// Tenant settings (admin): rename, rate limit, suspend. Validation errors from the API (422 with
+// Tenant settings (admin): rename, rate limit, event retention, suspend. Validation errors from the API (422 with
 // `field`) are shown under the field they name.
 import { useState, type FormEvent } from 'react'
 import type { Tenant } from '@/api/types'
@@ -21,7 +21,7 @@ export default function SettingsView() {
     <div className="max-w-2xl space-y-4">
       <div>
         <h1 className="text-lg font-semibold">Tenant settings</h1>
-        <p className="text-sm text-gray-600 dark:text-gray-400">Name, rate limit and status of {tenant?.name ?? 'this tenant'}.</p>
+        <p className="text-sm text-gray-600 dark:text-gray-400">Name, rate limit, retention and status of {tenant?.name ?? 'this tenant'}.</p>
       </div>
       <div className="rounded-xl bg-white ring-1 ring-gray-200 dark:bg-gray-900 dark:ring-white/10">
         {!admin ? (
@@ -31,7 +31,7 @@ export default function SettingsView() {
         ) : isLoading || !tenant ? (
           <SkeletonRows rows={4} label="Loading settings" />
         ) : (
-          <SettingsForm key={`${tenant.id}:${tenant.name}:${tenant.status}:${tenant.rate_limit.per_second}:${tenant.rate_limit.burst}`} tenant={tenant} />
+          <SettingsForm key={`${tenant.id}:${tenant.name}:${tenant.status}:${tenant.rate_limit.per_second}:${tenant.rate_limit.burst}:${tenant.retention_days ?? 'server'}`} tenant={tenant} />
         )}
       </div>
     </div>
@@ -45,7 +45,7 @@ function SettingsForm({ tenant }: { tenant: Tenant }) {
   const error = mutation.error ? toApiError(mutation.error) : null
   const fieldError = (name: string) => (error?.field === name ? error.message : null)
   const rateError = error?.field === 'rate_limit' ? error.message : null
-  const other = error && !['name', 'rate_limit', 'rate_limit.per_second', 'rate_limit.burst', 'status'].includes(error.field ?? '') ? describeError(error) : null
+  const other = error && !['name', 'rate_limit', 'rate_limit.per_second', 'rate_limit.burst', 'status', 'retention_days'].includes(error.field ?? '') ? describeError(error) : null
   const body = changes(tenant, draft)
   const dirty = Object.keys(body).length > 0
   const set = (patch: Partial<SettingsDraft>) => setDraft((d) => ({ ...d, ...patch }))
@@ -74,6 +74,45 @@ function SettingsForm({ tenant }: { tenant: Tenant }) {
           {rateError && (
             <p role="alert" className="mt-1 text-xs text-red-600 dark:text-red-400">
               {rateError}
+            </p>
+          )}
+        </fieldset>
+        <fieldset>
+          <legend className="text-sm font-medium">Event retention</legend>
+          <p className="text-xs text-gray-600 dark:text-gray-400">Older events are deleted with their webhook deliveries; their event_id can then be sent again.</p>
+          <div className="mt-2 space-y-2 text-sm">
+            {(
+              [
+                ['server', "The server's setting"],
+                ['forever', 'Keep forever'],
+                ['days', 'Delete events older than'],
+              ] as const
+            ).map(([choice, label]) => (
+              <div key={choice} className="flex items-center gap-2">
+                <label className="flex items-center gap-2">
+                  <input type="radio" name="retention" className="size-4 accent-accent-600" checked={draft.retention === choice} onChange={() => set({ retention: choice })} />
+                  {label}
+                </label>
+                {choice === 'days' && (
+                  <span className="flex items-center gap-2">
+                    <input
+                      aria-label="Days to keep events"
+                      inputMode="numeric"
+                      className="w-20 rounded-md border-0 bg-white px-2 py-1 text-sm ring-1 ring-gray-300 focus:ring-2 focus:ring-accent-600 disabled:opacity-50 dark:bg-gray-950 dark:ring-white/15"
+                      value={draft.retentionDays}
+                      disabled={draft.retention !== 'days'}
+                      aria-invalid={fieldError('retention_days') ? true : undefined}
+                      onChange={(e) => set({ retentionDays: e.target.value.replace(/\D/g, '') })}
+                    />
+                    days
+                  </span>
+                )}
+              </div>
+            ))}
+          </div>
+          {fieldError('retention_days') && (
+            <p role="alert" className="mt-1 text-xs text-red-600 dark:text-red-400">
+              {fieldError('retention_days')}
             </p>
           )}
         </fieldset>
