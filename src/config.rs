@@ -159,8 +159,8 @@ pub struct WebhooksConfig {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RetentionConfig {
     /// Events older than this many days (by the time they were stored) are deleted, with
-    /// their webhook deliveries; 0 keeps them forever. A client `event_id` can be used again
-    /// once its event is gone.
+    /// their webhook deliveries; 0 keeps them forever. A tenant's own `retention_days` wins.
+    /// A client `event_id` can be used again once its event is gone.
     pub events_days: u32,
     /// Finished webhook deliveries (succeeded or dead) are deleted this many days after they
     /// finished, with their attempts; 0 keeps them forever.
