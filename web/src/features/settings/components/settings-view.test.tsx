@@ -11,6 +11,29 @@ function json(body: unknown, status = 200) {
   return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } })
 }
 
+function renderSettings() {
+  render(
+    <QueryClientProvider client={new QueryClient({ defaultOptions: { queries: { retry: false } } })}>
+      <MemoryRouter initialEntries={['/t/t1/settings']}>
+        <Routes>
+          <Route path="/t/:tenantId/settings" element={<SettingsView />} />
+        </Routes>
+      </MemoryRouter>
+    </QueryClientProvider>,
+  )
+}
+
+/** A server that lists `tenant` and answers every PATCH with `refusal` (a 422 body). */
+function refusingServer(refusal: { message: string; field: string }) {
+  const fetchMock = vi.fn(async (url: string, init?: RequestInit) => {
+    if (init?.method === 'PATCH') return json({ error: { code: 'validation_error', ...refusal } }, 422)
+    if (url.startsWith('/api/v1/tenants')) return json({ tenants: [tenant] })
+    return json({})
+  })
+  vi.stubGlobal('fetch', fetchMock)
+  return fetchMock
+}
+
 describe('SettingsView', () => {
   beforeEach(() => sessionStore.start({ access_token: 'jwt', token_type: 'Bearer', expires_in: 3600, tenant_id: null, scopes: ['ingest', 'read', 'manage'] }))
   afterEach(() => {
@@ -19,21 +42,8 @@ describe('SettingsView', () => {
   })
 
   it('sends only the changed rate limit and shows the API message under the field it names', async () => {
-    const fetchMock = vi.fn(async (url: string, init?: RequestInit) => {
-      if (init?.method === 'PATCH') return json({ error: { code: 'validation_error', message: 'burst must be between 1 and 10000000', field: 'rate_limit.burst' } }, 422)
-      if (url.startsWith('/api/v1/tenants')) return json({ tenants: [tenant] })
-      return json({})
-    })
-    vi.stubGlobal('fetch', fetchMock)
-    render(
-      <QueryClientProvider client={new QueryClient({ defaultOptions: { queries: { retry: false } } })}>
-        <MemoryRouter initialEntries={['/t/t1/settings']}>
-          <Routes>
-            <Route path="/t/:tenantId/settings" element={<SettingsView />} />
-          </Routes>
-        </MemoryRouter>
-      </QueryClientProvider>,
-    )
+    const fetchMock = refusingServer({ message: 'burst must be between 1 and 10000000', field: 'rate_limit.burst' })
+    renderSettings()
     const burst = await screen.findByLabelText('Burst')
     expect(burst).toHaveValue('200')
     await userEvent.clear(burst)
@@ -50,21 +60,8 @@ describe('SettingsView', () => {
   })
 
   it('sends a retention in days and shows the API message for it', async () => {
-    const fetchMock = vi.fn(async (url: string, init?: RequestInit) => {
-      if (init?.method === 'PATCH') return json({ error: { code: 'validation_error', message: 'retention_days must be 0 (keep forever) to 36500, or null', field: 'retention_days' } }, 422)
-      if (url.startsWith('/api/v1/tenants')) return json({ tenants: [tenant] })
-      return json({})
-    })
-    vi.stubGlobal('fetch', fetchMock)
-    render(
-      <QueryClientProvider client={new QueryClient({ defaultOptions: { queries: { retry: false } } })}>
-        <MemoryRouter initialEntries={['/t/t1/settings']}>
-          <Routes>
-            <Route path="/t/:tenantId/settings" element={<SettingsView />} />
-          </Routes>
-        </MemoryRouter>
-      </QueryClientProvider>,
-    )
+    const fetchMock = refusingServer({ message: 'retention_days must be 0 (keep forever) to 36500, or null', field: 'retention_days' })
+    renderSettings()
     expect(await screen.findByLabelText("The server's setting")).toBeChecked()
     const days = screen.getByLabelText('Days to keep events')
     expect(days).toBeDisabled()
