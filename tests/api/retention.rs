@@ -12,22 +12,16 @@ use tributary::clock::ManualClock;
 
 use crate::helpers::{TestApp, TestTenant, spawn_app_with_clock};
 
-fn ids(page: &Value, list: &str) -> Vec<String> {
-    page[list]
-        .as_array()
-        .unwrap_or_else(|| panic!("no {list} in {page}"))
-        .iter()
-        .map(|item| item["id"].as_str().unwrap().to_owned())
-        .collect()
-}
-
 /// The tenant's event ids, newest first, once they equal `expected` (within 10 s).
 async fn wait_for_events(app: &TestApp, tenant: &TestTenant, expected: &[&str]) {
     let mut listed = Vec::new();
     for _ in 0..100 {
-        let (status, page) = app.get_json("/api/v1/events", &tenant.key).await;
-        assert_eq!(status, StatusCode::OK);
-        listed = ids(&page, "events");
+        listed = app
+            .all_events(&tenant.key, "")
+            .await
+            .iter()
+            .map(|event| event["id"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>();
         if listed == expected {
             return;
         }
