@@ -1,4 +1,5 @@
-# Shared by bench/scaled.sh and bench/stream.sh (sourced, not run): starting release servers.
+# Shared by bench/scaled.sh, bench/stream.sh and scripts/fuzz-api.sh (sourced, not run):
+# starting release servers and making a tenant.
 # The caller sets BIN, WORK, ADMIN_TOKEN, JWT_SECRET and PREFIX, and declares PIDS=().
 
 # start <name> <database url> [redis url]: starts `tributary serve` on a free port, without the
@@ -21,3 +22,10 @@ start() {
 }
 
 url_of() { cat "$WORK/$1.url"; }
+
+# tenant_key <base url>: creates a tenant with a rate limit that never binds; prints its key.
+tenant_key() {
+    curl -sf -X POST "$1/api/v1/tenants" -H "X-API-Key: $ADMIN_TOKEN" -H 'content-type: application/json' \
+        -d "{\"name\":\"bench-$RANDOM\",\"rate_limit\":{\"per_second\":10000000,\"burst\":10000000}}" \
+        | sed 's/.*"key":"\([^"]*\)".*/\1/'
+}

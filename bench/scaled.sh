@@ -41,11 +41,6 @@ fresh_pg() {
     echo "postgres://postgres@127.0.0.1:5432/$db"
 }
 
-tenant_key() {
-    curl -sf -X POST "$1/api/v1/tenants" -H "X-API-Key: $ADMIN_TOKEN" -H 'content-type: application/json' \
-        -d "{\"name\":\"bench-$RANDOM\",\"rate_limit\":{\"per_second\":10000000,\"burst\":10000000}}" \
-        | sed 's/.*"key":"\([^"]*\)".*/\1/'
-}
 
 # load <mode> <key> <url>...: wrk against every url at once, 64 connections split between them;
 # prints the summed events/s.

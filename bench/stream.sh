@@ -45,10 +45,6 @@ trap cleanup EXIT
 # shellcheck source=bench/lib.sh
 source bench/lib.sh
 
-tenant_key() {
-    curl -sf -X POST "$1/api/v1/tenants" -H "X-API-Key: $ADMIN_TOKEN" -H 'content-type: application/json' \
-        -d '{"name":"bench","rate_limit":{"per_second":1000000,"burst":1000000}}' | sed 's/.*"key":"\([^"]*\)".*/\1/'
-}
 
 field() { echo "$1" | tr ' ' '\n' | grep "^$2=" | cut -d= -f2; }
 # The median of one field over the runs (one result line each).
@@ -57,8 +53,13 @@ median() { echo "$1" | while read -r line; do field "$line" "$2"; done | sort -g
 latency_runs() {
     for run in $(seq "$RUNS"); do
         echo "==> latency, $1 subscribers, run $run of $RUNS ($2)" >&2
-        "$CLIENT" latency --url "$2" --ingest-url "$3" --key "$4" --subscribers "$1" --rate 1000 \
-            --seconds "$SECONDS_PER_RUN" | tee /dev/stderr
+        # Shown as it comes, and returned (not `tee /dev/stderr`: that reopens, and so
+        # truncates, a log file that stderr is redirected to).
+        local line
+        line=$("$CLIENT" latency --url "$2" --ingest-url "$3" --key "$4" --subscribers "$1" --rate 1000 \
+            --seconds "$SECONDS_PER_RUN")
+        echo "$line" >&2
+        echo "$line"
     done
 }
 row() {

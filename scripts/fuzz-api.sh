@@ -13,26 +13,22 @@ ADMIN_TOKEN=fuzz-admin-token-not-a-secret
 command -v st >/dev/null || { echo "schemathesis is not installed: pip install schemathesis" >&2; exit 2; }
 cargo build --release --bin tributary
 
+BIN=target/release/tributary
+JWT_SECRET=fuzz-jwt-secret-not-a-secret-0123456789
 WORK=$(mktemp -d /tmp/tributary-fuzz.XXXXXX)
-SERVER_PID=""
+PIDS=()
 cleanup() {
-    [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null || true
+    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
     rm -rf "$WORK"
 }
 trap cleanup EXIT
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 
-DATABASE_URL="sqlite://$WORK/fuzz.db" ADMIN_TOKEN=$ADMIN_TOKEN PORT=0 TRIBUTARY_LOG__FORMAT=json \
-    RUST_LOG=info target/release/tributary serve 2>"$WORK/server.log" >/dev/null &
-SERVER_PID=$!
-for _ in $(seq 100); do
-    ADDRESS=$(grep -o '"address":"[^"]*"' "$WORK/server.log" | head -1 | cut -d'"' -f4 || true)
-    [ -n "$ADDRESS" ] && break
-    sleep 0.1
-done
-[ -n "$ADDRESS" ] || { cat "$WORK/server.log"; exit 1; }
-URL="http://$ADDRESS"
-KEY=$(curl -sf -X POST "$URL/api/v1/tenants" -H "X-API-Key: $ADMIN_TOKEN" -H 'content-type: application/json' \
-    -d '{"name":"fuzz"}' | sed 's/.*"key":"\([^"]*\)".*/\1/')
+start fuzz "sqlite://$WORK/fuzz.db"
+URL=$(url_of fuzz)
+KEY=$(tenant_key "$URL")
 
 CHECKS=not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance
 status=0
@@ -43,8 +39,8 @@ for who in tenant admin; do
     st run "$URL/api/v1/openapi.json" -H "X-API-Key: $credential" --checks "$CHECKS" \
         --max-examples "$EXAMPLES" --exclude-path /api/v1/ws --request-timeout 10 || status=1
 done
-if grep -q '"level":"ERROR"' "$WORK/server.log"; then
-    echo "the server logged errors:"; grep '"level":"ERROR"' "$WORK/server.log" | head -20
+if grep -q '"level":"ERROR"' "$WORK/fuzz.log"; then
+    echo "the server logged errors:"; grep '"level":"ERROR"' "$WORK/fuzz.log" | head -20
     status=1
 fi
 exit $status
