@@ -1,16 +1,30 @@
 # Tributary: common tasks. `make` alone lists them.
 
-.PHONY: help run test web-test web-build bench fmt lint
+.PHONY: help run dev test web-test web-build bench fmt lint
 .DEFAULT_GOAL := help
+
+# What the dashboard's build (web/dist) is made from: `make run` rebuilds it only when one of
+# these is newer than web/dist/index.html. Unit tests are left out, since they are not built.
+WEB_SOURCES := $(shell find web/src web/public -type f ! -name '*.test.ts' ! -name '*.test.tsx' 2>/dev/null) \
+	web/index.html web/package.json web/package-lock.json web/vite.config.ts $(wildcard web/tsconfig*.json)
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-run: web-build ## Embedded mode (SQLite, in-process) on http://localhost:8080, with a demo tenant
+run: web/dist/index.html ## Embedded mode (SQLite, in-process) on http://localhost:8080, with a demo tenant
 	cargo run --release -- serve --demo
 
+# The release server in the background, Vite's dev server in the foreground (its proxy sends
+# /api, the WebSocket and /health to :8080); Ctrl-C stops both. `cargo run` execs the server,
+# so $$! is the server itself.
+dev: web/node_modules ## The server plus Vite's dev server with hot reload: edit web/src, open http://localhost:5173
+	cargo build --release --bin tributary
+	@trap 'kill $$server 2>/dev/null; wait $$server 2>/dev/null' EXIT; \
+	cargo run --release -- serve --demo & server=$$!; \
+	npm --prefix web run dev
+
 test: ## What CI runs: formatting, lints, all tests
-	cargo fmt --check
+	cargo fmt --all --check
 	cargo clippy --all-targets -- -D warnings
 	cargo test --all-targets
 	TRIBUTARY_TEST_BACKEND=postgres cargo test --test api
@@ -20,8 +34,12 @@ web/node_modules: web/package-lock.json
 	npm ci --prefix web --no-audit --no-fund
 	touch web/node_modules
 
-web-build: web/node_modules ## Build the dashboard into web/dist (embedded by release builds)
+web-build: web/dist/index.html ## Build the dashboard into web/dist (embedded by release builds) if web/ changed
+
+# Order-only on node_modules: npm and Vite write into it, which must not count as a change.
+web/dist/index.html: $(WEB_SOURCES) | web/node_modules
 	npm --prefix web run build
+	@touch $@
 
 web-test: web/node_modules ## The dashboard's lint, types, unit tests, API-type drift check and browser tests
 	npm --prefix web run lint
@@ -37,7 +55,7 @@ bench: ## Ingest and live-stream benchmarks; write bench/RESULTS.md
 	bash bench/stream.sh
 
 fmt: ## Format the code
-	cargo fmt
+	cargo fmt --all
 
 lint: ## Clippy, warnings are errors
 	cargo clippy --all-targets -- -D warnings

@@ -138,8 +138,11 @@ pub struct WebhooksConfig {
     /// Whether this instance runs the delivery worker (the API works either way; deliveries
     /// wait for an instance that runs one).
     pub worker: bool,
-    /// Whether endpoints may target private, loopback and link-local addresses. Off in
-    /// production: on, any tenant could make the server call into its own network.
+    /// Whether endpoints may target private, loopback and link-local addresses. When neither
+    /// the file nor the environment sets it, [`Config::load`] turns it on in development (local
+    /// receivers) and off in production, where it would let any tenant make the server call
+    /// into its own network. ([`Config::default`] has it off, as production has.)
+    #[serde(default)]
     pub allow_private_targets: bool,
     /// Longest time one delivery attempt may take, connection included.
     pub attempt_timeout_secs: u64,
@@ -237,6 +240,10 @@ impl Default for Config {
     }
 }
 
+/// Defaults to on in development and off in production, unless the file or the environment
+/// sets it (either way).
+const ALLOW_PRIVATE_TARGETS: &str = "webhooks.allow_private_targets";
+
 /// Short environment names and the setting each one stands for.
 const SHORT_NAMES: [(&str, &str); 7] = [
     ("DATABASE_URL", "database.url"),
@@ -252,7 +259,7 @@ impl Config {
     /// Loads defaults, then the file (if it exists; a file named explicitly must exist),
     /// then the environment, and validates the result.
     pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
-        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        let mut figment = Figment::new();
         match file {
             Some(path) if !path.exists() => {
                 anyhow::bail!("config file {} does not exist", path.display())
@@ -268,7 +275,21 @@ impl Config {
                     .find(|(short, _)| name.as_str().eq_ignore_ascii_case(short))
                     .map(|(_, key)| (*key).into())
             }));
-        let config: Config = figment.extract()?;
+        Self::from_settings(figment)
+    }
+
+    /// The defaults overridden by `settings` (the file and the environment), with the defaults
+    /// that depend on `env` settled, validated.
+    fn from_settings(settings: Figment) -> anyhow::Result<Config> {
+        let private_targets_set = settings.find_value(ALLOW_PRIVATE_TARGETS).is_ok();
+        let mut config: Config = Figment::from(Serialized::defaults(Config::default()))
+            .merge(settings)
+            .extract()?;
+        if !private_targets_set {
+            // `make run` users can point a webhook at a receiver on their own machine; a
+            // production server cannot be made to call into its own network unless told to.
+            config.webhooks.allow_private_targets = config.env == Environment::Development;
+        }
         config.validate()?;
         Ok(config)
     }
@@ -418,6 +439,27 @@ mod tests {
         config.retention.interval_secs = 0;
         let error = config.validate().unwrap_err().to_string();
         assert!(error.contains("retention.interval_secs"), "{error}");
+    }
+
+    fn from_toml(toml: &str) -> Config {
+        Config::from_settings(Figment::new().merge(Toml::string(toml))).unwrap()
+    }
+
+    #[test]
+    fn development_allows_private_webhook_targets_and_production_does_not_by_default() {
+        assert!(from_toml("").webhooks.allow_private_targets);
+        let production =
+            "env = \"production\"\n[auth]\njwt_secret = \"0123456789abcdef0123456789abcdef\"\n";
+        assert!(!from_toml(production).webhooks.allow_private_targets);
+    }
+
+    #[test]
+    fn an_explicit_private_targets_setting_wins_in_either_mode() {
+        let off = from_toml("[webhooks]\nallow_private_targets = false\n");
+        assert!(!off.webhooks.allow_private_targets);
+        let production_on = "env = \"production\"\n[auth]\njwt_secret = \"0123456789abcdef0123456789abcdef\"\n\
+                             [webhooks]\nallow_private_targets = true\n";
+        assert!(from_toml(production_on).webhooks.allow_private_targets);
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use tributary::config::Config;
+use tributary::config::{Config, Environment};
 use tributary::startup::Application;
 use tributary::{store, telemetry};
 
@@ -47,9 +47,16 @@ enum Command {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    // The dashboard's files are embedded in this binary, not in the library (see
+    // src/http/dashboard.rs for why).
+    tributary::http::dashboard::install(|path| {
+        dashboard_assets::get(path).map(|asset| (asset.data, asset.mime))
+    });
     let config = Config::load(cli.config.as_deref()).context("invalid configuration")?;
     telemetry::init_logs(&config.log);
-    tracing::info!(config = %config.redacted(), "effective configuration");
+    // The whole of it, for when a setting does not do what was expected; `serve` prints a
+    // short summary for people.
+    tracing::debug!(config = %config.redacted(), "effective configuration");
 
     match cli.command.unwrap_or(Command::Serve { demo: false }) {
         Command::Health { url } => {
@@ -68,19 +75,35 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Serve { demo } => {
             let app = Application::build(config).await?;
+            if let Err(error) = write!(std::io::stdout(), "{}", app.summary())
+                && app.generated_admin_token.is_some()
+            {
+                // Shown once: a token nobody saw would lock the admin out, so a failed write
+                // stops the server (with ADMIN_TOKEN set, the next start uses that instead).
+                return Err(error).context(
+                    "could not print the generated admin token; set ADMIN_TOKEN to choose one",
+                );
+            }
+            if app.config().webhooks.allow_private_targets {
+                tracing::warn!(
+                    "webhooks may target private and loopback addresses ({}); set \
+                     TRIBUTARY_WEBHOOKS__ALLOW_PRIVATE_TARGETS=false to refuse them",
+                    match app.config().env {
+                        Environment::Development => "the default in development mode",
+                        Environment::Production => "webhooks.allow_private_targets is on",
+                    }
+                );
+            }
             if demo {
                 app.start_demo().await?;
             }
-            if let Some(token) = &app.generated_admin_token {
-                // Shown once: a token nobody saw would lock the admin out, so a failed write
-                // stops the server (with ADMIN_TOKEN set, the next start uses that instead).
-                writeln!(
-                    std::io::stdout(),
-                    "\n  Admin token (shown once; set ADMIN_TOKEN to choose your own):\n\n    {token}\n"
-                )
-                .context("could not print the generated admin token; set ADMIN_TOKEN to choose one")?;
-            }
-            tracing::info!(address = %app.address(), "listening");
+            let config = app.config();
+            tracing::info!(
+                address = %app.address(),
+                env = ?config.env,
+                redis = config.redis.url.is_some(),
+                "listening"
+            );
             app.run_until_stopped(shutdown_signal()).await?;
         }
     }

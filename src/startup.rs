@@ -150,6 +150,52 @@ impl Application {
         self.address
     }
 
+    /// The settings this server runs with.
+    pub fn config(&self) -> &Config {
+        &self.state.config
+    }
+
+    /// What a person starting the server needs to see, printed by `tributary serve`: the
+    /// mode, the storage, where to open the dashboard, and the admin token if it was generated
+    /// by this start (the only time it can be shown). The full configuration is logged at debug.
+    pub fn summary(&self) -> String {
+        let config = &self.state.config;
+        let env = match config.env {
+            Environment::Development => "development",
+            Environment::Production => "production",
+        };
+        let redacted = config.redacted();
+        let database = redacted["database"]["url"].as_str().unwrap_or_default();
+        let storage = match (&config.redis.url, database.starts_with("sqlite:")) {
+            (_, true) => format!("embedded: SQLite, {database}"),
+            (None, false) => format!("PostgreSQL, {database} (one instance: no Redis)"),
+            (Some(_), false) => format!(
+                "scaled: PostgreSQL, {database}, and Redis, {}",
+                redacted["redis"]["url"].as_str().unwrap_or_default()
+            ),
+        };
+        let ip = self.address.ip();
+        let open = if ip.is_loopback() || ip.is_unspecified() {
+            format!("http://localhost:{}", self.address.port())
+        } else {
+            format!("http://{}", self.address)
+        };
+        let mut text = format!(
+            "\n  Tributary {} ({env} mode)\n\n    storage   {storage}\n    address   {}\n    open      {open}\n",
+            env!("CARGO_PKG_VERSION"),
+            self.address
+        );
+        text.push_str(&match (&self.generated_admin_token, &config.auth.admin_token) {
+            (Some(token), _) => format!(
+                "\n  Admin token (generated now and shown once; set ADMIN_TOKEN to choose your own):\n\n    {token}\n"
+            ),
+            (None, Some(_)) => "    sign in   with the admin token from ADMIN_TOKEN\n".to_owned(),
+            (None, None) => "    sign in   with the admin token printed at the first start (or set ADMIN_TOKEN)\n"
+                .to_owned(),
+        });
+        text
+    }
+
     pub fn port(&self) -> u16 {
         self.address.port()
     }

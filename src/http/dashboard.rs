@@ -1,18 +1,37 @@
-//! The dashboard: the built `web/dist` folder, embedded in the binary at compile time, served
-//! at `/`. Paths that are not files fall back to `index.html` so that client-side routes
-//! survive a reload; `/api/…` never falls back, so API clients always get JSON errors.
+//! The dashboard: the built `web/dist` folder, served at `/`. Paths that are not files fall
+//! back to `index.html` so that client-side routes survive a reload; `/api/…` never falls
+//! back, so API clients always get JSON errors.
+//!
+//! The files themselves are not in this crate: the `tributary` binary embeds them
+//! (crates/dashboard-assets) and hands their lookup to [`install`] at start-up. Were the library
+//! to depend on the embed, every new dashboard build would recompile the whole server; this way
+//! it relinks. Without an installed lookup (the library on its own, as in tests) the dashboard
+//! is simply absent.
+
+use std::borrow::Cow;
+use std::sync::OnceLock;
 
 use axum::body::Body;
 use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use rust_embed::RustEmbed;
 
 use super::error::ApiError;
 
-#[derive(RustEmbed)]
-#[folder = "web/dist"]
-#[allow_missing = true]
-struct Assets;
+/// Finds a dashboard file by its path under `web/dist` (no leading slash): its bytes and MIME
+/// type.
+pub type AssetLookup = fn(&str) -> Option<(Cow<'static, [u8]>, String)>;
+
+/// Process-wide, like the files it looks up: they are part of the executable.
+static ASSETS: OnceLock<AssetLookup> = OnceLock::new();
+
+/// Sets where dashboard files come from; the first call wins (the binary makes it once).
+pub fn install(lookup: AssetLookup) {
+    let _ = ASSETS.set(lookup);
+}
+
+fn asset(path: &str) -> Option<(Cow<'static, [u8]>, String)> {
+    ASSETS.get().and_then(|lookup| lookup(path))
+}
 
 /// What the browser may load on dashboard pages: only our own origin (the live feed's
 /// WebSocket included). Inline styles are allowed for the chart library's computed styles.
@@ -25,18 +44,17 @@ pub async fn serve(uri: Uri) -> Response {
     if path.starts_with("api/") || path == "api" {
         return ApiError::NotFound("route").into_response();
     }
-    if let Some(file) = Assets::get(path).filter(|_| !path.is_empty()) {
-        let mime = file.metadata.mimetype();
+    if let Some((data, mime)) = asset(path).filter(|_| !path.is_empty()) {
         // Vite puts content hashes in asset names, so they can be cached forever.
         let cache = if path.starts_with("assets/") {
             "public, max-age=31536000, immutable"
         } else {
             "no-cache"
         };
-        return response(StatusCode::OK, mime, cache, file.data.into_owned());
+        return response(StatusCode::OK, &mime, cache, data.into_owned());
     }
-    match Assets::get("index.html") {
-        Some(index) => response(StatusCode::OK, "text/html; charset=utf-8", "no-cache", index.data.into_owned()),
+    match asset("index.html") {
+        Some((index, _)) => response(StatusCode::OK, "text/html; charset=utf-8", "no-cache", index.into_owned()),
         None => response(
             StatusCode::NOT_FOUND,
             "text/plain; charset=utf-8",

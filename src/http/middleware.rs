@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use std::time::{Duration, Instant};
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -14,7 +14,9 @@ use super::error::ApiError;
 use super::request_id;
 
 /// Logs and counts each request by its route template (never the raw path: ids in paths
-/// would make metric labels unbounded).
+/// would make metric labels unbounded). Probes, scrapes and the dashboard's own files are
+/// logged at debug: a load balancer's health checks and a page load would otherwise bury the
+/// API requests at the default level.
 pub async fn observe(request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
@@ -27,15 +29,25 @@ pub async fn observe(request: Request, next: Next) -> Response {
     let response = next.run(request).await;
     let elapsed = started.elapsed();
     let status = response.status().as_u16();
-    tracing::info!(
-        request_id = request_id::current().unwrap_or_default(),
-        method = %method,
-        path,
-        route,
-        status,
-        latency_ms = elapsed.as_secs_f64() * 1000.0,
-        "request"
-    );
+    let routine = is_routine(&method, &path, &route) && status < 500;
+    macro_rules! log {
+        ($level:ident) => {
+            tracing::$level!(
+                request_id = request_id::current().unwrap_or_default(),
+                method = %method,
+                path,
+                route,
+                status,
+                latency_ms = round_ms(elapsed),
+                "request"
+            )
+        };
+    }
+    if routine {
+        log!(debug);
+    } else {
+        log!(info);
+    }
     metrics::counter!(
         "tributary_http_requests_total",
         "method" => method.to_string(),
@@ -46,6 +58,20 @@ pub async fn observe(request: Request, next: Next) -> Response {
     metrics::histogram!("tributary_http_request_duration_seconds", "route" => route)
         .record(elapsed.as_secs_f64());
     response
+}
+
+/// Health probes, metric scrapes and dashboard files (what the fallback serves to GET
+/// outside `/api`).
+fn is_routine(method: &Method, path: &str, route: &str) -> bool {
+    matches!(path, "/health" | "/ready" | "/metrics")
+        || (route == "unmatched"
+            && (method == Method::GET || method == Method::HEAD)
+            && !(path == "/api" || path.starts_with("/api/")))
+}
+
+/// Milliseconds with two decimals: enough to read, short enough to scan.
+fn round_ms(elapsed: Duration) -> f64 {
+    (elapsed.as_secs_f64() * 100_000.0).round() / 100.0
 }
 
 pub async fn timeout(State(limit): State<Duration>, request: Request, next: Next) -> Response {
@@ -78,6 +104,32 @@ pub async fn method_not_allowed() -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn latencies_are_logged_in_milliseconds_with_two_decimals() {
+        assert_eq!(round_ms(Duration::from_nanos(59_738)), 0.06);
+        assert_eq!(round_ms(Duration::from_micros(12_346)), 12.35);
+        assert_eq!(round_ms(Duration::from_secs(2)).to_string(), "2000");
+    }
+
+    #[test]
+    fn probes_and_dashboard_files_are_routine_and_api_calls_are_not() {
+        assert!(is_routine(&Method::GET, "/health", "/health"));
+        assert!(is_routine(&Method::GET, "/metrics", "/metrics"));
+        assert!(is_routine(&Method::GET, "/favicon.svg", "unmatched"));
+        assert!(is_routine(
+            &Method::GET,
+            "/assets/index-abc.js",
+            "unmatched"
+        ));
+        assert!(!is_routine(&Method::GET, "/api/v1/nope", "unmatched"));
+        assert!(!is_routine(&Method::POST, "/favicon.svg", "unmatched"));
+        assert!(!is_routine(
+            &Method::GET,
+            "/api/v1/events",
+            "/api/v1/events"
+        ));
+    }
 
     #[tokio::test]
     async fn a_panic_becomes_a_500_with_the_internal_code_and_no_details() {

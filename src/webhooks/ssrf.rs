@@ -10,7 +10,8 @@
 //! "Global" excludes private, loopback, link-local, shared (CGNAT), multicast, unspecified,
 //! broadcast, documentation, benchmarking and reserved ranges, for IPv4 and IPv6; IPv6
 //! addresses that embed an IPv4 address (mapped, compatible, NAT64, 6to4) are judged by it.
-//! `webhooks.allow_private_targets = true` turns all of this off (tests, local development).
+//! `webhooks.allow_private_targets = true` turns all of this off (development mode's default,
+//! tests); refusals name that setting and its environment variable.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
@@ -147,8 +148,10 @@ fn literal_ip(url: &Url) -> Option<IpAddr> {
 
 fn private_target(host: &str, reason: &str) -> String {
     format!(
-        "refused: {host} is {reason}; webhook targets must be public \
-         (webhooks.allow_private_targets is off)"
+        "refused: {host} is {reason}; webhook targets must be public. To allow private \
+         targets (a receiver on this machine or network), set webhooks.allow_private_targets \
+         = true, or TRIBUTARY_WEBHOOKS__ALLOW_PRIVATE_TARGETS=true (the default in \
+         development mode)"
     )
 }
 

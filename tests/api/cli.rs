@@ -182,3 +182,85 @@ fn a_generated_admin_token_that_cannot_be_printed_stops_the_start_with_a_clear_e
     );
     assert!(stderr.contains("set ADMIN_TOKEN"), "{stderr}");
 }
+
+#[test]
+fn serve_starts_with_a_short_summary_that_says_where_to_open_the_dashboard() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = serve(&sqlite_url(&dir));
+    command.env_remove("ADMIN_TOKEN");
+    let server = ServerProcess::start(command);
+    let port = server.address.rsplit(':').next().unwrap().to_owned();
+    let stdout = server.kill_and_read_stdout();
+    assert!(
+        stdout.contains(&format!("open      http://localhost:{port}\n")),
+        "{stdout}"
+    );
+    assert!(stdout.contains("development mode"), "{stdout}");
+    assert!(stdout.contains("embedded: SQLite"), "{stdout}");
+    assert!(
+        stdout.contains("trb_admin_"),
+        "the generated token: {stdout}"
+    );
+    assert!(
+        stdout.len() < 600,
+        "a screenful, not a dump: {} bytes",
+        stdout.len()
+    );
+}
+
+/// Starts `serve` with `env` added, makes a tenant, and asks for a webhook to a receiver on
+/// this machine; returns the status and the error message, if any.
+async fn create_local_webhook(env: &[(&str, &str)]) -> (reqwest::StatusCode, String) {
+    tributary::webhooks::install_crypto_provider();
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = serve(&sqlite_url(&dir));
+    command.envs(env.iter().copied());
+    let server = ServerProcess::start(command);
+    let client = reqwest::Client::new();
+    let tenant: serde_json::Value = client
+        .post(format!("{}/api/v1/tenants", server.address))
+        .header("X-API-Key", ADMIN_TOKEN)
+        .json(&serde_json::json!({"name": "local-hooks"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let key = tenant["api_key"]["key"].as_str().expect("a key").to_owned();
+    let response = client
+        .post(format!("{}/api/v1/webhooks", server.address))
+        .header("X-API-Key", key)
+        .json(&serde_json::json!({"url": "http://127.0.0.1:9/hook"}))
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let body: serde_json::Value = response.json().await.unwrap();
+    let message = body["error"]["message"].as_str().unwrap_or("").to_owned();
+    (status, message)
+}
+
+#[tokio::test]
+async fn development_mode_lets_a_webhook_target_a_receiver_on_this_machine() {
+    let (status, message) = create_local_webhook(&[]).await;
+    assert_eq!(status, reqwest::StatusCode::CREATED, "{message}");
+}
+
+#[tokio::test]
+async fn production_refuses_a_local_webhook_target_and_names_the_setting_that_allows_it() {
+    let (status, message) = create_local_webhook(&[("TRIBUTARY_ENV", "production")]).await;
+    assert_eq!(status, reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        message.contains("webhooks.allow_private_targets")
+            && message.contains("TRIBUTARY_WEBHOOKS__ALLOW_PRIVATE_TARGETS=true"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn an_explicit_setting_overrides_the_development_default() {
+    let (status, _) =
+        create_local_webhook(&[("TRIBUTARY_WEBHOOKS__ALLOW_PRIVATE_TARGETS", "false")]).await;
+    assert_eq!(status, reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+}
