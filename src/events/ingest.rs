@@ -146,6 +146,11 @@ pub fn parse_timestamp(raw: &str) -> Option<DateTime<Utc>> {
         .map(|at| at.with_timezone(&Utc).trunc_subsecs(6))
 }
 
+/// Whether a metadata object nests deeper than [`MAX_METADATA_DEPTH`].
+pub fn too_deep(map: &Map<String, Value>) -> bool {
+    depth_of_object(map) > MAX_METADATA_DEPTH
+}
+
 /// Nesting depth of an object: `{}` is 1, `{"a":{}}` is 2; arrays count as a level too.
 fn depth_of_object(map: &Map<String, Value>) -> usize {
     1 + map.values().map(depth_of_value).max().unwrap_or(0)

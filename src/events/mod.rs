@@ -3,6 +3,7 @@
 
 pub mod committer;
 pub mod ingest;
+pub mod pipeline;
 pub mod query;
 pub mod routes;
 

@@ -16,16 +16,15 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::committer::CommitError;
 use super::ingest::{ValidEvent, validate_event};
+use super::pipeline;
 use super::query::{encode_cursor, parse_list_query, parse_stats_query};
-use super::{Event, EventCursor, InsertOutcome, NewEvent, StatsInterval};
+use super::{Event, EventCursor, StatsInterval};
 use crate::auth::{Principal, Scope};
 use crate::http::AppState;
 use crate::http::error::{ApiError, ErrorBody, ErrorDetail};
 use crate::http::extract::{AppPath, parse_id, parse_json, read_json_body};
-use crate::ratelimit::{Decision, RateLimitError};
-use crate::tenants::{Tenant, TenantId, TenantStatus};
+use crate::tenants::TenantId;
 
 /// The body of `POST /api/v1/events`, as documented (validated field by field on arrival).
 #[derive(Debug, Deserialize, ToSchema)]
@@ -121,105 +120,6 @@ fn query_tenant(raw: Option<&str>) -> Result<Option<TenantId>, ApiError> {
         .transpose()
 }
 
-/// The tenant an ingest call writes to, checked for scope and status.
-async fn ingest_tenant(
-    state: &AppState,
-    principal: &Principal,
-    requested: Option<TenantId>,
-) -> Result<Tenant, ApiError> {
-    principal.require(Scope::Ingest)?;
-    let tenant_id = principal.target_tenant(requested)?;
-    let tenant = match principal.own_tenant() {
-        Some(own) => own.clone(),
-        None => state
-            .store
-            .get_tenant(tenant_id)
-            .await?
-            .ok_or(ApiError::NotFound("tenant"))?,
-    };
-    if tenant.status == TenantStatus::Suspended {
-        return Err(ApiError::forbidden(
-            "this tenant is suspended and cannot ingest events",
-        ));
-    }
-    Ok(tenant)
-}
-
-/// Takes `cost` events from the tenant's budget, or refuses the whole request.
-async fn spend_budget(
-    state: &AppState,
-    tenant: &Tenant,
-    cost: usize,
-) -> Result<Decision, ApiError> {
-    let limit = tenant.rate_limit;
-    let cost = u32::try_from(cost).unwrap_or(u32::MAX);
-    if cost > limit.burst {
-        return Err(ApiError::too_large(
-            Some("events"),
-            format!(
-                "{cost} events exceed this tenant's burst of {}; send smaller batches",
-                limit.burst
-            ),
-        ));
-    }
-    let decision = state.limiter.check(tenant.id, limit, cost).await.map_err(
-        |RateLimitError::Unavailable(source)| ApiError::Unavailable {
-            message: "rate limiter is unavailable, retry later".into(),
-            source: Some(source),
-        },
-    )?;
-    if !decision.allowed {
-        metrics::counter!("tributary_events_ingested_total", "outcome" => "rate_limited")
-            .increment(u64::from(cost));
-        return Err(ApiError::RateLimited {
-            message: format!(
-                "rate limit exceeded ({} events/s, burst {}); retry in {} s",
-                limit.per_second,
-                limit.burst,
-                decision.retry_after.as_secs_f64().ceil().max(1.0)
-            ),
-            headers: decision.headers(),
-        });
-    }
-    Ok(decision)
-}
-
-fn new_event(tenant: TenantId, event: ValidEvent, received_at: DateTime<Utc>) -> NewEvent {
-    NewEvent {
-        id: Uuid::nil(),
-        tenant_id: tenant,
-        event_type: event.event_type,
-        timestamp: event.timestamp.unwrap_or(received_at),
-        received_at,
-        metadata: event.metadata,
-        event_id: event.event_id,
-    }
-}
-
-fn commit_error(error: CommitError) -> ApiError {
-    match error {
-        CommitError::Store(store) if store.is_unavailable() => ApiError::Unavailable {
-            message: "storage is unavailable, retry later".into(),
-            source: Some(store.into()),
-        },
-        other => ApiError::internal(other),
-    }
-}
-
-fn count_outcomes(outcomes: &[(NewEvent, InsertOutcome)]) {
-    let duplicates = outcomes.iter().filter(|(_, o)| o.duplicate).count() as u64;
-    let accepted = outcomes.len() as u64 - duplicates;
-    metrics::counter!("tributary_events_ingested_total", "outcome" => "accepted")
-        .increment(accepted);
-    metrics::counter!("tributary_events_ingested_total", "outcome" => "duplicate")
-        .increment(duplicates);
-}
-
-fn rejected(count: usize) {
-    metrics::counter!("tributary_events_ingested_total", "outcome" => "rejected")
-        .increment(count as u64);
-}
-
 /// Ingest one event.
 #[utoipa::path(
     post, path = "/api/v1/events", tag = "events",
@@ -249,32 +149,26 @@ pub async fn ingest_one(
     let started = Instant::now();
     principal.require(Scope::Ingest)?;
     let limit = state.config.ingest.max_event_bytes;
-    let bytes = read_json_body(&headers, body, limit, limit)
+    let event = read_json_body(&headers, body, limit, limit)
         .await
-        .inspect_err(|_| rejected(1))?;
-    let value: Value = parse_json(&bytes).inspect_err(|_| rejected(1))?;
-    let event = validate_event(value, "").inspect_err(|_| rejected(1))?;
+        .and_then(|bytes| parse_json::<Value>(&bytes))
+        .and_then(|value| validate_event(value, ""))
+        .inspect_err(pipeline::count_rejected)?;
     let requested = event.tenant_id.or(query_tenant(query.as_deref())?);
-    let tenant = ingest_tenant(&state, &principal, requested).await?;
-    let decision = spend_budget(&state, &tenant, 1).await?;
-
+    let tenant = pipeline::ingest_tenant(&state, &principal, requested).await?;
     let received_at = state.clock.now();
-    let mut committed = state
-        .committer
-        .commit(vec![new_event(tenant.id, event, received_at)])
-        .await
-        .map_err(commit_error)?;
-    count_outcomes(&committed);
-    let (_, outcome) = committed
+    let mut ingested = pipeline::ingest(&state, &tenant, vec![Ok(event)], received_at).await?;
+    let outcome = ingested
+        .results
         .pop()
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("commit returned nothing")))?;
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("commit returned nothing")))??;
     metrics::histogram!("tributary_ingest_duration_seconds", "endpoint" => "single")
         .record(started.elapsed().as_secs_f64());
     let body = IngestResponse {
         id: outcome.id,
         duplicate: outcome.duplicate,
     };
-    Ok((StatusCode::ACCEPTED, decision.headers(), Json(body)).into_response())
+    Ok((StatusCode::ACCEPTED, ingested.headers(), Json(body)).into_response())
 }
 
 /// Ingest up to 1,000 events; each item succeeds or fails on its own.
@@ -332,7 +226,7 @@ pub async fn ingest_batch(
     }
 
     // Validate every item first; errors are kept by index.
-    let mut items: Vec<Result<ValidEvent, ApiError>> = batch
+    let items: Vec<Result<ValidEvent, ApiError>> = batch
         .events
         .iter()
         .enumerate()
@@ -358,67 +252,35 @@ pub async fn ingest_batch(
         None if principal.is_admin() => common_item_tenant(&items),
         named => named,
     };
-    let tenant = ingest_tenant(&state, &principal, requested).await?;
-    for (index, item) in items.iter_mut().enumerate() {
-        if let Ok(event) = item
-            && event.tenant_id.is_some_and(|id| id != tenant.id)
-        {
-            *item = Err(ApiError::Forbidden(
-                format!("events[{index}].tenant_id names another tenant than this batch's").into(),
-            ));
-        }
-    }
-
-    let valid = items.iter().filter(|item| item.is_ok()).count();
-    let decision = if valid > 0 {
-        Some(spend_budget(&state, &tenant, valid).await?)
-    } else {
-        None
-    };
-
+    let tenant = pipeline::ingest_tenant(&state, &principal, requested).await?;
     let received_at = state.clock.now();
-    let mut indices = Vec::with_capacity(valid);
-    let mut to_commit = Vec::with_capacity(valid);
-    let mut results: Vec<BatchItemResult> = Vec::with_capacity(items.len());
-    for (index, item) in items.into_iter().enumerate() {
-        match item {
-            Ok(event) => {
-                indices.push(index);
-                to_commit.push(new_event(tenant.id, event, received_at));
-                results.push(BatchItemResult {
+    let ingested = pipeline::ingest(&state, &tenant, items, received_at).await?;
+    metrics::histogram!("tributary_ingest_duration_seconds", "endpoint" => "batch")
+        .record(started.elapsed().as_secs_f64());
+    let headers = ingested.headers();
+    let body = BatchResponse {
+        accepted: ingested.accepted,
+        rejected: ingested.rejected(),
+        results: ingested
+            .results
+            .into_iter()
+            .enumerate()
+            .map(|(index, result)| match result {
+                Ok(outcome) => BatchItemResult {
+                    index,
+                    id: Some(outcome.id),
+                    duplicate: Some(outcome.duplicate),
+                    error: None,
+                },
+                Err(error) => BatchItemResult {
                     index,
                     id: None,
                     duplicate: None,
-                    error: None,
-                });
-            }
-            Err(error) => results.push(BatchItemResult {
-                index,
-                id: None,
-                duplicate: None,
-                error: Some(error.detail()),
-            }),
-        }
-    }
-    rejected(results.len() - valid);
-    let committed = state
-        .committer
-        .commit(to_commit)
-        .await
-        .map_err(commit_error)?;
-    count_outcomes(&committed);
-    for (index, (_, outcome)) in indices.into_iter().zip(committed) {
-        results[index].id = Some(outcome.id);
-        results[index].duplicate = Some(outcome.duplicate);
-    }
-    metrics::histogram!("tributary_ingest_duration_seconds", "endpoint" => "batch")
-        .record(started.elapsed().as_secs_f64());
-    let body = BatchResponse {
-        accepted: valid,
-        rejected: results.len() - valid,
-        results,
+                    error: Some(error.detail()),
+                },
+            })
+            .collect(),
     };
-    let headers = decision.map(|d| d.headers()).unwrap_or_default();
     Ok((StatusCode::ACCEPTED, headers, Json(body)).into_response())
 }
 

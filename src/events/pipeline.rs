@@ -1,0 +1,220 @@
+//! The ingestion pipeline that every entry point runs — the native API, Segment's and
+//! PostHog's protocols (`crate::compat`) — once it has parsed its wire format and mapped each
+//! item to a [`ValidEvent`]:
+//!
+//! ```text
+//! parse → map → validate   (the entry point's own)
+//!       → tenant check → rate limit → commit → per-item outcomes   (here, shared)
+//! ```
+//!
+//! Invariants: an item that failed before it got here costs nothing and is counted as
+//! rejected with its reason; the valid items of one request are charged to the tenant's budget
+//! together (all or nothing), and reach the committer together, so they share one transaction;
+//! nothing is reported stored before its commit.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::committer::CommitError;
+use super::ingest::ValidEvent;
+use super::{InsertOutcome, NewEvent};
+use crate::auth::{Principal, Scope};
+use crate::http::AppState;
+use crate::http::error::ApiError;
+use crate::ratelimit::{Decision, RateLimitError};
+use crate::tenants::{Tenant, TenantId, TenantStatus};
+
+/// One item's fate: stored (or found to be a duplicate), or refused with its error.
+pub type ItemResult = Result<InsertOutcome, ApiError>;
+
+/// What a pipeline run did with a request's items, in their order.
+pub struct Ingested {
+    pub results: Vec<ItemResult>,
+    pub accepted: usize,
+    /// The rate limiter's answer for the valid items; `None` when no item was valid.
+    pub decision: Option<Decision>,
+}
+
+impl Ingested {
+    pub fn rejected(&self) -> usize {
+        self.results.len() - self.accepted
+    }
+
+    /// `RateLimit-*` headers for the answer (empty when nothing was charged).
+    pub fn headers(&self) -> axum::http::HeaderMap {
+        self.decision.map(|d| d.headers()).unwrap_or_default()
+    }
+}
+
+/// The tenant an ingest call writes to, checked for scope and status.
+pub async fn ingest_tenant(
+    state: &AppState,
+    principal: &Principal,
+    requested: Option<TenantId>,
+) -> Result<Tenant, ApiError> {
+    principal.require(Scope::Ingest)?;
+    let tenant_id = principal.target_tenant(requested)?;
+    let tenant = match principal.own_tenant() {
+        Some(own) => own.clone(),
+        None => state
+            .store
+            .get_tenant(tenant_id)
+            .await?
+            .ok_or(ApiError::NotFound("tenant"))?,
+    };
+    if tenant.status == TenantStatus::Suspended {
+        return Err(ApiError::forbidden(
+            "this tenant is suspended and cannot ingest events",
+        ));
+    }
+    Ok(tenant)
+}
+
+/// Runs the shared steps for `items` of one request, written to `tenant`. An item whose
+/// `tenant_id` names another tenant is refused (403) on its own. The whole request is refused
+/// only when the valid items do not fit in the tenant's budget (429, nothing stored) or the
+/// store cannot commit (503).
+pub async fn ingest(
+    state: &AppState,
+    tenant: &Tenant,
+    items: Vec<Result<ValidEvent, ApiError>>,
+    received_at: DateTime<Utc>,
+) -> Result<Ingested, ApiError> {
+    let items: Vec<Result<ValidEvent, ApiError>> = items
+        .into_iter()
+        .enumerate()
+        .map(|(index, item)| match item {
+            Ok(event) if event.tenant_id.is_some_and(|id| id != tenant.id) => {
+                Err(ApiError::Forbidden(
+                    format!("events[{index}].tenant_id names another tenant than this batch's")
+                        .into(),
+                ))
+            }
+            other => other,
+        })
+        .collect();
+    for error in items.iter().filter_map(|item| item.as_ref().err()) {
+        count_rejected(error);
+    }
+
+    let valid = items.iter().filter(|item| item.is_ok()).count();
+    let decision = if valid > 0 {
+        Some(spend_budget(state, tenant, valid).await?)
+    } else {
+        None
+    };
+
+    let mut to_commit = Vec::with_capacity(valid);
+    let mut results: Vec<Option<ItemResult>> = Vec::with_capacity(items.len());
+    for item in items {
+        match item {
+            Ok(event) => {
+                to_commit.push(new_event(tenant.id, event, received_at));
+                results.push(None);
+            }
+            Err(error) => results.push(Some(Err(error))),
+        }
+    }
+    let committed = if to_commit.is_empty() {
+        Vec::new()
+    } else {
+        state
+            .committer
+            .commit(to_commit)
+            .await
+            .map_err(commit_error)?
+    };
+    count_outcomes(&committed);
+    let mut outcomes = committed.into_iter().map(|(_, outcome)| outcome);
+    let results = results
+        .into_iter()
+        .map(|slot| match slot {
+            Some(refused) => refused,
+            None => outcomes
+                .next()
+                .ok_or_else(|| ApiError::internal(anyhow::anyhow!("commit returned too few"))),
+        })
+        .collect();
+    Ok(Ingested {
+        results,
+        accepted: valid,
+        decision,
+    })
+}
+
+/// Counts an item refused before it was stored: `tributary_events_rejected_total{reason}`
+/// (the error code) and the older `tributary_events_ingested_total{outcome="rejected"}`.
+pub fn count_rejected(error: &ApiError) {
+    metrics::counter!("tributary_events_rejected_total", "reason" => error.code()).increment(1);
+    metrics::counter!("tributary_events_ingested_total", "outcome" => "rejected").increment(1);
+}
+
+/// Takes `cost` events from the tenant's budget, or refuses the whole request.
+async fn spend_budget(
+    state: &AppState,
+    tenant: &Tenant,
+    cost: usize,
+) -> Result<Decision, ApiError> {
+    let limit = tenant.rate_limit;
+    let cost = u32::try_from(cost).unwrap_or(u32::MAX);
+    if cost > limit.burst {
+        return Err(ApiError::too_large(
+            Some("events"),
+            format!(
+                "{cost} events exceed this tenant's burst of {}; send smaller batches",
+                limit.burst
+            ),
+        ));
+    }
+    let decision = state.limiter.check(tenant.id, limit, cost).await.map_err(
+        |RateLimitError::Unavailable(source)| ApiError::Unavailable {
+            message: "rate limiter is unavailable, retry later".into(),
+            source: Some(source),
+        },
+    )?;
+    if !decision.allowed {
+        metrics::counter!("tributary_events_ingested_total", "outcome" => "rate_limited")
+            .increment(u64::from(cost));
+        return Err(ApiError::RateLimited {
+            message: format!(
+                "rate limit exceeded ({} events/s, burst {}); retry in {} s",
+                limit.per_second,
+                limit.burst,
+                decision.retry_after.as_secs_f64().ceil().max(1.0)
+            ),
+            headers: decision.headers(),
+        });
+    }
+    Ok(decision)
+}
+
+fn new_event(tenant: TenantId, event: ValidEvent, received_at: DateTime<Utc>) -> NewEvent {
+    NewEvent {
+        id: Uuid::nil(),
+        tenant_id: tenant,
+        event_type: event.event_type,
+        timestamp: event.timestamp.unwrap_or(received_at),
+        received_at,
+        metadata: event.metadata,
+        event_id: event.event_id,
+    }
+}
+
+fn commit_error(error: CommitError) -> ApiError {
+    match error {
+        CommitError::Store(store) if store.is_unavailable() => ApiError::Unavailable {
+            message: "storage is unavailable, retry later".into(),
+            source: Some(store.into()),
+        },
+        other => ApiError::internal(other),
+    }
+}
+
+fn count_outcomes(outcomes: &[(NewEvent, InsertOutcome)]) {
+    let duplicates = outcomes.iter().filter(|(_, o)| o.duplicate).count() as u64;
+    let accepted = outcomes.len() as u64 - duplicates;
+    metrics::counter!("tributary_events_ingested_total", "outcome" => "accepted")
+        .increment(accepted);
+    metrics::counter!("tributary_events_ingested_total", "outcome" => "duplicate")
+        .increment(duplicates);
+}
