@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod bus;
 pub mod clock;
+pub mod compat;
 pub mod config;
 pub mod demo;
 pub mod events;
