@@ -12,7 +12,7 @@ use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use axum::body::Body;
-use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 
 use super::error::ApiError;
@@ -39,9 +39,18 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
      style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ws: wss:; \
      frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
-pub async fn serve(uri: Uri) -> Response {
+/// Path prefixes that belong to an API (ours or an SDK's): an unknown path under them is a
+/// JSON 404, never the dashboard.
+const API_PREFIXES: [&str; 11] = [
+    "api", "v1", "beacon", "e", "i", "capture", "track", "batch", "engage", "decide", "flags",
+];
+
+pub async fn serve(method: Method, uri: Uri) -> Response {
     let path = uri.path().trim_start_matches('/');
-    if path.starts_with("api/") || path == "api" {
+    let first_segment = path.split('/').next().unwrap_or("");
+    // Only a browser navigating (GET/HEAD) reaches the dashboard; an SDK or API client that
+    // posts to a wrong path must see an error it can read.
+    if !matches!(method, Method::GET | Method::HEAD) || API_PREFIXES.contains(&first_segment) {
         return ApiError::NotFound("route").into_response();
     }
     if let Some((data, mime)) = asset(path).filter(|_| !path.is_empty()) {

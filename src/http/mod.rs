@@ -109,6 +109,7 @@ pub fn router(state: AppState) -> Router {
 
     Router::new()
         .nest("/api/v1", api)
+        .merge(crate::compat::router().layer(DefaultBodyLimit::disable()))
         .route("/health", get(health::health))
         .route("/ready", get(health::ready))
         .route("/metrics", get(health::metrics))
@@ -154,6 +155,9 @@ fn cors(config: &Config) -> CorsLayer {
             header::CONTENT_ENCODING,
             HeaderName::from_static("x-api-key"),
             HeaderName::from_static("x-request-id"),
+            // Sent by the Segment SDKs (compat).
+            HeaderName::from_static("x-write-key"),
+            HeaderName::from_static("x-retry-count"),
         ])
         .expose_headers([
             HeaderName::from_static("x-request-id"),

@@ -3,6 +3,7 @@
 
 mod auth;
 mod cli;
+mod compat;
 mod config;
 mod durability;
 mod helpers;
