@@ -1,7 +1,10 @@
 // The one HTTP client: adds the session's token, serializes query strings the way the API reads
 // them (repeated keys, `meta.<key>` pairs), and turns every failure into an ApiError. A 401 on an
 // authenticated request means the session ended; it is reported once to whoever listens
-// (the auth feature signs out and says so).
+// (the auth feature signs out and says so). Paths are joined to the API base (base-url.ts); when
+// that base is another origin and the browser refuses the request, a second, CORS-free probe
+// tells "the server refuses this origin" from "the server cannot be reached".
+import { apiOrigin, apiUrl, isCrossOrigin } from './base-url'
 import { ApiError, parseRetryAfter } from './errors'
 
 export type QueryValue = string | number | boolean | null | undefined | readonly (string | number)[]
@@ -52,10 +55,10 @@ export async function request<T>(method: string, path: string, options: RequestO
 
   let response: Response
   try {
-    response = await fetch(`${path}${buildQuery(options.query)}`, { method, headers, body, signal: options.signal })
+    response = await fetch(apiUrl(`${path}${buildQuery(options.query)}`), { method, headers, body, signal: options.signal })
   } catch (cause) {
     if (cause instanceof DOMException && cause.name === 'AbortError') throw cause
-    throw new ApiError({ status: 0, code: 'network', message: 'The server could not be reached', cause })
+    throw await networkError(cause)
   }
 
   if (response.ok) {
@@ -66,6 +69,35 @@ export async function request<T>(method: string, path: string, options: RequestO
   const error = await errorFromResponse(response, Boolean(token))
   if (error.category === 'session_expired') onUnauthorized(error)
   throw error
+}
+
+/** How long the reachability probe may take before the server counts as unreachable. */
+const PROBE_TIMEOUT_MS = 3_000
+
+/**
+ * A fetch that threw has no response, and the browser does not say why. For a cross-origin API
+ * the likely reasons are two: the server refused this origin (CORS) or it is not there. A
+ * `no-cors` GET of /health is exempt from CORS: it resolves (opaquely) if the server answers at
+ * all, so its success means the real request was refused by CORS.
+ */
+async function networkError(cause: unknown): Promise<ApiError> {
+  if (!isCrossOrigin()) return new ApiError({ status: 0, code: 'network', message: 'The server could not be reached', cause })
+  const server = apiOrigin()
+  const origin = window.location.origin
+  const controller = new AbortController()
+  const timer = setTimeout(() => controller.abort(), PROBE_TIMEOUT_MS)
+  let reachable = false
+  try {
+    await fetch(apiUrl('/health'), { mode: 'no-cors', cache: 'no-store', credentials: 'omit', signal: controller.signal })
+    reachable = true
+  } catch {
+    /* unreachable (or blocked outright): keep the network error */
+  } finally {
+    clearTimeout(timer)
+  }
+  return reachable
+    ? new ApiError({ status: 0, code: 'cors', message: `The server at ${server} does not allow this origin (${origin})`, server, origin, cause })
+    : new ApiError({ status: 0, code: 'network', message: `The server at ${server} could not be reached`, server, origin, cause })
 }
 
 export async function errorFromResponse(response: Response, authenticated: boolean): Promise<ApiError> {

@@ -3,6 +3,7 @@ import { ApiError, categorize, describeError, parseRetryAfter, toApiError } from
 describe('categorize', () => {
   it.each([
     [0, 'network', 'network'],
+    [0, 'cors', 'origin_not_allowed'],
     [401, 'unauthorized', 'session_expired'],
     [403, 'forbidden', 'not_allowed'],
     [400, 'validation_error', 'invalid_input'],

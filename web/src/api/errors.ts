@@ -5,6 +5,7 @@
 
 export type ErrorCategory =
   | 'network'
+  | 'origin_not_allowed'
   | 'session_expired'
   | 'bad_credentials'
   | 'not_allowed'
@@ -24,6 +25,9 @@ export interface ApiErrorInit {
   retryAfter?: number | null
   /** Whether the request carried the session's token (a 401 then means the session ended). */
   authenticated?: boolean
+  /** For a cross-origin API: the server's address and this page's origin, to name in the message. */
+  server?: string | null
+  origin?: string | null
   cause?: unknown
 }
 
@@ -36,6 +40,10 @@ export class ApiError extends Error {
   readonly requestId: string | null
   /** Seconds to wait before trying again (from `Retry-After`), for 429 and 503. */
   readonly retryAfter: number | null
+  /** The API's address when it is another origin than the page's (set on network failures). */
+  readonly server: string | null
+  /** The page's origin, as the server's CORS allowlist must name it. */
+  readonly origin: string | null
   readonly category: ErrorCategory
 
   constructor(init: ApiErrorInit) {
@@ -46,12 +54,15 @@ export class ApiError extends Error {
     this.field = init.field ?? null
     this.requestId = init.requestId ?? null
     this.retryAfter = init.retryAfter ?? null
+    this.server = init.server ?? null
+    this.origin = init.origin ?? null
     this.category = categorize(init.status, this.code, init.authenticated ?? true)
   }
 }
 
 /** Sorts a response into a category: the status decides, the code refines. */
 export function categorize(status: number, code: string, authenticated = true): ErrorCategory {
+  if (status === 0 && code === 'cors') return 'origin_not_allowed'
   if (status === 0 || code === 'network') return 'network'
   if (status === 401 || code === 'unauthorized') return authenticated ? 'session_expired' : 'bad_credentials'
   if (status === 403 || code === 'forbidden') return 'not_allowed'
@@ -84,7 +95,18 @@ export function describeError(error: unknown): ErrorDescription {
   const e = toApiError(error)
   switch (e.category) {
     case 'network':
+      if (e.server) {
+        return {
+          title: `Cannot reach the server at ${e.server}`,
+          description: "Check that Tributary is running there and that the dashboard's API URL (config.json or VITE_API_URL) is right, then try again.",
+        }
+      }
       return { title: 'Cannot reach the server', description: 'Check your connection or that Tributary is running, then try again.' }
+    case 'origin_not_allowed':
+      return {
+        title: `The server at ${e.server ?? 'the API URL'} does not allow this origin (${e.origin ?? 'this page'})`,
+        description: `Add ${e.origin ?? 'this origin'} to http.cors_origins in the server's configuration (env TRIBUTARY_HTTP__CORS_ORIGINS), restart it, then try again.`,
+      }
     case 'session_expired':
       return { title: 'Your session expired — sign in again' }
     case 'bad_credentials':

@@ -12,7 +12,7 @@ import { notifyError } from '@/lib/notify'
 function retry(failureCount: number, error: unknown): boolean {
   const category = toApiError(error).category
   // Retrying cannot fix these; the user has to act.
-  if (['session_expired', 'bad_credentials', 'not_allowed', 'invalid_input', 'not_found', 'conflict'].includes(category)) return false
+  if (['session_expired', 'bad_credentials', 'not_allowed', 'origin_not_allowed', 'invalid_input', 'not_found', 'conflict'].includes(category)) return false
   return failureCount < 2
 }
 

@@ -51,7 +51,7 @@ export function SignInForm() {
             </p>
           </div>
           {error && (
-            <div id={ids.error} role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 ring-1 ring-red-600/20 ring-inset dark:bg-red-500/10 dark:text-red-300 dark:ring-red-400/30">
+            <div id={ids.error} role="alert" className="rounded-md bg-red-50 wrap-break-word px-3 py-2 text-sm text-red-800 ring-1 ring-red-600/20 ring-inset dark:bg-red-500/10 dark:text-red-300 dark:ring-red-400/30">
               <p className="font-medium">{error.title}</p>
               {error.description && <p className="mt-0.5 text-xs">{error.description}</p>}
             </div>

@@ -4,6 +4,7 @@
 // hooks below; none of them opens a socket.
 import { useQueryClient } from '@tanstack/react-query'
 import { createContext, useContext, useEffect, useMemo, useState, useSyncExternalStore, type ReactNode } from 'react'
+import { webSocketUrl, type ApiBase } from '@/api/base-url'
 import { api } from '@/api/client'
 import { toApiError } from '@/api/errors'
 import { isAdmin, sessionStore } from '@/features/auth/hooks/use-session'
@@ -24,14 +25,13 @@ const LiveStreamContext = createContext<LiveStream | null>(null)
 /** How often at most the stats refetch because events arrived. */
 const STATS_NUDGE_MS = 2_000
 
-export function liveStreamUrl(params: { token: string; tenantId: string | null; since: string | null; eventTypes: readonly string[]; location?: Location }): string {
-  const location = params.location ?? window.location
+/** The stream's ws(s):// URL, on the API's host (not necessarily the page's): see api/base-url. */
+export function liveStreamUrl(params: { token: string; tenantId: string | null; since: string | null; eventTypes: readonly string[]; location?: Pick<Location, 'href'>; base?: ApiBase }): string {
   const query = new URLSearchParams({ access_token: params.token })
   if (params.tenantId) query.set('tenant_id', params.tenantId)
   for (const type of params.eventTypes) query.append('event_type', type)
   if (params.since) query.set('since', params.since)
-  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:'
-  return `${scheme}//${location.host}/api/v1/ws?${query.toString()}`
+  return webSocketUrl(`/api/v1/ws?${query.toString()}`, params.location, params.base)
 }
 
 export function LiveStreamProvider({ tenantId, children }: { tenantId: string; children: ReactNode }) {
@@ -67,7 +67,7 @@ export function LiveStreamProvider({ tenantId, children }: { tenantId: string; c
         } catch (error) {
           // A 401 here also ends the session (the API client reports it): the guard shows the toast.
           const category = toApiError(error).category
-          return category === 'session_expired' ? 'expired' : category === 'network' ? 'unreachable' : 'ok'
+          return category === 'session_expired' ? 'expired' : category === 'network' || category === 'origin_not_allowed' ? 'unreachable' : 'ok'
         }
       },
     })

@@ -1,5 +1,6 @@
 import { useId, useState, type FormEvent } from 'react'
 import { useNavigate } from 'react-router'
+import { apiOrigin } from '@/api/base-url'
 import type { CreatedTenant } from '@/api/types'
 import { Button } from '@/components/ui/button'
 import { CodeBlock } from '@/components/ui/code-block'
@@ -111,7 +112,7 @@ function CreatedKey({ tenant, onDone }: { tenant: CreatedTenant; onDone: () => v
       </div>
       <div>
         <p className="mb-1.5 text-sm font-medium">Send a first event</p>
-        <CodeBlock code={curlForFirstEvent({ origin: window.location.origin, key })} label="Copy command" ariaLabel="curl command" title="Terminal" />
+        <CodeBlock code={curlForFirstEvent({ origin: apiOrigin(), key })} label="Copy command" ariaLabel="curl command" title="Terminal" />
       </div>
       <div className="flex justify-end gap-2 pt-2">
         <Button onClick={onDone}>Done</Button>
