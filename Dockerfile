@@ -1,7 +1,7 @@
 # Tributary: the dashboard and the server in one small image.
 #   docker build -t tributary .
 #   docker run -p 8080:8080 -v tributary-data:/data tributary        (embedded mode)
-# Scaled mode: see docker-compose.yml.
+# Scaled mode behind a load balancer: docker-compose.yml. More in docs/deploy.md.
 
 # 1. The dashboard (web/dist), embedded into the binary by the next stage.
 FROM node:20-bookworm-slim AS web
@@ -11,13 +11,16 @@ RUN npm ci --no-audit --no-fund
 COPY web/ ./
 RUN npm run build
 
-# 2. The server.
+# 2. The server. The workspace's manifests name every target, so the examples (bench/) and the
+# API tests (tests/) are copied too, though only the binary is built.
 FROM rust:1.95-slim-bookworm AS server
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
+COPY crates/ crates/
 COPY src/ src/
 COPY migrations/ migrations/
 COPY bench/ bench/
+COPY tests/ tests/
 COPY --from=web /src/web/dist web/dist
 RUN cargo build --release --locked --bin tributary && strip target/release/tributary
 

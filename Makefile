@@ -28,6 +28,7 @@ test: ## What CI runs: formatting, lints, all tests
 	cargo clippy --all-targets -- -D warnings
 	cargo test --all-targets
 	TRIBUTARY_TEST_BACKEND=postgres cargo test --test api
+	python3 deploy/check-compose.py
 	$(MAKE) web-test
 
 web/node_modules: web/package-lock.json

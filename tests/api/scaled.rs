@@ -12,16 +12,16 @@ use tributary::config::{Config, OnRedisError};
 use crate::helpers::{TestApp, next_json, spawn_app_on};
 use crate::pg::{TestDatabase, fresh_database};
 
-const SHARED_REDIS: &str = "redis://127.0.0.1:6379";
+pub const SHARED_REDIS: &str = "redis://127.0.0.1:6379";
 
 /// A key prefix of this test's own, whose keys are deleted on drop.
-struct Prefix {
-    name: String,
+pub struct Prefix {
+    pub name: String,
     url: String,
 }
 
 impl Prefix {
-    fn new(url: &str) -> Prefix {
+    pub fn new(url: &str) -> Prefix {
         Prefix {
             name: format!("tributary-test-{}", uuid::Uuid::now_v7().simple()),
             url: url.to_owned(),
