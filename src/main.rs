@@ -42,6 +42,12 @@ enum Command {
     },
     /// Apply database migrations and exit.
     Migrate,
+    /// Copy the SQLite database to a new file, safely while the server runs (PostgreSQL: use
+    /// pg_dump).
+    Backup {
+        /// Where to write the copy; must not exist yet.
+        path: PathBuf,
+    },
 }
 
 #[tokio::main]
@@ -68,6 +74,14 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Openapi => {
             println!("{}", tributary::http::openapi::document_json()?);
+        }
+        Command::Backup { path } => {
+            let bytes = store::backup::backup(&config.database.url, &path).await?;
+            writeln!(
+                std::io::stdout(),
+                "backed up to {} ({bytes} bytes)",
+                path.display()
+            )?;
         }
         Command::Migrate => {
             store::connect(&config.database.url, 1).await?;

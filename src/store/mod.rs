@@ -3,6 +3,7 @@
 //! this trait. Every method that touches tenant data takes the [`TenantId`] first and filters
 //! by it in SQL, so that no query can return another tenant's rows.
 
+pub mod backup;
 pub mod postgres;
 pub mod sqlite;
 

@@ -264,3 +264,126 @@ async fn an_explicit_setting_overrides_the_development_default() {
         create_local_webhook(&[("TRIBUTARY_WEBHOOKS__ALLOW_PRIVATE_TARGETS", "false")]).await;
     assert_eq!(status, reqwest::StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+/// Ingests `count` events of type `backup.test` as the admin into `tenant_id`; returns their ids.
+async fn ingest_events(address: &str, tenant_id: &str, count: usize) -> Vec<String> {
+    let client = reqwest::Client::new();
+    let mut ids = Vec::new();
+    for n in 0..count {
+        let response: serde_json::Value = client
+            .post(format!("{address}/api/v1/events"))
+            .header("X-API-Key", ADMIN_TOKEN)
+            .json(&serde_json::json!({"tenant_id": tenant_id, "event_type": "backup.test", "metadata": {"n": n}}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        ids.push(response["id"].as_str().expect("an event id").to_owned());
+    }
+    ids
+}
+
+#[tokio::test]
+async fn backup_copies_a_live_database_with_every_acknowledged_event_and_the_copy_serves() {
+    tributary::webhooks::install_crypto_provider();
+    let dir = tempfile::tempdir().unwrap();
+    let live_url = sqlite_url(&dir);
+    let server = ServerProcess::start(serve(&live_url));
+    let tenant: serde_json::Value = reqwest::Client::new()
+        .post(format!("{}/api/v1/tenants", server.address))
+        .header("X-API-Key", ADMIN_TOKEN)
+        .json(&serde_json::json!({"name": "backed-up"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let tenant_id = tenant["id"].as_str().unwrap().to_owned();
+    let acknowledged = ingest_events(&server.address, &tenant_id, 50).await;
+
+    // Backed up while the server keeps writing.
+    let writer = tokio::spawn({
+        let (address, tenant_id) = (server.address.clone(), tenant_id.clone());
+        async move { ingest_events(&address, &tenant_id, 200).await }
+    });
+    let copy = dir.path().join("copy.db");
+    let output = tributary()
+        .arg("backup")
+        .arg(&copy)
+        .env("DATABASE_URL", &live_url)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("backed up to"));
+    writer.await.unwrap();
+    drop(server);
+
+    // The copy is a working database: a server started on it lists the events.
+    let restored = ServerProcess::start(serve(&format!("sqlite://{}", copy.display())));
+    let mut found = std::collections::HashSet::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut url = format!(
+            "{}/api/v1/events?tenant_id={tenant_id}&limit=1000",
+            restored.address
+        );
+        if let Some(cursor) = &cursor {
+            url.push_str(&format!("&cursor={cursor}"));
+        }
+        let page: serde_json::Value = reqwest::Client::new()
+            .get(url)
+            .header("X-API-Key", ADMIN_TOKEN)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        for event in page["events"].as_array().unwrap() {
+            found.insert(event["id"].as_str().unwrap().to_owned());
+        }
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    for id in &acknowledged {
+        assert!(
+            found.contains(id),
+            "event {id} acknowledged before the backup is missing"
+        );
+    }
+    assert!(found.len() <= 250);
+}
+
+#[test]
+fn backup_refuses_an_existing_file_and_points_postgresql_at_pg_dump() {
+    let dir = tempfile::tempdir().unwrap();
+    let existing = dir.path().join("exists.db");
+    std::fs::write(&existing, b"keep me").unwrap();
+    let output = tributary()
+        .arg("backup")
+        .arg(&existing)
+        .env("DATABASE_URL", sqlite_url(&dir))
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("already exists"));
+    assert_eq!(std::fs::read(&existing).unwrap(), b"keep me");
+
+    let output = tributary()
+        .arg("backup")
+        .arg(dir.path().join("new.db"))
+        .env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("pg_dump"));
+}
