@@ -23,13 +23,18 @@ dev: web/node_modules ## The server plus Vite's dev server with hot reload: edit
 	cargo run --release -- serve --demo & server=$$!; \
 	npm --prefix web run dev
 
-test: ## What CI runs: formatting, lints, all tests
+test: tests/sdk/node_modules ## What CI runs: formatting, lints, all tests
 	cargo fmt --all --check
 	cargo clippy --all-targets -- -D warnings
 	cargo test --all-targets
 	TRIBUTARY_TEST_BACKEND=postgres cargo test --test api
 	python3 deploy/check-compose.py
 	$(MAKE) web-test
+
+# The real Segment and PostHog SDKs that tests/api/sdk.rs drives.
+tests/sdk/node_modules: tests/sdk/package-lock.json
+	npm ci --prefix tests/sdk --no-audit --no-fund
+	touch tests/sdk/node_modules
 
 web/node_modules: web/package-lock.json
 	npm ci --prefix web --no-audit --no-fund

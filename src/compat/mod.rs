@@ -40,6 +40,9 @@ pub fn router() -> Router<AppState> {
             .route(path, capture.clone())
             .route(&format!("{path}/"), capture);
     }
+    router = router
+        .route("/array/{token}/config", get(posthog::config))
+        .route("/array/{token}/config.js", get(posthog::config_js));
     for path in posthog::FLAG_PATHS {
         let flags = get(posthog::flags).post(posthog::flags);
         router = router

@@ -188,6 +188,48 @@ pub async fn flags() -> Response {
     .into_response()
 }
 
+/// The project settings posthog-js loads at start (`/array/{token}/config`): everything off
+/// that Tributary does not do, capture on.
+fn remote_config(token: &str) -> Value {
+    json!({
+        "token": token,
+        "supportedCompression": ["gzip", "gzip-js", "lz64"],
+        "hasFeatureFlags": false,
+        "captureDeadClicks": false,
+        "capturePerformance": false,
+        "autocapture_opt_out": false,
+        "autocaptureExceptions": false,
+        "elementsChainAsString": true,
+        "sessionRecording": false,
+        "heatmaps": false,
+        "surveys": false,
+        "siteApps": [],
+    })
+}
+
+/// `GET /array/{token}/config`.
+pub async fn config(axum::extract::Path(token): axum::extract::Path<String>) -> Response {
+    Json(remote_config(&token)).into_response()
+}
+
+/// `GET /array/{token}/config.js`: the same settings as the script posthog-js may load
+/// instead. The token is written as a JSON string literal, which is also a safe JavaScript one.
+pub async fn config_js(axum::extract::Path(token): axum::extract::Path<String>) -> Response {
+    let key = serde_json::to_string(&token).unwrap_or_else(|_| "\"\"".to_owned());
+    let config = json!({"config": remote_config(&token), "siteApps": []});
+    let script = format!(
+        "(function(){{var all=window._POSTHOG_REMOTE_CONFIG=window._POSTHOG_REMOTE_CONFIG||{{}};all[{key}]={config};}})();"
+    );
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/javascript; charset=utf-8",
+        )],
+        script,
+    )
+        .into_response()
+}
+
 fn parse_payload(bytes: &[u8]) -> Result<Payload, ApiError> {
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
     let malformed =
@@ -293,19 +335,20 @@ fn map_event(
         .and_then(Value::as_str)
         .and_then(event_type_from_name)
         .ok_or_else(|| bad_request(&at(prefix, "event"), "event is required"))?;
-    let has_distinct_id = ["distinct_id", "$distinct_id"]
+    // posthog-js sends the distinct id inside `properties`, `/engage` as `$distinct_id`: it
+    // is stored at the top as `distinct_id` in every case, so one filter finds a person.
+    let distinct_id = ["distinct_id", "$distinct_id"]
         .iter()
-        .any(|name| event.get(*name).is_some_and(|v| !v.is_null()))
-        || event
-            .get("properties")
-            .and_then(|p| p.get("distinct_id"))
-            .is_some_and(|v| !v.is_null());
-    if !has_distinct_id {
-        return Err(bad_request(
-            &at(prefix, "distinct_id"),
-            "distinct_id is required",
-        ));
-    }
+        .find_map(|name| event.get(*name).filter(|v| !v.is_null()))
+        .or_else(|| {
+            event
+                .get("properties")?
+                .get("distinct_id")
+                .filter(|v| !v.is_null())
+        })
+        .cloned()
+        .ok_or_else(|| bad_request(&at(prefix, "distinct_id"), "distinct_id is required"))?;
+    event.entry("distinct_id").or_insert(distinct_id);
     let event_id = message_id(event.get("uuid"), &at(prefix, "uuid")).map_err(into_bad_request)?;
     let timestamp =
         time_field(event.get("timestamp"), &at(prefix, "timestamp")).map_err(into_bad_request)?;
@@ -399,5 +442,6 @@ mod tests {
         let event = json!({"$distinct_id": "u1", "$set": {"plan": "pro"}});
         let mapped = map_event(event, &defaults, &None, received()).unwrap();
         assert_eq!(mapped.event_type, "_identify");
+        assert_eq!(mapped.metadata["distinct_id"], "u1");
     }
 }

@@ -41,8 +41,9 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
 
 /// Path prefixes that belong to an API (ours or an SDK's): an unknown path under them is a
 /// JSON 404, never the dashboard.
-const API_PREFIXES: [&str; 11] = [
+const API_PREFIXES: [&str; 13] = [
     "api", "v1", "beacon", "e", "i", "capture", "track", "batch", "engage", "decide", "flags",
+    "array", "static",
 ];
 
 pub async fn serve(method: Method, uri: Uri) -> Response {

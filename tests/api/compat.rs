@@ -14,6 +14,9 @@ use tributary::clock::ManualClock;
 
 use crate::helpers::{TestApp, assert_error, spawn_app, spawn_app_with_clock};
 
+/// Request headers of a case: name and value.
+type Headers<'a> = Vec<(&'a str, String)>;
+
 fn basic(key: &str) -> String {
     format!("Basic {}", STANDARD.encode(format!("{key}:")))
 }
@@ -89,7 +92,10 @@ async fn a_segment_batch_is_stored_with_its_fields_ids_and_the_batch_context() {
     assert_eq!(event["event_type"], "Order_Completed");
     assert_eq!(event["event_id"], "msg-1");
     let metadata = &event["metadata"];
-    assert_eq!(metadata["event"], "Order Completed", "the original name is kept");
+    assert_eq!(
+        metadata["event"], "Order Completed",
+        "the original name is kept"
+    );
     assert_eq!(metadata["userId"], "u-42");
     assert_eq!(metadata["anonymousId"], "anon-1");
     assert_eq!(metadata["properties"]["revenue"], 42.5);
@@ -107,19 +113,63 @@ async fn every_segment_credential_form_and_path_is_accepted() {
     let key = tenant.key.clone();
     let message = |event: &str| json!({"type": "track", "event": event, "userId": "u"});
     let beacon = format!("/beacon/v1/batch?writeKey={key}");
-    let cases: Vec<(&str, Vec<(&str, String)>, Value)> = vec![
-        ("/v1/batch", vec![("Authorization", basic(&key))], json!({"batch": [message("basic")]})),
-        ("/v1/batch", vec![("X-Write-Key", key.clone())], json!({"batch": [message("header")]})),
-        ("/v1/import", vec![], json!({"writeKey": key, "batch": [message("body")]})),
-        ("/v1/b", vec![], json!({"writeKey": key, "batch": [message("browser_batch")]})),
+    let cases: Vec<(&str, Headers, Value)> = vec![
+        (
+            "/v1/batch",
+            vec![("Authorization", basic(&key))],
+            json!({"batch": [message("basic")]}),
+        ),
+        (
+            "/v1/batch",
+            vec![("X-Write-Key", key.clone())],
+            json!({"batch": [message("header")]}),
+        ),
+        (
+            "/v1/import",
+            vec![],
+            json!({"writeKey": key, "batch": [message("body")]}),
+        ),
+        (
+            "/v1/b",
+            vec![],
+            json!({"writeKey": key, "batch": [message("browser_batch")]}),
+        ),
         (&beacon, vec![], json!({"batch": [message("beacon")]})),
-        ("/v1/track", vec![("Authorization", basic(&key))], message("single")),
-        ("/v1/t", vec![], json!({"writeKey": key, "event": "short", "anonymousId": "a"})),
-        ("/v1/identify", vec![("X-API-Key", key.clone())], json!({"userId": "u", "traits": {"plan": "pro"}})),
-        ("/v1/page", vec![("Authorization", basic(&key))], json!({"userId": "u", "name": "Home"})),
-        ("/v1/screen", vec![("Authorization", basic(&key))], json!({"userId": "u", "name": "Main"})),
-        ("/v1/group", vec![("Authorization", basic(&key))], json!({"userId": "u", "groupId": "g"})),
-        ("/v1/alias", vec![("Authorization", basic(&key))], json!({"userId": "u", "previousId": "p"})),
+        (
+            "/v1/track",
+            vec![("Authorization", basic(&key))],
+            message("single"),
+        ),
+        (
+            "/v1/t",
+            vec![],
+            json!({"writeKey": key, "event": "short", "anonymousId": "a"}),
+        ),
+        (
+            "/v1/identify",
+            vec![("X-API-Key", key.clone())],
+            json!({"userId": "u", "traits": {"plan": "pro"}}),
+        ),
+        (
+            "/v1/page",
+            vec![("Authorization", basic(&key))],
+            json!({"userId": "u", "name": "Home"}),
+        ),
+        (
+            "/v1/screen",
+            vec![("Authorization", basic(&key))],
+            json!({"userId": "u", "name": "Main"}),
+        ),
+        (
+            "/v1/group",
+            vec![("Authorization", basic(&key))],
+            json!({"userId": "u", "groupId": "g"}),
+        ),
+        (
+            "/v1/alias",
+            vec![("Authorization", basic(&key))],
+            json!({"userId": "u", "previousId": "p"}),
+        ),
     ];
     for (path, headers, body) in cases {
         let mut headers = headers;
@@ -137,11 +187,24 @@ async fn every_segment_credential_form_and_path_is_accepted() {
     assert_eq!(
         types,
         [
-            "alias", "basic", "beacon", "body", "browser_batch", "group", "header", "identify",
-            "page", "screen", "short", "single"
+            "alias",
+            "basic",
+            "beacon",
+            "body",
+            "browser_batch",
+            "group",
+            "header",
+            "identify",
+            "page",
+            "screen",
+            "short",
+            "single"
         ]
     );
-    let identify = events.iter().find(|e| e["event_type"] == "identify").unwrap();
+    let identify = events
+        .iter()
+        .find(|e| e["event_type"] == "identify")
+        .unwrap();
     assert_eq!(identify["metadata"]["type"], "identify");
     assert_eq!(identify["metadata"]["traits"]["plan"], "pro");
 }
@@ -250,10 +313,20 @@ async fn sent_at_corrects_a_device_clock_two_hours_behind() {
         let stored: DateTime<Utc> = event["timestamp"].as_str().unwrap().parse().unwrap();
         assert_eq!(stored, now - Duration::seconds(30), "{event}");
     }
-    let segment = events.iter().find(|e| e["event_type"] == "segment").unwrap();
-    assert_eq!(segment["metadata"]["timestamp"], rfc3339(device_event), "original kept");
+    let segment = events
+        .iter()
+        .find(|e| e["event_type"] == "segment")
+        .unwrap();
+    assert_eq!(
+        segment["metadata"]["timestamp"],
+        rfc3339(device_event),
+        "original kept"
+    );
     assert_eq!(segment["metadata"]["sentAt"], rfc3339(device_sent));
-    let posthog = events.iter().find(|e| e["event_type"] == "posthog").unwrap();
+    let posthog = events
+        .iter()
+        .find(|e| e["event_type"] == "posthog")
+        .unwrap();
     assert_eq!(posthog["metadata"]["sent_at"], rfc3339(device_sent));
 }
 
@@ -338,7 +411,12 @@ async fn a_batch_with_bad_items_stores_the_good_ones_and_counts_the_rest() {
         .collect();
     assert_eq!(
         fields,
-        ["batch[1].distinct_id", "batch[2].event", "batch[3].uuid", "batch[4]"]
+        [
+            "batch[1].distinct_id",
+            "batch[2].event",
+            "batch[3].uuid",
+            "batch[4]"
+        ]
     );
 
     let types: Vec<Value> = app
@@ -372,10 +450,26 @@ async fn a_single_message_that_cannot_be_used_is_a_400_with_its_field() {
     for (path, body, field) in [
         ("/v1/track", json!({"userId": "u"}), Some("event")),
         ("/v1/track", json!({"event": "x"}), Some("userId")),
-        ("/v1/identify", json!({"userId": "u", "messageId": 7}), Some("messageId")),
-        ("/v1/page", json!({"userId": "u", "sentAt": "soon"}), Some("sentAt")),
-        ("/v1/batch", json!({"batch": {"not": "an array"}}), Some("batch")),
-        ("/v1/batch", json!({"sentAt": 5, "batch": []}), Some("sentAt")),
+        (
+            "/v1/identify",
+            json!({"userId": "u", "messageId": 7}),
+            Some("messageId"),
+        ),
+        (
+            "/v1/page",
+            json!({"userId": "u", "sentAt": "soon"}),
+            Some("sentAt"),
+        ),
+        (
+            "/v1/batch",
+            json!({"batch": {"not": "an array"}}),
+            Some("batch"),
+        ),
+        (
+            "/v1/batch",
+            json!({"sentAt": 5, "batch": []}),
+            Some("sentAt"),
+        ),
     ] {
         let response = post_raw(&app, path, &auth, body.to_string()).await;
         assert_error(response, StatusCode::BAD_REQUEST, "validation_error", field).await;
@@ -414,9 +508,12 @@ async fn posthog_bodies_arrive_in_every_encoding_the_sdks_use() {
         }
         form.finish()
     };
-    let form_type = ("Content-Type", "application/x-www-form-urlencoded".to_owned());
+    let form_type = (
+        "Content-Type",
+        "application/x-www-form-urlencoded".to_owned(),
+    );
     let plain = ("Content-Type", "text/plain".to_owned());
-    let cases: Vec<(&str, Vec<(&str, String)>, Vec<u8>)> = vec![
+    let cases: Vec<(&str, Headers, Vec<u8>)> = vec![
         ("/e/", vec![plain.clone()], array("plain_json").into_bytes()),
         (
             "/e/",
@@ -428,7 +525,11 @@ async fn posthog_bodies_arrive_in_every_encoding_the_sdks_use() {
             vec![plain.clone()],
             gzip(array("gzip_js").as_bytes()),
         ),
-        ("/i/v0/e/", vec![plain.clone()], gzip(array("gzip_sniffed").as_bytes())),
+        (
+            "/i/v0/e/",
+            vec![plain.clone()],
+            gzip(array("gzip_sniffed").as_bytes()),
+        ),
         (
             "/e",
             vec![form_type.clone()],
@@ -437,7 +538,11 @@ async fn posthog_bodies_arrive_in_every_encoding_the_sdks_use() {
         (
             "/track/",
             vec![form_type.clone()],
-            form(&lz_str::compress_to_base64(&array("lz64_form")), Some("lz64")).into_bytes(),
+            form(
+                &lz_str::compress_to_base64(&array("lz64_form")),
+                Some("lz64"),
+            )
+            .into_bytes(),
         ),
         (
             "/capture",
@@ -479,18 +584,31 @@ async fn posthog_bodies_arrive_in_every_encoding_the_sdks_use() {
     assert_eq!(
         types,
         [
-            "_identify", "base64_form", "capture_single", "get_data", "gzip_header", "gzip_js",
-            "gzip_sniffed", "lz64_form", "plain_json"
+            "_identify",
+            "base64_form",
+            "capture_single",
+            "get_data",
+            "gzip_header",
+            "gzip_js",
+            "gzip_sniffed",
+            "lz64_form",
+            "plain_json"
         ]
     );
-    let lz = events.iter().find(|e| e["event_type"] == "lz64_form").unwrap();
+    let lz = events
+        .iter()
+        .find(|e| e["event_type"] == "lz64_form")
+        .unwrap();
     assert_eq!(lz["metadata"]["distinct_id"], "d-1");
     assert_eq!(
         lz["metadata"]["properties"],
         json!({"$current_url": "https://shop.example/", "n": 1}),
         "the project key is not stored"
     );
-    let engage = events.iter().find(|e| e["event_type"] == "_identify").unwrap();
+    let engage = events
+        .iter()
+        .find(|e| e["event_type"] == "_identify")
+        .unwrap();
     assert_eq!(engage["metadata"]["$set"]["plan"], "pro");
     assert!(engage["metadata"].get("$token").is_none());
 }
@@ -537,10 +655,22 @@ async fn oversized_bodies_are_refused_whole() {
         batch.to_string(),
     )
     .await;
-    assert_error(response, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", None).await;
+    assert_error(
+        response,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        None,
+    )
+    .await;
     let bomb = gzip(&vec![b' '; 1 << 20]);
     let response = post_raw(&app, "/e/", &[("Content-Encoding", "gzip".into())], bomb).await;
-    assert_error(response, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", None).await;
+    assert_error(
+        response,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        None,
+    )
+    .await;
     assert!(app.all_events(&tenant.key, "").await.is_empty());
 }
 
@@ -635,7 +765,13 @@ async fn compat_events_reach_the_live_stream_like_native_ones() {
 async fn flag_and_settings_endpoints_answer_so_that_sdks_stay_quiet() {
     let app = spawn_app().await;
     for path in ["/decide/?v=3", "/flags/?v=2", "/decide", "/flags"] {
-        let response = app.client.post(app.url(path)).body("{}").send().await.unwrap();
+        let response = app
+            .client
+            .post(app.url(path))
+            .body("{}")
+            .send()
+            .await
+            .unwrap();
         let body = ok_json(response).await;
         assert_eq!(body["featureFlags"], json!({}), "{path}");
         assert_eq!(body["flags"], json!({}), "{path}");
@@ -676,7 +812,12 @@ async fn unknown_api_and_sdk_paths_answer_json_not_the_dashboard() {
         assert!(body["error"]["message"].is_string(), "{method} {path}");
     }
     // A page a browser navigates to is the dashboard's (here not built into the test server).
-    let page = app.client.get(app.url("/events/live")).send().await.unwrap();
+    let page = app
+        .client
+        .get(app.url("/events/live"))
+        .send()
+        .await
+        .unwrap();
     assert!(
         !page
             .headers()

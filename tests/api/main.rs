@@ -16,6 +16,7 @@ mod query;
 mod ratelimit;
 mod retention;
 mod scaled;
+mod sdk;
 mod search;
 mod store_suite;
 mod stream;
