@@ -23,7 +23,7 @@ dev: web/node_modules ## The server plus Vite's dev server with hot reload: edit
 	cargo run --release -- serve --demo & server=$$!; \
 	npm --prefix web run dev
 
-test: tests/sdk/node_modules ## What CI runs: formatting, lints, all tests
+test: tests/sdk/node_modules tests/sdk/.venv ## What CI runs: formatting, lints, all tests
 	cargo fmt --all --check
 	cargo clippy --all-targets -- -D warnings
 	cargo test --all-targets
@@ -35,6 +35,11 @@ test: tests/sdk/node_modules ## What CI runs: formatting, lints, all tests
 tests/sdk/node_modules: tests/sdk/package-lock.json
 	npm ci --prefix tests/sdk --no-audit --no-fund
 	touch tests/sdk/node_modules
+
+tests/sdk/.venv: tests/sdk/requirements.txt
+	python3 -m venv tests/sdk/.venv
+	tests/sdk/.venv/bin/pip install --quiet --disable-pip-version-check -r tests/sdk/requirements.txt
+	touch tests/sdk/.venv
 
 web/node_modules: web/package-lock.json
 	npm ci --prefix web --no-audit --no-fund

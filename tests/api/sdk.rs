@@ -1,9 +1,11 @@
 //! The real SDKs, unmodified, against the real server: `@segment/analytics-node` and
 //! `posthog-node` from a Node script, `@segment/analytics-next` and `posthog-js` in headless
-//! Chromium from a page on another origin (tests/sdk/). Their clocks run two hours behind, so
-//! every stored time proves the skew correction. Needs Node.js and `npm ci --prefix tests/sdk`
-//! (`make test` runs it); the browser test also needs /usr/bin/chromium. Outside CI a missing
-//! piece skips the test with a note; under `CI=true` it fails.
+//! Chromium from a page on another origin, `segment-analytics-python` and `posthog` from Python
+//! (tests/sdk/). The JavaScript SDKs' clocks run two hours behind, so every stored time proves
+//! the skew correction. Needs Node.js and `npm ci --prefix tests/sdk`, and a virtualenv with
+//! tests/sdk/requirements.txt in tests/sdk/.venv (`make test` makes both); the browser test also
+//! needs /usr/bin/chromium. Outside CI a missing piece skips the test with a note; under
+//! `CI=true` it fails.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -19,20 +21,33 @@ fn sdk_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/sdk")
 }
 
-/// Whether the SDKs (and, for the browser, Chromium) are installed; panics under CI if not.
-fn sdks_installed(browser: bool) -> bool {
+#[derive(Clone, Copy, PartialEq)]
+enum Sdks {
+    Node,
+    Browser,
+    Python,
+}
+
+/// Whether what the SDKs need is installed; panics under CI if not.
+fn sdks_installed(sdks: Sdks) -> bool {
     let mut missing = Vec::new();
-    if !sdk_dir().join("node_modules").is_dir() {
-        missing.push("tests/sdk/node_modules (run `npm ci --prefix tests/sdk`)");
+    if sdks == Sdks::Python {
+        if !sdk_dir().join(".venv/bin/python").exists() {
+            missing.push("tests/sdk/.venv (run `make tests/sdk/.venv`)");
+        }
+    } else {
+        if !sdk_dir().join("node_modules").is_dir() {
+            missing.push("tests/sdk/node_modules (run `npm ci --prefix tests/sdk`)");
+        }
+        if std::process::Command::new("node")
+            .arg("--version")
+            .output()
+            .is_err()
+        {
+            missing.push("node");
+        }
     }
-    if std::process::Command::new("node")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        missing.push("node");
-    }
-    if browser && !std::path::Path::new("/usr/bin/chromium").exists() {
+    if sdks == Sdks::Browser && !std::path::Path::new("/usr/bin/chromium").exists() {
         missing.push("/usr/bin/chromium");
     }
     if missing.is_empty() {
@@ -47,11 +62,17 @@ fn sdks_installed(browser: bool) -> bool {
     false
 }
 
-/// Runs a script of tests/sdk and returns the JSON line it printed last.
+/// Runs a script of tests/sdk (with node, or the virtualenv's python for `.py`) and returns the
+/// JSON line it printed last.
 async fn run_script(script: &str, args: &[&str]) -> Value {
+    let interpreter = if script.ends_with(".py") {
+        sdk_dir().join(".venv/bin/python")
+    } else {
+        PathBuf::from("node")
+    };
     let output = tokio::time::timeout(
         Duration::from_secs(120),
-        tokio::process::Command::new("node")
+        tokio::process::Command::new(interpreter)
             .arg(script)
             .args(args)
             .current_dir(sdk_dir())
@@ -98,7 +119,7 @@ fn assert_no_credential_stored(events: &[Value], key: &str) {
 
 #[tokio::test]
 async fn the_node_sdks_deliver_events_with_their_ids_and_corrected_times() {
-    if !sdks_installed(false) {
+    if !sdks_installed(Sdks::Node) {
         return;
     }
     let app = spawn_app().await;
@@ -158,7 +179,7 @@ async fn the_node_sdks_deliver_events_with_their_ids_and_corrected_times() {
 
 #[tokio::test]
 async fn the_browser_sdks_deliver_from_another_origin_with_corrected_times() {
-    if !sdks_installed(true) {
+    if !sdks_installed(Sdks::Browser) {
         return;
     }
     let page_port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -232,5 +253,61 @@ async fn the_browser_sdks_deliver_from_another_origin_with_corrected_times() {
             .contains("Should_Not_Arrive")),
         "nothing from the bad key"
     );
+    assert_no_credential_stored(&events, &tenant.key);
+}
+
+#[tokio::test]
+async fn the_python_sdks_deliver_events_with_their_ids_and_times() {
+    if !sdks_installed(Sdks::Python) {
+        return;
+    }
+    let app = spawn_app().await;
+    let tenant = app.create_tenant("acme").await;
+    let run = "5151";
+    let reported = run_script("python_sdks.py", &[&app.address, &tenant.key, BAD_KEY, run]).await;
+
+    assert_eq!(
+        reported["segment_good"],
+        serde_json::json!([]),
+        "{reported}"
+    );
+    assert_eq!(
+        reported["posthog_good"],
+        serde_json::json!([]),
+        "{reported}"
+    );
+    for sdk in ["segment_bad", "posthog_bad"] {
+        let errors = reported[sdk].as_array().unwrap();
+        assert!(
+            !errors.is_empty() && errors.iter().all(|e| e.as_str().unwrap().contains("401")),
+            "{sdk} reports the refused key: {reported}"
+        );
+    }
+
+    let events = app.all_events(&tenant.key, "").await;
+    assert_eq!(events.len(), 3, "{events:#?}");
+    for gzip in ["False", "True"] {
+        let paid = events
+            .iter()
+            .find(|e| e["event_id"] == format!("python-segment-{run}-{gzip}"))
+            .unwrap_or_else(|| panic!("the {gzip} gzip message among {events:#?}"));
+        assert_eq!(paid["event_type"], "Invoice_Paid");
+        assert_eq!(paid["metadata"]["properties"]["amount"], 99.5);
+        assert_eq!(paid["metadata"]["userId"], format!("py-user-{run}"));
+    }
+    let exported = find(&events, "report_exported");
+    assert_eq!(
+        exported["metadata"]["distinct_id"],
+        format!("py-user-{run}")
+    );
+    assert_eq!(exported["metadata"]["properties"]["rows"], 1200);
+    assert_eq!(
+        exported["event_id"],
+        format!("0194{run}-0000-7000-8000-000000000002")
+    );
+    // Dated an hour back by an accurate clock: the correction keeps them there.
+    for event in &events {
+        assert!((3590.0..3610.0).contains(&age(event)), "{event}");
+    }
     assert_no_credential_stored(&events, &tenant.key);
 }
