@@ -107,6 +107,17 @@ impl StatsInterval {
     }
 }
 
+/// The most frequent values of one metadata key (`group_by=meta.<key>`), from the store.
+/// Values are rendered as the metadata filters compare them: strings by their content,
+/// numbers and booleans by their JSON text; null, objects and arrays are not values here.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ValueCounts {
+    /// `(value, count)`, most frequent first, ties by value; at most the limit asked for.
+    pub top: Vec<(String, u64)>,
+    /// Matching events that have a value at the key, the ones in `top` included.
+    pub with_key: u64,
+}
+
 /// Raw counts from the store; buckets are sparse (only those with events), keyed by the
 /// bucket's start in whole seconds since the Unix epoch.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -33,6 +33,8 @@ pub struct StatsQuery {
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,
     pub interval: StatsInterval,
+    /// `group_by=meta.<key>`: the metadata path to break the counts down by.
+    pub group_by: Option<Vec<String>>,
 }
 
 pub(crate) fn pairs(raw: Option<&str>) -> Vec<(String, String)> {
@@ -154,6 +156,7 @@ pub fn parse_stats_query(raw: Option<&str>, now: DateTime<Utc>) -> Result<StatsQ
     let mut tenant_id = None;
     let mut filter = EventFilter::default();
     let mut interval = None;
+    let mut group_by = None;
     for (name, value) in pairs(raw) {
         if common(&name, &value, &mut tenant_id, &mut filter)? {
             continue;
@@ -171,6 +174,26 @@ pub fn parse_stats_query(raw: Option<&str>, now: DateTime<Utc>) -> Result<StatsQ
                         ));
                     }
                 })
+            }
+            "group_by" => {
+                let path = value.strip_prefix("meta.").ok_or_else(|| {
+                    ApiError::validation(
+                        "group_by",
+                        "group_by names a metadata key: meta.<key>[.<nested key>]",
+                    )
+                })?;
+                let path = meta_path("group_by", path).map_err(|_| {
+                    ApiError::validation(
+                        "group_by",
+                        "group_by names a metadata key: meta.<key>[.<nested key>]",
+                    )
+                })?;
+                if group_by.replace(path).is_some() {
+                    return Err(ApiError::validation(
+                        "group_by",
+                        "group_by can be given once",
+                    ));
+                }
             }
             _ => return Err(unknown(&name)),
         }
@@ -202,6 +225,7 @@ pub fn parse_stats_query(raw: Option<&str>, now: DateTime<Utc>) -> Result<StatsQ
         from,
         to,
         interval,
+        group_by,
     })
 }
 

@@ -94,6 +94,29 @@ pub struct Stats {
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,
     pub interval: StatsInterval,
+    /// With `group_by=meta.<key>`: that key's most frequent values over the range.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub breakdown: Option<Breakdown>,
+}
+
+/// The top values of one metadata key over the range and filters.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Breakdown {
+    /// The key as asked for, e.g. `meta.user.plan`.
+    pub key: String,
+    /// At most 10, most frequent first (ties by value). Strings by their content, numbers and
+    /// booleans by their JSON text, as the `meta.<key>` filters compare them.
+    pub values: Vec<ValueCount>,
+    /// Events with a value at the key but not among the top values.
+    pub other: u64,
+    /// Events in the range without a value at the key (missing, null, object or array).
+    pub missing: u64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ValueCount {
+    pub value: String,
+    pub count: u64,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -385,13 +408,17 @@ pub async fn get_event(
     Ok(Json(event))
 }
 
-/// Counts by type and over time.
+/// How many values a `group_by` breakdown lists.
+const BREAKDOWN_VALUES: u32 = 10;
+
+/// Counts by type and over time, and optionally the top values of one metadata key.
 #[utoipa::path(
     get, path = "/api/v1/events/stats", tag = "events",
     params(
         ("from" = Option<DateTime<Utc>>, Query, description = "Default: 24 hours before `to`"),
         ("to" = Option<DateTime<Utc>>, Query, description = "Default: now"),
         ("interval" = Option<StatsInterval>, Query, description = "minute, hour or day; default fits the range"),
+        ("group_by" = Option<String>, Query, description = "meta.<key>: add `breakdown`, the key's top 10 values with counts"),
         ("event_type" = Option<Vec<String>>, Query, description = "Repeatable filter"),
         ("meta.<key>" = Option<String>, Query, description = "Metadata equality filter"),
         ("tenant_id" = Option<Uuid>, Query, description = "Admin only"),
@@ -414,6 +441,27 @@ pub async fn stats(
         .store
         .count_events(tenant, &query.filter, query.interval)
         .await?;
+
+    let breakdown = match &query.group_by {
+        Some(path) => {
+            let values = state
+                .store
+                .top_values(tenant, &query.filter, path, BREAKDOWN_VALUES)
+                .await?;
+            let top: u64 = values.top.iter().map(|(_, n)| n).sum();
+            Some(Breakdown {
+                key: format!("meta.{}", path.join(".")),
+                other: values.with_key.saturating_sub(top),
+                missing: counts.total.saturating_sub(values.with_key),
+                values: values
+                    .top
+                    .into_iter()
+                    .map(|(value, count)| ValueCount { value, count })
+                    .collect(),
+            })
+        }
+        None => None,
+    };
 
     let width = query.interval.seconds();
     let sparse: HashMap<i64, u64> = counts.buckets.into_iter().collect();
@@ -439,5 +487,6 @@ pub async fn stats(
         from: query.from,
         to: query.to,
         interval: query.interval,
+        breakdown,
     }))
 }

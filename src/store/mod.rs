@@ -16,6 +16,7 @@ use uuid::Uuid;
 use crate::auth::ApiKey;
 use crate::events::{
     Event, EventCounts, EventCursor, EventFilter, InsertOutcome, NewEvent, StatsInterval,
+    ValueCounts,
 };
 use crate::tenants::{Tenant, TenantId, TenantUpdate};
 
@@ -175,6 +176,16 @@ pub trait Store: Send + Sync + 'static {
         filter: &EventFilter,
         interval: StatsInterval,
     ) -> Result<EventCounts, StoreError>;
+
+    /// The `limit` most frequent values at metadata `path` over events matching the filter
+    /// (`filter.from` and `filter.to` set by the caller), for the stats breakdown.
+    async fn top_values(
+        &self,
+        tenant: TenantId,
+        filter: &EventFilter,
+        path: &[String],
+        limit: u32,
+    ) -> Result<ValueCounts, StoreError>;
 
     // --- search ----------------------------------------------------------------------------
 

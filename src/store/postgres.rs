@@ -33,6 +33,7 @@ use super::{Backend, Store, StoreError};
 use crate::auth::{ApiKey, Scope};
 use crate::events::{
     Event, EventCounts, EventCursor, EventFilter, InsertOutcome, NewEvent, StatsInterval,
+    ValueCounts,
 };
 use crate::search::{self, SearchCursor, SearchHit};
 use crate::tenants::{RateLimit, Tenant, TenantId, TenantStatus, TenantUpdate};
@@ -671,6 +672,53 @@ impl Store for PostgresStore {
             by_type,
             buckets,
         })
+    }
+
+    async fn top_values(
+        &self,
+        tenant: TenantId,
+        filter: &EventFilter,
+        path: &[String],
+        limit: u32,
+    ) -> Result<ValueCounts, StoreError> {
+        // As push_filter reads a value: `#>>` renders strings by content and numbers and
+        // booleans by their JSON text; every container on the way must be an object (as in
+        // SQLite's paths); null, objects and arrays are left out. The window sum (numeric in
+        // PostgreSQL, hence the cast) runs before LIMIT.
+        let mut query = QueryBuilder::<Postgres>::new(
+            "SELECT v, n, (SUM(n) OVER ())::bigint AS with_key FROM (SELECT CASE WHEN json_typeof(",
+        );
+        query
+            .push(SEARCHABLE_METADATA)
+            .push(" #> ")
+            .push_bind(path.to_vec())
+            .push("::text[]) IN ('string', 'number', 'boolean') THEN ")
+            .push(SEARCHABLE_METADATA)
+            .push(" #>> ")
+            .push_bind(path.to_vec())
+            .push("::text[] END AS v, COUNT(*) AS n FROM events WHERE tenant_id = ")
+            .push_bind(tenant.0);
+        push_filter(&mut query, filter);
+        for depth in 1..path.len() {
+            query
+                .push(" AND json_typeof(")
+                .push(SEARCHABLE_METADATA)
+                .push(" #> ")
+                .push_bind(path[..depth].to_vec())
+                .push("::text[]) = 'object'");
+        }
+        query
+            .push(" GROUP BY v) AS counted WHERE v IS NOT NULL ORDER BY n DESC, v COLLATE \"C\" LIMIT ")
+            .push_bind(i64::from(limit));
+        let rows = query.build().fetch_all(&self.pool).await?;
+        let mut counts = ValueCounts::default();
+        for row in &rows {
+            counts.with_key = count(row.try_get("with_key")?)?;
+            counts
+                .top
+                .push((row.try_get("v")?, count(row.try_get("n")?)?));
+        }
+        Ok(counts)
     }
 
     async fn search_events(

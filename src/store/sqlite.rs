@@ -22,6 +22,7 @@ use super::{Backend, Store, StoreError, sqlite_json_path};
 use crate::auth::{ApiKey, Scope};
 use crate::events::{
     Event, EventCounts, EventCursor, EventFilter, InsertOutcome, NewEvent, StatsInterval,
+    ValueCounts,
 };
 use crate::search::{self, SearchCursor, SearchHit};
 use crate::tenants::{RateLimit, Tenant, TenantId, TenantStatus, TenantUpdate};
@@ -555,6 +556,48 @@ impl Store for SqliteStore {
             by_type,
             buckets,
         })
+    }
+
+    async fn top_values(
+        &self,
+        tenant: TenantId,
+        filter: &EventFilter,
+        path: &[String],
+        limit: u32,
+    ) -> Result<ValueCounts, StoreError> {
+        // The value as the metadata filters compare it (see push_filter): strings by content,
+        // numbers and booleans by their JSON text; null, objects and arrays are left out. The
+        // window sum runs before LIMIT, so it counts every event that has a value.
+        let json_path = sqlite_json_path(path);
+        let mut query = QueryBuilder::<Sqlite>::new(
+            "SELECT v, n, SUM(n) OVER () AS with_key FROM (SELECT CASE json_type(metadata, ",
+        );
+        query
+            .push_bind(json_path.clone())
+            .push(") WHEN 'text' THEN json_extract(metadata, ")
+            .push_bind(json_path.clone())
+            .push(") WHEN 'integer' THEN metadata -> ")
+            .push_bind(json_path.clone())
+            .push(" WHEN 'real' THEN metadata -> ")
+            .push_bind(json_path)
+            .push(
+                " WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' END AS v, COUNT(*) AS n \
+                   FROM events WHERE tenant_id = ",
+            )
+            .push_bind(tenant.0.to_string());
+        push_filter(&mut query, filter);
+        query
+            .push(" GROUP BY v) WHERE v IS NOT NULL ORDER BY n DESC, v LIMIT ")
+            .push_bind(i64::from(limit));
+        let rows = query.build().fetch_all(&self.pool).await?;
+        let mut counts = ValueCounts::default();
+        for row in &rows {
+            counts.with_key = row.try_get::<i64, _>("with_key")? as u64;
+            counts
+                .top
+                .push((row.try_get("v")?, row.try_get::<i64, _>("n")? as u64));
+        }
+        Ok(counts)
     }
 
     async fn search_events(

@@ -2,6 +2,7 @@
 //! server over real HTTP on a random port with a fresh database, or to a real store.
 
 mod auth;
+mod breakdown;
 mod cli;
 mod compat;
 mod config;
