@@ -18,7 +18,7 @@ use chrono::{DateTime, Duration, NaiveDateTime, SubsecRound, Utc};
 use serde_json::Value;
 
 use crate::auth::Principal;
-use crate::events::ingest::{MAX_EVENT_ID_CHARS, MAX_EVENT_TYPE_CHARS};
+use crate::events::ingest::{MAX_EVENT_ID_CHARS, MAX_EVENT_TYPE_CHARS, timestamp_in_range};
 use crate::http::AppState;
 use crate::http::error::ApiError;
 
@@ -85,7 +85,7 @@ pub fn correct_clock_skew(
         (Some(timestamp), None) => timestamp,
         (None, _) => received_at,
     };
-    if corrected > received_at + Duration::hours(23) {
+    if corrected > received_at + Duration::hours(23) || !timestamp_in_range(corrected) {
         received_at
     } else {
         corrected.trunc_subsecs(6)
@@ -95,13 +95,14 @@ pub fn correct_clock_skew(
 /// An SDK timestamp: RFC 3339, or an ISO 8601 date-time without an offset (taken as UTC, as
 /// some SDKs send it).
 pub fn parse_sdk_time(raw: &str) -> Option<DateTime<Utc>> {
-    if let Ok(at) = DateTime::parse_from_rfc3339(raw) {
-        return Some(at.with_timezone(&Utc).trunc_subsecs(6));
-    }
-    ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"]
-        .iter()
-        .find_map(|format| NaiveDateTime::parse_from_str(raw, format).ok())
-        .map(|naive| naive.and_utc().trunc_subsecs(6))
+    let at = match DateTime::parse_from_rfc3339(raw) {
+        Ok(at) => at.with_timezone(&Utc),
+        Err(_) => ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"]
+            .iter()
+            .find_map(|format| NaiveDateTime::parse_from_str(raw, format).ok())?
+            .and_utc(),
+    };
+    Some(at.trunc_subsecs(6)).filter(|at| timestamp_in_range(*at))
 }
 
 /// Reads an optional time field of a message; present but unreadable is an error on `field`.
@@ -261,6 +262,7 @@ mod tests {
         assert_eq!(t("2026-12-01T12:00:00+02:00"), t("2026-12-01T10:00:00Z"));
         assert_eq!(t("2026-12-01T10:00:00.5"), t("2026-12-01T10:00:00.500Z"));
         assert!(parse_sdk_time("yesterday").is_none());
+        assert!(parse_sdk_time("9999-12-31T23:59:59-23:59").is_none());
         assert!(time_field(Some(&Value::from(5)), "batch[1].timestamp").is_err());
     }
 }

@@ -2,7 +2,7 @@
 //! fault. Parsing happens on a `serde_json::Value` rather than a derived struct so that every
 //! field gets its own clear message, and a batch can report each bad item by index.
 
-use chrono::{DateTime, SubsecRound, Utc};
+use chrono::{DateTime, Datelike, SubsecRound, Utc};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
@@ -81,10 +81,7 @@ pub fn validate_event(value: Value, at: &str) -> Result<ValidEvent, ApiError> {
     let timestamp = match object.remove("timestamp") {
         None | Some(Value::Null) => None,
         Some(Value::String(raw)) => Some(parse_timestamp(&raw).ok_or_else(|| {
-            ApiError::validation(
-                field("timestamp"),
-                "timestamp must be an RFC 3339 date-time, e.g. 2024-01-15T10:30:00Z",
-            )
+            ApiError::validation(field("timestamp"), format!("timestamp {TIMESTAMP_RULE}"))
         })?),
         Some(_) => {
             return Err(ApiError::validation(
@@ -139,12 +136,24 @@ pub fn validate_event(value: Value, at: &str) -> Result<ValidEvent, ApiError> {
     })
 }
 
-/// RFC 3339, converted to UTC and cut to microseconds (what both stores keep).
+/// RFC 3339, converted to UTC and cut to microseconds (what both stores keep), within
+/// [`timestamp_in_range`].
 pub fn parse_timestamp(raw: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(raw)
         .ok()
         .map(|at| at.with_timezone(&Utc).trunc_subsecs(6))
+        .filter(|at| timestamp_in_range(*at))
 }
+
+/// The times Tributary accepts: years 1970 to 9999 once in UTC. Later ones cannot be written
+/// back as RFC 3339 (`+10000-…`), earlier ones are always a client's mistake.
+pub fn timestamp_in_range(at: DateTime<Utc>) -> bool {
+    (1970..=9999).contains(&at.year())
+}
+
+/// The message for a time that is not an RFC 3339 date-time in the accepted range.
+pub const TIMESTAMP_RULE: &str =
+    "must be an RFC 3339 date-time in the years 1970-9999 (UTC), e.g. 2024-01-15T10:30:00Z";
 
 /// Whether a metadata object nests deeper than [`MAX_METADATA_DEPTH`].
 pub fn too_deep(map: &Map<String, Value>) -> bool {
@@ -213,6 +222,24 @@ mod tests {
             "events[2].",
         );
         assert_eq!(field_of(bad), "events[2].timestamp");
+    }
+
+    #[test]
+    fn timestamps_outside_the_years_1970_to_9999_in_utc_are_refused() {
+        for bad in [
+            "9999-12-31T23:59:59.999999-23:59",
+            "1969-12-31T23:59:59Z",
+            "0001-01-01T00:00:00Z",
+        ] {
+            let refused = validate_event(json!({"event_type": "x", "timestamp": bad}), "");
+            assert_eq!(field_of(refused), "timestamp", "{bad}");
+        }
+        for good in ["9999-12-31T23:59:59.999999Z", "1970-01-01T00:00:00+00:00"] {
+            assert!(
+                validate_event(json!({"event_type": "x", "timestamp": good}), "").is_ok(),
+                "{good}"
+            );
+        }
     }
 
     #[test]

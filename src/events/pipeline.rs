@@ -145,6 +145,15 @@ pub async fn ingest(
 /// Counts an item refused before it was stored: `tributary_events_rejected_total{reason}`
 /// (the error code) and the older `tributary_events_ingested_total{outcome="rejected"}`.
 pub fn count_rejected(error: &ApiError) {
+    if let ApiError::Internal(source) = error {
+        // A 5xx answer is logged by `ApiError::into_response`; an item's is not answered that
+        // way, so it is logged here, under the request's id.
+        tracing::error!(
+            error = ?source,
+            request_id = crate::http::request_id::current().as_deref(),
+            "batch item failed"
+        );
+    }
     metrics::counter!("tributary_events_rejected_total", "reason" => error.code()).increment(1);
     metrics::counter!("tributary_events_ingested_total", "outcome" => "rejected").increment(1);
 }

@@ -8,7 +8,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
-use super::ingest::{event_type_error, is_valid_event_type, parse_timestamp};
+use super::ingest::{TIMESTAMP_RULE, event_type_error, is_valid_event_type, parse_timestamp};
 use super::{EventCursor, EventFilter, StatsInterval};
 use crate::http::error::ApiError;
 use crate::tenants::TenantId;
@@ -82,12 +82,8 @@ pub(crate) fn common(
 }
 
 fn time_param(name: &'static str, value: &str) -> Result<DateTime<Utc>, ApiError> {
-    parse_timestamp(value).ok_or_else(|| {
-        ApiError::validation(
-            name,
-            format!("{name} must be an RFC 3339 date-time, e.g. 2024-01-15T10:30:00Z"),
-        )
-    })
+    parse_timestamp(value)
+        .ok_or_else(|| ApiError::validation(name, format!("{name} {TIMESTAMP_RULE}")))
 }
 
 /// `meta.user.plan` → `["user", "plan"]`. Segments must be non-empty and free of quotes.

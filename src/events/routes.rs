@@ -260,7 +260,12 @@ pub async fn ingest_batch(
                     format!("an event may be at most {} bytes", config.max_event_bytes),
                 ));
             }
-            let value: Value = serde_json::from_str(raw.get()).map_err(ApiError::internal)?;
+            // The batch parsed, so this item is valid JSON syntax; what can still fail here is
+            // what a `Value` cannot hold (a number out of range, a lone surrogate, nesting past
+            // serde_json's limit): the sender's mistake, reported on the item.
+            let value: Value = serde_json::from_str(raw.get()).map_err(|error| {
+                ApiError::validation(format!("events[{index}]"), format!("invalid JSON: {error}"))
+            })?;
             validate_event(value, &format!("events[{index}]."))
         })
         .collect();

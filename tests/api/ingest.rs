@@ -516,3 +516,78 @@ async fn concurrent_requests_with_the_same_event_id_store_one_event() {
     );
     assert_eq!(app.all_events(&acme.key, "").await.len(), 1);
 }
+
+#[tokio::test]
+async fn batch_items_a_value_cannot_hold_are_validation_errors_on_the_item() {
+    let app = spawn_app().await;
+    let tenant = app.create_tenant("acme").await;
+    let deep = format!("{}1{}", "[".repeat(200), "]".repeat(200));
+    let body = format!(
+        r#"{{"events":[{{"event_type":"ok"}},{{"event_type":"a","metadata":{{"n":1e400}}}},{{"event_type":"b","metadata":{{"s":"\ud800"}}}},{{"event_type":"c","metadata":{{"d":{deep}}}}}]}}"#
+    );
+    let response = app
+        .post("/api/v1/events/batch", &tenant.key)
+        .header("Content-Type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["accepted"], 1, "{body}");
+    for index in 1..=3 {
+        let error = &body["results"][index]["error"];
+        assert_eq!(error["code"], "validation_error", "{body}");
+        assert_eq!(error["field"], format!("events[{index}]"), "{body}");
+    }
+
+    let single = app
+        .post("/api/v1/events", &tenant.key)
+        .header("Content-Type", "application/json")
+        .body(r#"{"event_type":"a","metadata":{"n":1e400}}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_error(single, StatusCode::BAD_REQUEST, "validation_error", None).await;
+}
+
+#[tokio::test]
+async fn timestamps_outside_the_years_1970_to_9999_are_refused_everywhere() {
+    let app = spawn_app().await;
+    let tenant = app.create_tenant("acme").await;
+    let late = "9999-12-31T23:59:59.999999-23:59";
+    let single = app
+        .ingest(&tenant.key, json!({"event_type": "x", "timestamp": late}))
+        .await;
+    assert_error(
+        single,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_error",
+        Some("timestamp"),
+    )
+    .await;
+    let batch = app
+        .ingest_batch(
+            &tenant.key,
+            json!({"events": [{"event_type": "x", "timestamp": "1969-07-20T20:17:00Z"}]}),
+        )
+        .await;
+    let body: Value = batch.json().await.unwrap();
+    assert_eq!(body["results"][0]["error"]["field"], "events[0].timestamp");
+    let (status, body) = app
+        .get_json(&format!("/api/v1/events?from={late}"), &tenant.key)
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["field"], "from");
+    // The edge itself is fine, and comes back as it went in.
+    let id = app
+        .ingest_ok(
+            &tenant.key,
+            json!({"event_type": "x", "timestamp": "9999-12-31T23:59:59.999999Z"}),
+        )
+        .await;
+    let (_, event) = app
+        .get_json(&format!("/api/v1/events/{id}"), &tenant.key)
+        .await;
+    assert_eq!(event["timestamp"], "9999-12-31T23:59:59.999999Z");
+}
