@@ -19,9 +19,15 @@ pub struct Claims {
     pub scopes: Vec<Scope>,
     pub iat: i64,
     pub exp: i64,
+    /// Admin tokens only: which admin token minted it ([`JwtKeys::admin_fingerprint`]), so that
+    /// a token minted before the admin token changed stops working.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adm: Option<String>,
 }
 
 pub struct JwtKeys {
+    /// Kept for [`JwtKeys::admin_fingerprint`].
+    secret: Vec<u8>,
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
@@ -33,6 +39,7 @@ impl JwtKeys {
         validation.leeway = 5;
         validation.set_required_spec_claims(&["exp", "sub"]);
         JwtKeys {
+            secret: secret.to_vec(),
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             validation,
@@ -41,6 +48,18 @@ impl JwtKeys {
 
     pub fn issue(&self, claims: &Claims) -> Result<String, jsonwebtoken::errors::Error> {
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding)
+    }
+
+    /// Names the admin token (by its stored hash) without disclosing anything that would help
+    /// guess it: an HMAC under the JWT secret, which whoever reads a token does not have.
+    pub fn admin_fingerprint(&self, admin_token_hash: &[u8]) -> String {
+        use hmac::{Hmac, Mac};
+        let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(&self.secret)
+            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+        mac.update(b"tributary admin token:");
+        mac.update(admin_token_hash);
+        let digest = mac.finalize().into_bytes();
+        digest[..16].iter().map(|b| format!("{b:02x}")).collect()
     }
 
     /// The claims of a valid, unexpired token signed with our secret; `None` otherwise.
@@ -69,6 +88,7 @@ pub fn claims_for(
         scopes,
         iat: now.timestamp(),
         exp: now.timestamp() + ttl_seconds,
+        adm: None,
     }
 }
 
@@ -94,6 +114,17 @@ mod tests {
         let keys = JwtKeys::new(b"0123456789abcdef0123456789abcdef");
         let token = keys.issue(&claims(60)).unwrap();
         assert_eq!(keys.verify(&token).unwrap().sub, "k");
+    }
+
+    #[test]
+    fn the_admin_fingerprint_depends_on_the_token_and_the_secret() {
+        let keys = JwtKeys::new(b"0123456789abcdef0123456789abcdef");
+        let other = JwtKeys::new(b"another-secret-another-secret-xx");
+        let a = keys.admin_fingerprint(b"hash-a");
+        assert_eq!(a, keys.admin_fingerprint(b"hash-a"));
+        assert_ne!(a, keys.admin_fingerprint(b"hash-b"));
+        assert_ne!(a, other.admin_fingerprint(b"hash-a"));
+        assert_eq!(a.len(), 32);
     }
 
     #[test]

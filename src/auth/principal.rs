@@ -175,6 +175,16 @@ async fn resolve_jwt(state: &AppState, token: &str) -> Result<Principal, ApiErro
         .verify(token)
         .ok_or_else(|| ApiError::unauthorized("invalid or expired token"))?;
     if claims.sub == ADMIN_SUBJECT && claims.tenant_id.is_none() {
+        // Minted by the current admin token, or by one that has since been replaced.
+        let current = state
+            .auth
+            .jwt
+            .admin_fingerprint(&state.auth.admin_token_hash);
+        if claims.adm.as_deref() != Some(current.as_str()) {
+            return Err(ApiError::unauthorized(
+                "this token was issued for an admin token that is no longer valid",
+            ));
+        }
         return Ok(Principal {
             identity: Identity::Admin,
             scopes: claims.scopes,

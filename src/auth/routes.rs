@@ -48,13 +48,21 @@ pub async fn issue_token(
         Identity::Key { key_id, tenant } => (key_id.to_string(), Some(tenant.id.to_string())),
     };
     let ttl = state.auth.token_ttl_secs;
-    let claims = claims_for(
+    let mut claims = claims_for(
         subject,
         tenant_id.clone(),
         principal.scopes.clone(),
         state.clock.now(),
         ttl,
     );
+    if principal.is_admin() {
+        claims.adm = Some(
+            state
+                .auth
+                .jwt
+                .admin_fingerprint(&state.auth.admin_token_hash),
+        );
+    }
     let access_token = state.auth.jwt.issue(&claims).map_err(ApiError::internal)?;
     Ok(Json(TokenResponse {
         access_token,

@@ -189,3 +189,51 @@ async fn expired_foreign_and_unsigned_jwts_get_401() {
         assert_error(response, StatusCode::UNAUTHORIZED, "unauthorized", None).await;
     }
 }
+
+#[tokio::test]
+async fn an_admin_jwt_stops_working_when_the_admin_token_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("tributary.db").display());
+    let token_for = |app: &crate::helpers::TestApp, admin: &str| {
+        let request = app.post("/api/v1/auth/token", admin).send();
+        async move {
+            let body: Value = request.await.unwrap().json().await.unwrap();
+            body["access_token"].as_str().unwrap().to_owned()
+        }
+    };
+    let first = crate::helpers::spawn_app_on(&url, |config| {
+        config.auth.admin_token = Some("first-admin-token-0123456789".into());
+    })
+    .await;
+    let old_jwt = token_for(&first, "first-admin-token-0123456789").await;
+    let (status, _) = first.get_json("/api/v1/tenants", &old_jwt).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the JWT works while its admin token is current"
+    );
+    drop(first);
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+
+    // Restarted with another admin token (same JWT secret): the old token's JWTs are refused.
+    let second = crate::helpers::spawn_app_on(&url, |config| {
+        config.auth.admin_token = Some("second-admin-token-0123456789".into());
+    })
+    .await;
+    let refused = second
+        .get("/api/v1/tenants", &old_jwt)
+        .send()
+        .await
+        .unwrap();
+    assert_error(refused, StatusCode::UNAUTHORIZED, "unauthorized", None).await;
+    let refused = second
+        .post("/api/v1/tenants", &old_jwt)
+        .json(&json!({"name": "sneaky"}))
+        .send()
+        .await
+        .unwrap();
+    assert_error(refused, StatusCode::UNAUTHORIZED, "unauthorized", None).await;
+    let new_jwt = token_for(&second, "second-admin-token-0123456789").await;
+    let (status, _) = second.get_json("/api/v1/tenants", &new_jwt).await;
+    assert_eq!(status, StatusCode::OK);
+}
