@@ -44,6 +44,7 @@ pub async fn read_payload(wire: &Wire<'_>, body: Body, limits: Limits) -> Result
         return decode_data(&data, query_compression.as_deref(), limits);
     }
 
+    crate::http::extract::refuse_declared_oversize(wire.headers, limits.max_wire)?;
     let raw = read_body(body, limits.max_wire).await?;
     let raw = match content_encoding(wire.headers)? {
         Encoding::Gzip => gunzip(&raw, limits.max_decoded)?,

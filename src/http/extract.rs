@@ -74,6 +74,7 @@ pub async fn read_json_body(
             format!("request body exceeds the limit of {max_decoded} bytes"),
         )
     };
+    refuse_declared_oversize(headers, max_wire)?;
     let wire = axum::body::to_bytes(body, max_wire)
         .await
         .map_err(|error| {
@@ -103,6 +104,24 @@ pub async fn read_json_body(
         return Err(too_large());
     }
     Ok(Bytes::from(decoded))
+}
+
+/// A `Content-Length` over the limit is refused before any of the body is read, so that the
+/// client hears 413 at once instead of the server waiting for a body it will not take.
+pub fn refuse_declared_oversize(headers: &HeaderMap, max_wire: usize) -> Result<(), ApiError> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    match declared {
+        Some(length) if length > u64::try_from(max_wire).unwrap_or(u64::MAX) => {
+            Err(ApiError::too_large(
+                None,
+                format!("request body of {length} bytes exceeds the limit of {max_wire} bytes"),
+            ))
+        }
+        _ => Ok(()),
+    }
 }
 
 fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {

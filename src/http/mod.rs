@@ -107,6 +107,12 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::webhooks::routes::router())
         .route("/openapi.json", get(openapi::serve));
 
+    // API answers are never cached: some carry secrets (a new key, a webhook secret), all
+    // are one tenant's data.
+    let api = api.layer(SetResponseHeaderLayer::if_not_present(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    ));
     Router::new()
         .nest("/api/v1", api)
         .merge(crate::compat::router().layer(DefaultBodyLimit::disable()))

@@ -178,6 +178,15 @@ pub async fn validate_target(raw: &str, allow_private: bool) -> Result<String, A
     if url.fragment().is_some() {
         return Err(invalid("url must not have a #fragment".into()));
     }
+    if !url.username().is_empty() || url.password().is_some() {
+        // It would be shown in every endpoint listing and delivery log: refuse rather than
+        // store a password in plain sight. Receivers verify the signature instead.
+        return Err(invalid(
+            "url must not carry a user name or password (user:password@); verify the \
+             webhook signature in the receiver instead"
+                .into(),
+        ));
+    }
     check_url(&url, allow_private).map_err(invalid)?;
     if allow_private {
         return Ok(url.to_string());

@@ -257,3 +257,74 @@ async fn cors_allows_only_the_configured_origins() {
             .is_none()
     );
 }
+
+#[tokio::test]
+async fn answers_that_carry_a_secret_are_never_cached() {
+    let app = spawn_app().await;
+    let created = app
+        .post("/api/v1/tenants", &app.admin_token)
+        .json(&json!({"name": "acme"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.headers()["cache-control"], "no-store");
+    let tenant: Value = created.json().await.unwrap();
+    let key = app
+        .post(
+            &format!("/api/v1/tenants/{}/keys", tenant["id"].as_str().unwrap()),
+            &app.admin_token,
+        )
+        .json(&json!({"name": "ci", "scopes": ["ingest"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(key.status(), StatusCode::CREATED);
+    assert_eq!(key.headers()["cache-control"], "no-store");
+    let tenant_key = tenant["api_key"]["key"].as_str().unwrap();
+    let webhook = app
+        .post("/api/v1/webhooks", tenant_key)
+        .json(&json!({"url": "https://hooks.example.com/in"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(webhook.status(), StatusCode::CREATED);
+    assert_eq!(webhook.headers()["cache-control"], "no-store");
+    let id = webhook.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let rotated = app
+        .post(&format!("/api/v1/webhooks/{id}/rotate-secret"), tenant_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rotated.status(), StatusCode::OK);
+    assert_eq!(rotated.headers()["cache-control"], "no-store");
+}
+
+#[tokio::test]
+async fn a_declared_body_over_the_limit_is_refused_before_it_is_sent() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app().await;
+    let tenant = app.create_tenant("acme").await;
+    for path in ["/api/v1/events/batch", "/v1/batch"] {
+        let address = app.address.trim_start_matches("http://");
+        let mut socket = tokio::net::TcpStream::connect(address).await.unwrap();
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: x\r\nX-API-Key: {}\r\nContent-Type: application/json\r\n\
+             Content-Length: 900000000\r\n\r\n",
+            tenant.key
+        );
+        socket.write_all(head.as_bytes()).await.unwrap();
+        // No body follows: the answer must come anyway, and at once.
+        let mut answer = vec![0u8; 1024];
+        let read =
+            tokio::time::timeout(std::time::Duration::from_secs(3), socket.read(&mut answer))
+                .await
+                .expect("the server answered without waiting for the body")
+                .unwrap();
+        let answer = String::from_utf8_lossy(&answer[..read]);
+        assert!(answer.starts_with("HTTP/1.1 413"), "{path}: {answer}");
+        assert!(answer.contains("payload_too_large"), "{path}: {answer}");
+    }
+}

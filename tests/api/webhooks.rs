@@ -2073,3 +2073,27 @@ mod store_level {
         assert_eq!(view.health.last_failure_at, Some(second_failure));
     }
 }
+
+#[tokio::test]
+async fn a_webhook_url_with_a_user_name_or_password_is_refused() {
+    let app = crate::helpers::spawn_app().await;
+    let tenant = app.create_tenant("acme").await;
+    for url in [
+        "https://user:secret@hooks.example.com/in",
+        "https://user@hooks.example.com/in",
+    ] {
+        let response = app
+            .post("/api/v1/webhooks", &tenant.key)
+            .json(&json!({ "url": url }))
+            .send()
+            .await
+            .unwrap();
+        assert_error(
+            response,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_error",
+            Some("url"),
+        )
+        .await;
+    }
+}
