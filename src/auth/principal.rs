@@ -14,7 +14,7 @@ use super::jwt::{self, ADMIN_SUBJECT};
 use super::keys;
 use crate::http::AppState;
 use crate::http::error::ApiError;
-use crate::tenants::{Tenant, TenantId};
+use crate::tenants::{Tenant, TenantId, TenantStatus};
 
 /// `last_used_at` is written at most this often per key, so that authentication stays a
 /// read on the hot path.
@@ -73,6 +73,23 @@ impl Principal {
                 ApiError::forbidden("this credential belongs to another tenant"),
             ),
             (Identity::Key { tenant, .. }, _) => Ok(tenant.id),
+        }
+    }
+
+    /// Refuses a suspended tenant's credential for what creates or changes anything (keys,
+    /// JWTs, webhooks, test deliveries, retries). Reads, revoking a key and disabling or
+    /// deleting a webhook stay open, so that an incident can be contained; ingest is refused
+    /// on its own path, and deliveries wait until the tenant is active again. The admin is
+    /// never refused.
+    pub fn require_active(&self) -> Result<(), ApiError> {
+        match &self.identity {
+            Identity::Key { tenant, .. } if tenant.status == TenantStatus::Suspended => {
+                Err(ApiError::forbidden(
+                    "this tenant is suspended: it can read, revoke keys and disable webhooks, \
+                     but not create or change anything",
+                ))
+            }
+            _ => Ok(()),
         }
     }
 

@@ -43,6 +43,7 @@ pub async fn issue_token(
             "a token cannot be exchanged for another; use the admin token or an API key",
         ));
     }
+    principal.require_active()?;
     let (subject, tenant_id) = match &principal.identity {
         Identity::Admin => (ADMIN_SUBJECT.to_owned(), None),
         Identity::Key { key_id, tenant } => (key_id.to_string(), Some(tenant.id.to_string())),

@@ -276,7 +276,8 @@ pub trait Store: Send + Sync + 'static {
         at: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
 
-    /// Claims up to `claim.limit` due deliveries of enabled endpoints (`pending` or `failed`,
+    /// Claims up to `claim.limit` due deliveries of enabled endpoints of active (not suspended)
+    /// tenants (`pending` or `failed`,
     /// `next_attempt_at <= now`, no lease or an expired one), soonest due first, leasing them
     /// to `claim.instance` until `claim.lease_until`. Concurrent claimers, in this process or
     /// another, never get the same delivery while its lease runs.

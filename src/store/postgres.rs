@@ -1031,8 +1031,10 @@ impl Store for PostgresStore {
             "WITH due AS ( \
                SELECT d.id FROM webhook_deliveries d \
                JOIN webhook_endpoints e ON e.id = d.endpoint_id \
+               JOIN tenants t ON t.id = d.tenant_id \
                WHERE d.status IN ('pending', 'failed') AND d.next_attempt_at <= $1 \
                  AND (d.lease_until IS NULL OR d.lease_until < $1) AND e.enabled \
+                 AND t.status = 'active' \
                ORDER BY d.next_attempt_at LIMIT $2 \
                FOR UPDATE OF d SKIP LOCKED) \
              UPDATE webhook_deliveries w SET lease_until = $3, leased_by = $4 \

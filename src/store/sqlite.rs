@@ -918,8 +918,10 @@ impl Store for SqliteStore {
         // taken, so that polling workers never hold up the group committer.
         let due: Option<i64> = sqlx::query_scalar(
             "SELECT 1 FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id \
+             JOIN tenants t ON t.id = d.tenant_id \
              WHERE d.status IN ('pending', 'failed') AND d.next_attempt_at <= ? \
-               AND (d.lease_until IS NULL OR d.lease_until < ?) AND e.enabled = 1 LIMIT 1",
+               AND (d.lease_until IS NULL OR d.lease_until < ?) AND e.enabled = 1 \
+               AND t.status = 'active' LIMIT 1",
         )
         .bind(now)
         .bind(now)
@@ -934,8 +936,10 @@ impl Store for SqliteStore {
             "UPDATE webhook_deliveries SET lease_until = ?, leased_by = ? WHERE id IN ( \
                SELECT d.id FROM webhook_deliveries d \
                JOIN webhook_endpoints e ON e.id = d.endpoint_id \
+               JOIN tenants t ON t.id = d.tenant_id \
                WHERE d.status IN ('pending', 'failed') AND d.next_attempt_at <= ? \
                  AND (d.lease_until IS NULL OR d.lease_until < ?) AND e.enabled = 1 \
+                 AND t.status = 'active' \
                ORDER BY d.next_attempt_at LIMIT ?) \
              RETURNING id",
         )

@@ -314,6 +314,7 @@ pub async fn create_key(
     AppJson(body): AppJson<CreateKey>,
 ) -> Result<(StatusCode, Json<ApiKeyView>), ApiError> {
     let tenant = manageable_tenant(&principal, &tenant_id)?;
+    principal.require_active()?;
     let name = parse_key_name(&body.name)?;
     if body.scopes.is_empty() {
         return Err(ApiError::validation(

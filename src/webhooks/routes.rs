@@ -181,6 +181,11 @@ impl FromRequestParts<AppState> for ManagedTenant {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let principal = Principal::from_request_parts(parts, state).await?;
+        // The POSTs among these calls act (rotate, test, retry); a suspended tenant may only
+        // look, or delete.
+        if parts.method == axum::http::Method::POST {
+            principal.require_active()?;
+        }
         let requested = parse_tenant_query(parts.uri.query())?;
         manage_tenant(state, &principal, requested)
             .await
@@ -217,6 +222,7 @@ pub async fn create_webhook(
         .map(TenantId)
         .or(parse_tenant_query(query.as_deref())?);
     let tenant = manage_tenant(&state, &principal, requested).await?;
+    principal.require_active()?;
     let input = EndpointInput {
         url: Some(body.url),
         description: body.description,
@@ -307,6 +313,13 @@ pub async fn update_webhook(
         .map(TenantId)
         .or(parse_tenant_query(query.as_deref())?);
     let tenant = manage_tenant(&state, &principal, requested).await?;
+    let only_disables = body.url.is_none()
+        && body.event_types.is_none()
+        && body.description.is_none()
+        && body.enabled == Some(false);
+    if !only_disables {
+        principal.require_active()?;
+    }
     let input = EndpointInput {
         url: body.url,
         description: body.description,

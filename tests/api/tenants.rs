@@ -423,3 +423,101 @@ async fn invalid_key_requests_are_refused_with_their_field() {
         .await;
     }
 }
+
+#[tokio::test]
+async fn a_suspended_tenant_can_read_and_contain_but_not_create_or_change() {
+    let app = spawn_app().await;
+    let tenant = app.create_tenant("acme").await;
+    let (spare_key, spare_id) = app.create_key(&tenant, &["read"]).await;
+    let webhook: Value = app
+        .post("/api/v1/webhooks", &tenant.key)
+        .json(&json!({"url": "https://hooks.example.com/in"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let hook = webhook["id"].as_str().unwrap().to_owned();
+    app.ingest_ok(&tenant.key, json!({"event_type": "before"}))
+        .await;
+    let suspended = app
+        .client
+        .patch(app.url(&format!("/api/v1/tenants/{}", tenant.id)))
+        .header("X-API-Key", &app.admin_token)
+        .json(&json!({"status": "suspended"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(suspended.status(), StatusCode::OK);
+
+    // Reads still work, with the tenant's own keys.
+    for (path, key) in [
+        ("/api/v1/events".to_owned(), &tenant.key),
+        ("/api/v1/events".to_owned(), &spare_key),
+        ("/api/v1/webhooks".to_owned(), &tenant.key),
+        (format!("/api/v1/tenants/{}/keys", tenant.id), &tenant.key),
+        (format!("/api/v1/webhooks/{hook}/deliveries"), &tenant.key),
+    ] {
+        let (status, body) = app.get_json(&path, key).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {body}");
+    }
+    // Nothing new, nothing changed.
+    let key = &tenant.key;
+    let refusals = [
+        app.post("/api/v1/events", key)
+            .json(&json!({"event_type": "after"})),
+        app.post(&format!("/api/v1/tenants/{}/keys", tenant.id), key)
+            .json(&json!({"name": "new", "scopes": ["read"]})),
+        app.post("/api/v1/auth/token", key),
+        app.post("/api/v1/webhooks", key)
+            .json(&json!({"url": "https://hooks.example.com/other"})),
+        app.client
+            .patch(app.url(&format!("/api/v1/webhooks/{hook}")))
+            .header("X-API-Key", key)
+            .json(&json!({"description": "changed"})),
+        app.post(&format!("/api/v1/webhooks/{hook}/rotate-secret"), key),
+        app.post(&format!("/api/v1/webhooks/{hook}/test"), key),
+    ];
+    for request in refusals {
+        let response = request.send().await.unwrap();
+        assert_error(response, StatusCode::FORBIDDEN, "forbidden", None).await;
+    }
+    // Containment stays possible: disable the webhook, revoke a key, delete the webhook.
+    let disabled = app
+        .client
+        .patch(app.url(&format!("/api/v1/webhooks/{hook}")))
+        .header("X-API-Key", key)
+        .json(&json!({"enabled": false}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(disabled.status(), StatusCode::OK);
+    let revoked = app
+        .client
+        .delete(app.url(&format!("/api/v1/tenants/{}/keys/{spare_id}", tenant.id)))
+        .header("X-API-Key", key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), StatusCode::NO_CONTENT);
+    let deleted = app
+        .client
+        .delete(app.url(&format!("/api/v1/webhooks/{hook}")))
+        .header("X-API-Key", key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    // The admin is never refused.
+    let by_admin = app
+        .post(
+            &format!("/api/v1/tenants/{}/keys", tenant.id),
+            &app.admin_token,
+        )
+        .json(&json!({"name": "by-admin", "scopes": ["read"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_admin.status(), StatusCode::CREATED);
+}

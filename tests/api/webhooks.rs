@@ -2097,3 +2097,41 @@ async fn a_webhook_url_with_a_user_name_or_password_is_refused() {
         .await;
     }
 }
+
+#[tokio::test]
+async fn a_suspended_tenants_deliveries_wait_until_it_is_active_again() {
+    let app = fast_app().await;
+    let tenant = app.create_tenant("paused").await;
+    let receiver = Receiver::start().await;
+    receiver.script(&[500]);
+    create_endpoint(&app, &tenant.key, json!({ "url": receiver.url })).await;
+    app.ingest_ok(&tenant.key, json!({"event_type": "before.suspension"}))
+        .await;
+    received(&receiver, 1, Duration::from_secs(10)).await;
+
+    let set_status = |status: &'static str| {
+        patch(
+            &app,
+            &format!("/api/v1/tenants/{}", tenant.id),
+            &app.admin_token,
+        )
+        .json(&json!({ "status": status }))
+        .send()
+    };
+    assert_eq!(
+        set_status("suspended").await.unwrap().status(),
+        StatusCode::OK
+    );
+    // The retry is due after 1 s; while suspended it is not made.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(
+        receiver.count(),
+        1,
+        "no attempt while the tenant is suspended"
+    );
+
+    assert_eq!(set_status("active").await.unwrap().status(), StatusCode::OK);
+    let requests = received(&receiver, 2, Duration::from_secs(10)).await;
+    assert_eq!(requests[1].answered, 200);
+    assert_eq!(json_of(&requests[1])["type"], "before.suspension");
+}
