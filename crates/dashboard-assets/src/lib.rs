@@ -27,8 +27,3 @@ pub fn get(path: &str) -> Option<Asset> {
         data: file.data,
     })
 }
-
-/// Whether a dashboard was built into (or, in debug builds, is next to) this binary.
-pub fn is_present() -> bool {
-    Files::get("index.html").is_some()
-}
