@@ -46,6 +46,15 @@ pub struct HttpConfig {
     pub max_body_bytes: usize,
     /// Whether `/metrics` is open to anyone (true) or needs the admin credential.
     pub metrics_public: bool,
+    /// A connection that has not sent a whole request head within this time is closed: the
+    /// first request's, and the next one's on a kept-alive connection (the idle timeout).
+    pub header_read_timeout_secs: u64,
+    /// Open connections at most; past it new ones are closed at once (logged, and counted in
+    /// `tributary_http_connections_refused_total`).
+    pub max_connections: usize,
+    /// On shutdown, how long in-flight requests may take to finish before the connections
+    /// still open are dropped.
+    pub shutdown_grace_secs: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -183,6 +192,9 @@ impl Default for Config {
                 request_timeout_secs: 30,
                 max_body_bytes: 1024 * 1024,
                 metrics_public: true,
+                header_read_timeout_secs: 10,
+                max_connections: 10_000,
+                shutdown_grace_secs: 30,
             },
             database: DatabaseConfig {
                 url: "sqlite://data/tributary.db".into(),
@@ -331,6 +343,11 @@ impl Config {
         }
         if self.http.request_timeout_secs == 0 {
             anyhow::bail!("http.request_timeout_secs must be positive");
+        }
+        if self.http.header_read_timeout_secs == 0 || self.http.max_connections == 0 {
+            anyhow::bail!(
+                "http.header_read_timeout_secs and http.max_connections must be positive"
+            );
         }
         if self.stream.buffer == 0
             || self.stream.send_timeout_secs == 0

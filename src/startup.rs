@@ -9,7 +9,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
-use axum::serve::ListenerExt;
 use rand::Rng;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
@@ -213,6 +212,7 @@ impl Application {
             ..
         } = self;
         let closing = state.shutdown.clone();
+        let state_http = state.config.http.clone();
         // Stops on `state.shutdown`, like the long-lived connections.
         let webhook_worker = crate::webhooks::worker::spawn(&state)?;
         let pruner = crate::retention::spawn(&state);
@@ -223,16 +223,7 @@ impl Application {
             // draining does not wait on them.
             closing.cancel();
         };
-        // Small writes (live-stream frames, short responses) go out at once: with Nagle's
-        // algorithm a frame can wait for the peer's delayed ACK, up to 40 ms on Linux.
-        let listener = listener.tap_io(|connection| {
-            if let Err(error) = connection.set_nodelay(true) {
-                tracing::debug!(%error, "could not set TCP_NODELAY");
-            }
-        });
-        axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await?;
+        crate::http::serve::serve(listener, app, &state_http, shutdown).await;
         // The router (and every committer handle in it) is gone: the committer drains and ends.
         committer_task.await.context("the committer task failed")?;
         if let Some(worker) = webhook_worker {

@@ -8,6 +8,7 @@ pub mod health;
 pub mod middleware;
 pub mod openapi;
 pub mod request_id;
+pub mod serve;
 
 use std::sync::Arc;
 use std::time::Duration;

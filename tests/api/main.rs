@@ -6,6 +6,7 @@ mod breakdown;
 mod cli;
 mod compat;
 mod config;
+mod connections;
 mod deploy;
 mod durability;
 mod helpers;
