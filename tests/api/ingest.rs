@@ -591,3 +591,40 @@ async fn timestamps_outside_the_years_1970_to_9999_are_refused_everywhere() {
         .await;
     assert_eq!(event["timestamp"], "9999-12-31T23:59:59.999999Z");
 }
+
+#[tokio::test]
+async fn metadata_numbers_keep_their_value_by_the_documented_rule() {
+    let app = spawn_app().await;
+    let tenant = app.create_tenant("acme").await;
+    let body = r#"{"event_type":"n","metadata":{"max":18446744073709551615,"min":-9223372036854775808,"fraction":0.1,"exponent":1e2,"huge":123456789012345678901234567890}}"#;
+    let response = app
+        .post("/api/v1/events", &tenant.key)
+        .header("Content-Type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    let id = response.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let stored = app
+        .get(&format!("/api/v1/events/{id}"), &tenant.key)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    // Integers that fit in 64 bits come back digit for digit; others as the nearest float.
+    for expected in [
+        r#""max":18446744073709551615"#,
+        r#""min":-9223372036854775808"#,
+        r#""fraction":0.1"#,
+        r#""exponent":100.0"#,
+        r#""huge":1.2345678901234568e+29"#,
+    ] {
+        assert!(stored.contains(expected), "{expected} in {stored}");
+    }
+}

@@ -81,7 +81,7 @@ describe('dashboard on another origin', () => {
       await api.send(key, { event_type: 'error', metadata: { message: 'card declined by issuer' } }),
       await api.send(key, { event_type: 'signup', metadata: { plan: 'pro' } }),
     ]
-    const live = page.getByRole('feed', { name: 'Live events' })
+    const live = page.getByRole('feed', { name: 'Events' })
     for (const id of ids) await live.locator(`article[data-event-id="${id}"]`).waitFor({ timeout: 2_000 })
 
     await page.goto(`/t/${tenant.id}/search?q=${encodeURIComponent('"card declined"')}`)

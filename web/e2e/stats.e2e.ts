@@ -63,7 +63,7 @@ describe('statistics', () => {
     ;({ page } = await newPage(browser, server.url))
     await signIn(page)
     await page.goto(`/t/${tenant.id}/events`)
-    const rows = page.getByRole('feed', { name: 'Stored events' }).locator('article')
+    const rows = page.getByRole('feed', { name: 'Events' }).locator('article')
     await expect.poll(() => rows.count()).toBe(3)
     await page.getByRole('button', { name: 'key=value' }).click()
     await page.getByLabel('Metadata filter (key=value)').fill('plan=pro')

@@ -97,7 +97,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Counts by type and over time. */
+        /** Counts by type and over time, and optionally the top values of one metadata key. */
         get: operations["stats"];
         put?: never;
         post?: never;
@@ -473,6 +473,26 @@ export interface components {
             rejected: number;
             results: components["schemas"]["BatchItemResult"][];
         };
+        /** @description The top values of one metadata key over the range and filters. */
+        Breakdown: {
+            /** @description The key as asked for, e.g. `meta.user.plan`. */
+            key: string;
+            /**
+             * Format: int64
+             * @description Events in the range without a value at the key (missing, null, object or array).
+             */
+            missing: number;
+            /**
+             * Format: int64
+             * @description Events with a value at the key but not among the top values.
+             */
+            other: number;
+            /**
+             * @description At most 10, most frequent first (ties by value). Strings by their content, numbers and
+             *     booleans by their JSON text, as the `meta.<key>` filters compare them.
+             */
+            values: components["schemas"]["ValueCount"][];
+        };
         BucketCount: {
             /**
              * Format: date-time
@@ -681,6 +701,7 @@ export interface components {
             text: string;
         };
         Stats: {
+            breakdown?: components["schemas"]["Breakdown"] | null;
             by_type: components["schemas"]["TypeCount"][];
             /** Format: date-time */
             from: string;
@@ -754,6 +775,11 @@ export interface components {
              */
             tenant_id?: string | null;
             url?: string | null;
+        };
+        ValueCount: {
+            /** Format: int64 */
+            count: number;
+            value: string;
         };
         WebhookList: {
             /** @description Oldest first. */
@@ -1230,6 +1256,8 @@ export interface operations {
                 to?: string;
                 /** @description minute, hour or day; default fits the range */
                 interval?: components["schemas"]["StatsInterval"];
+                /** @description meta.<key>: add `breakdown`, the key's top 10 values with counts */
+                group_by?: string;
                 /** @description Repeatable filter */
                 event_type?: string[];
                 /** @description Metadata equality filter */

@@ -5,8 +5,7 @@ import { EmptyState } from '@/components/ui/empty-state'
 import { SkeletonRows } from '@/components/ui/skeleton'
 import { SignInForm } from '@/features/auth/components/sign-in-form'
 import { useSession } from '@/features/auth/hooks/use-session'
-import { EventsView } from '@/features/events/components/events-view'
-import { LiveView } from '@/features/feed/components/live-view'
+import { Explorer } from '@/features/events/components/explorer'
 import { LiveStreamProvider } from '@/features/feed/hooks/use-live-stream'
 import { useTenants } from '@/features/tenants/api/get-tenants'
 import { TenantsView } from '@/features/tenants/components/tenants-view'
@@ -130,8 +129,8 @@ export const router = createBrowserRouter([
     ),
     children: [
       { index: true, element: <Navigate to="live" replace /> },
-      { path: 'live', element: <LiveView /> },
-      { path: 'events', element: <EventsView /> },
+      { path: 'live', element: <Explorer key="live" view="Live" /> },
+      { path: 'events', element: <Explorer key="events" view="Events" /> },
       { path: 'stats', element: <StatsView /> },
       { path: 'search', element: <SearchView /> },
       { path: 'keys', element: <KeysView /> },

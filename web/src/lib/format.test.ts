@@ -19,7 +19,8 @@ describe('formatting for people', () => {
     expect(formatPercent(0, 0)).toBe('0%')
   })
   it('previews metadata as key=value pairs', () => {
-    expect(metadataPreview({ page: '/pricing', ref: 'google', n: 3, user: { id: 1 } })).toBe('page=/pricing  ref=google  n=3  user={"id":1}')
+    expect(metadataPreview({ page: '/pricing', ref: 'google', n: 3, user: { id: 1 } })).toBe('page=/pricing  ref=google  n=3  user.id=1')
+    expect(metadataPreview({ user: { country: 'US', tags: ['a'] }, empty: {} })).toBe('user.country=US  user.tags=["a"]  empty={}')
   })
 })
 

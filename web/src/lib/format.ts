@@ -1,4 +1,5 @@
 // Numbers and times formatted for people: 1,284 · 12.4k · "3 min ago" · 12:04:31.
+import { displayValue, flatten } from './flatten'
 
 const integer = new Intl.NumberFormat('en-US')
 const compact = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 })
@@ -63,21 +64,20 @@ export function formatRelative(iso: string | number | Date, now: number = Date.n
   return `${Math.floor(hours / 24)} d ago`
 }
 
-/** One line of `key=value` pairs from event metadata; nested objects are shown as JSON. */
+/** "Dec 1, 2026, 12:04:31 · 3 min ago": the hover text of a time shown short or relative. */
+export function formatAbsoluteAndAge(iso: string | number | Date, now: number = Date.now()): string {
+  return `${formatDateTime(iso)} · ${formatRelative(iso, now)}`
+}
+
+/** One line of `key=value` pairs from event metadata, nested keys flattened (`user.plan=pro`). */
 export function metadataPreview(metadata: Record<string, unknown>, maxPairs = 6): string {
   const pairs: string[] = []
-  for (const [key, value] of Object.entries(metadata)) {
+  for (const { key, value } of flatten(metadata)) {
     if (pairs.length >= maxPairs) {
       pairs.push('…')
       break
     }
-    pairs.push(`${key}=${previewValue(value)}`)
+    pairs.push(`${key}=${displayValue(value)}`)
   }
   return pairs.join('  ')
-}
-
-function previewValue(value: unknown): string {
-  if (typeof value === 'string') return value.length > 60 ? `${value.slice(0, 57)}…` : value
-  const json = JSON.stringify(value) ?? 'null'
-  return json.length > 60 ? `${json.slice(0, 57)}…` : json
 }

@@ -6,6 +6,7 @@ import { ActivityIcon, BuildingIcon, ChartIcon, KeyIcon, ListIcon, LogOutIcon, L
 import { Spinner } from '@/components/ui/spinner'
 import { sessionStore, isAdmin, useSession } from '@/features/auth/hooks/use-session'
 import { ConnectionStatus } from '@/features/feed/components/connection-status'
+import { useOptionalLiveStream } from '@/features/feed/hooks/use-live-stream'
 import { FILTER_PARAMS } from '@/features/filters/hooks/use-filters'
 import { TenantSelector } from '@/features/tenants/components/tenant-selector'
 import { ThemeToggle } from '@/features/theme/components/theme-toggle'
@@ -21,21 +22,22 @@ export function AppShell({ tenantId }: { tenantId?: string }) {
   const query = carried.toString() ? `?${carried.toString()}` : ''
   const base = tenantId ? `/t/${tenantId}` : null
   const admin = isAdmin(session)
+  const live = useOptionalLiveStream() !== null
 
   return (
     <div className="min-h-screen">
       <a href="#main" className="sr-only z-50 rounded-md bg-white px-3 py-2 focus:not-sr-only focus:fixed focus:top-2 focus:left-2 dark:bg-gray-900">
         Skip to content
       </a>
-      <header className="sticky top-0 z-30 flex h-14 items-center gap-3 border-b border-gray-200 bg-white/90 px-4 backdrop-blur dark:border-white/10 dark:bg-gray-950/85">
-        <div className="flex items-center gap-2 pr-2 lg:w-44">
+      <header className="sticky top-0 z-30 flex h-14 items-center gap-2 border-b border-gray-200 bg-white/90 px-3 backdrop-blur sm:gap-3 sm:px-4 dark:border-white/10 dark:bg-gray-950/85">
+        <div className="flex shrink-0 items-center gap-2 sm:pr-2 lg:w-44">
           <LogoMark className="size-6" />
           <span className="hidden text-sm font-semibold tracking-tight sm:inline">Tributary</span>
         </div>
         <TenantSelector tenantId={tenantId} />
         <div className="flex-1" />
         <ConnectionStatus />
-        <div className="mx-1 h-5 w-px bg-gray-200 dark:bg-white/10" aria-hidden="true" />
+        {live && <div className="mx-1 hidden h-5 w-px bg-gray-200 sm:block dark:bg-white/10" aria-hidden="true" />}
         <span className="hidden text-xs text-gray-500 md:inline dark:text-gray-400">{isAdmin(session) ? 'Admin' : 'Tenant key'}</span>
         <ThemeToggle />
         <button
@@ -51,7 +53,7 @@ export function AppShell({ tenantId }: { tenantId?: string }) {
           <LogOutIcon className="size-4.5" />
         </button>
       </header>
-      <div className="flex">
+      <div className="flex min-w-0">
         <nav aria-label="Sections" className="sticky top-14 hidden h-[calc(100vh-3.5rem)] w-48 shrink-0 border-r border-gray-200 px-3 py-4 md:block dark:border-white/10">
           <ul className="space-y-0.5">
             {base && (
@@ -68,21 +70,24 @@ export function AppShell({ tenantId }: { tenantId?: string }) {
             <NavItem to="/tenants" icon={<BuildingIcon className="size-4" />}>Tenants</NavItem>
           </ul>
         </nav>
-        <main id="main" className="min-w-0 flex-1 p-4 lg:p-6">
-          {base && (
-            <nav aria-label="Sections (compact)" className="mb-4 md:hidden">
-              <ul className="flex gap-1">
-                <NavItem to={`${base}/live${query}`}>Live</NavItem>
-                <NavItem to={`${base}/events${query}`}>Events</NavItem>
-                <NavItem to={`${base}/stats${query}`}>Stats</NavItem>
-                <NavItem to={`${base}/search${query}`}>Search</NavItem>
-                <NavItem to={`${base}/webhooks`}>Webhooks</NavItem>
-                <NavItem to={`${base}/keys`}>Keys</NavItem>
-                {admin && <NavItem to={`${base}/settings`}>Settings</NavItem>}
+        <main id="main" className="min-w-0 flex-1 p-3 sm:p-4 lg:p-6">
+          {/* A bar that scrolls sideways on narrow screens: every section stays one swipe away. */}
+          <nav aria-label="Sections (compact)" className="-mx-3 mb-3 overflow-x-auto px-3 [scrollbar-width:none] sm:-mx-4 sm:px-4 md:hidden">
+              <ul className="flex w-max gap-1 whitespace-nowrap">
+                {base && (
+                  <>
+                    <NavItem to={`${base}/live${query}`}>Live</NavItem>
+                    <NavItem to={`${base}/events${query}`}>Events</NavItem>
+                    <NavItem to={`${base}/stats${query}`}>Stats</NavItem>
+                    <NavItem to={`${base}/search${query}`}>Search</NavItem>
+                    <NavItem to={`${base}/webhooks`}>Webhooks</NavItem>
+                    <NavItem to={`${base}/keys`}>Keys</NavItem>
+                    {admin && <NavItem to={`${base}/settings`}>Settings</NavItem>}
+                  </>
+                )}
                 <NavItem to="/tenants">Tenants</NavItem>
               </ul>
             </nav>
-          )}
           <Suspense
             fallback={
               <div className="flex items-center gap-2 text-sm text-gray-500">

@@ -1,4 +1,4 @@
-import { useId, useState, type FormEvent } from 'react'
+import { useEffect, useId, useState, type FormEvent } from 'react'
 import { useLocation, useNavigate } from 'react-router'
 import { describeError } from '@/api/errors'
 import { Button } from '@/components/ui/button'
@@ -6,6 +6,9 @@ import { LogoMark } from '@/components/ui/icons'
 import { useSignIn } from '../api/exchange-token'
 
 export function SignInForm() {
+  useEffect(() => {
+    document.title = 'Sign in — Tributary'
+  }, [])
   const [credential, setCredential] = useState('')
   const signIn = useSignIn()
   const navigate = useNavigate()

@@ -3,7 +3,7 @@
 import { useEffect, useState } from 'react'
 import { formatCompact } from '@/lib/format'
 import { cn } from '@/lib/cn'
-import { useConnectionState, useEventRate, useOptionalLiveStream } from '../hooks/use-live-stream'
+import { LIVE_RATE_DEFINITION, useConnectionState, useEventRate, useOptionalLiveStream } from '../hooks/use-live-stream'
 
 function useSecondsUntil(at: number | null): number | null {
   const [now, setNow] = useState(() => Date.now())
@@ -61,7 +61,7 @@ function LiveConnectionStatus() {
         {label}
       </span>
       {state.status === 'live' && rate !== null && (
-        <span className="hidden font-mono text-xs whitespace-nowrap text-gray-500 tabular-nums sm:inline dark:text-gray-400" data-testid="event-rate">
+        <span className="hidden font-mono text-xs whitespace-nowrap text-gray-500 tabular-nums sm:inline dark:text-gray-400" data-testid="event-rate" title={LIVE_RATE_DEFINITION}>
           · {formatCompact(rate)} ev/min
         </span>
       )}

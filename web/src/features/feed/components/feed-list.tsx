@@ -1,24 +1,39 @@
-// The live rows: virtualized (only what is on screen is in the DOM) and bounded by the buffer.
-// With auto-scroll on, the newest row stays in view; scrolling away turns it off and the view
-// holds still while rows are added above; "Jump to newest" brings it back.
+// The explorer's rows (live on top of the stored history): virtualized (only what is on screen
+// is in the DOM). With auto-scroll on, the newest row stays in view; scrolling away turns it off
+// and the view holds still while rows are added above; "Jump to newest" brings it back. Near the
+// end, `onEndReached` asks for the next page of history.
 // Keyboard: ↑/↓/Home/End move between rows, Enter opens the details.
 import { useVirtualizer } from '@tanstack/react-virtual'
-import { useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react'
+import { useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react'
 import type { Event } from '@/api/types'
 import { ArrowUpIcon } from '@/components/ui/icons'
-import { EventRow, ROW_HEIGHT } from '@/features/events/components/event-row'
-import type { FeedItem } from '../lib/feed-buffer'
+import { EventRow } from '@/features/events/components/event-row'
+import { ROW_HEIGHTS, type RowLayout } from '@/features/events/lib/row-layout'
+
+export interface FeedListItem {
+  event: Event
+  arrivedAt?: number
+  source?: 'live' | 'stored'
+}
 
 export interface FeedListProps {
-  items: readonly FeedItem[]
+  items: readonly FeedListItem[]
   selectedId: string | null
   onSelect: (event: Event) => void
   autoScroll: boolean
   onAutoScrollChange: (on: boolean) => void
   label: string
+  columns?: readonly string[]
+  layout?: RowLayout
+  /** Called when the last rows come into view (load the next page). */
+  onEndReached?: () => void
+  /** Below the last row: loading, "load more" or the end of the history. */
+  footer?: ReactNode
+  busy?: boolean
 }
 
-export function FeedList({ items, selectedId, onSelect, autoScroll, onAutoScrollChange, label }: FeedListProps) {
+export function FeedList({ items, selectedId, onSelect, autoScroll, onAutoScrollChange, label, columns = [], layout = 'compact', onEndReached, footer, busy = false }: FeedListProps) {
+  const ROW_HEIGHT = ROW_HEIGHTS[layout]
   const scrollRef = useRef<HTMLDivElement>(null)
   const [focusIndex, setFocusIndex] = useState(0)
   const topIdRef = useRef<string | null>(null)
@@ -30,6 +45,15 @@ export function FeedList({ items, selectedId, onSelect, autoScroll, onAutoScroll
     overscan: 12,
     getItemKey: (index) => items[index]?.event.id ?? index,
   })
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- re-measure when the row height changes
+  useEffect(() => virtualizer.measure(), [ROW_HEIGHT])
+  const virtualRows = virtualizer.getVirtualItems()
+  const lastVisible = virtualRows[virtualRows.length - 1]?.index ?? -1
+
+  // Within a screen of the end (or a list shorter than the screen): the next page.
+  useEffect(() => {
+    if (onEndReached && lastVisible >= items.length - 15) onEndReached()
+  }, [lastVisible, items.length, onEndReached])
 
   // New rows are added at the top: either follow them, or shift the scroll position by the
   // rows added so what the user is reading does not move.
@@ -47,7 +71,7 @@ export function FeedList({ items, selectedId, onSelect, autoScroll, onAutoScroll
       el.scrollTop += shift * ROW_HEIGHT
       setFocusIndex((i) => Math.min(items.length - 1, i + shift))
     }
-  }, [items, autoScroll])
+  }, [items, autoScroll, ROW_HEIGHT])
 
   function onScroll() {
     const el = scrollRef.current
@@ -82,8 +106,8 @@ export function FeedList({ items, selectedId, onSelect, autoScroll, onAutoScroll
   return (
     <div className="relative min-h-0 flex-1">
       <div ref={scrollRef} onScroll={onScroll} className="h-full overflow-y-auto overscroll-contain" data-testid="feed-scroll">
-        <div role="feed" aria-label={label} aria-busy="false" style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
-          {virtualizer.getVirtualItems().map((row) => {
+        <div role="feed" aria-label={label} aria-busy={busy} style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+          {virtualRows.map((row) => {
             const item = items[row.index]
             if (!item) return null
             return (
@@ -91,6 +115,9 @@ export function FeedList({ items, selectedId, onSelect, autoScroll, onAutoScroll
                 key={row.key}
                 event={item.event}
                 arrivedAt={item.arrivedAt}
+                source={item.source}
+                columns={columns}
+                layout={layout}
                 selected={item.event.id === selectedId}
                 onSelect={(event) => {
                   setFocusIndex(row.index)
@@ -105,6 +132,7 @@ export function FeedList({ items, selectedId, onSelect, autoScroll, onAutoScroll
             )
           })}
         </div>
+        {footer}
       </div>
       {!autoScroll && items.length > 0 && (
         <button

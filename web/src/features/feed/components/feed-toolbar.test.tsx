@@ -3,7 +3,7 @@ import userEvent from '@testing-library/user-event'
 import { FeedToolbar } from './feed-toolbar'
 
 function renderToolbar(overrides: Partial<Parameters<typeof FeedToolbar>[0]> = {}) {
-  const props = { paused: false, pendingCount: 0, onPause: vi.fn(), onResume: vi.fn(), autoScroll: true, onAutoScrollChange: vi.fn(), shown: 12, capacity: 1000, ...overrides }
+  const props = { paused: false, pendingCount: 0, onPause: vi.fn(), onResume: vi.fn(), autoScroll: true, onAutoScrollChange: vi.fn(), shown: 12, liveShown: 3, ...overrides }
   render(<FeedToolbar {...props} />)
   return props
 }

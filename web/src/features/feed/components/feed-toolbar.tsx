@@ -11,11 +11,12 @@ export interface FeedToolbarProps {
   autoScroll: boolean
   onAutoScrollChange: (on: boolean) => void
   shown: number
-  capacity: number
+  /** Of those, how many arrived live (the live part keeps at most the last 1,000). */
+  liveShown: number
   children?: React.ReactNode
 }
 
-export function FeedToolbar({ paused, pendingCount, onPause, onResume, autoScroll, onAutoScrollChange, shown, capacity, children }: FeedToolbarProps) {
+export function FeedToolbar({ paused, pendingCount, onPause, onResume, autoScroll, onAutoScrollChange, shown, liveShown, children }: FeedToolbarProps) {
   return (
     <div className="flex flex-wrap items-center gap-2">
       <Button size="sm" variant={paused ? 'primary' : 'secondary'} onClick={paused ? onResume : onPause}>
@@ -35,9 +36,10 @@ export function FeedToolbar({ paused, pendingCount, onPause, onResume, autoScrol
       <span aria-live="polite" className="text-xs text-gray-600 tabular-nums dark:text-gray-400" data-testid="paused-count">
         {paused && (pendingCount > 0 ? `${formatCount(pendingCount)} new while paused` : 'Paused — new events will wait here')}
       </span>
-      <span className="ml-auto hidden text-xs text-gray-500 tabular-nums sm:inline dark:text-gray-400">
-        {shown > 0 && `${formatCount(shown)} shown · keeps the last ${formatCount(capacity)}`}
+      <span className="hidden text-xs text-gray-500 tabular-nums sm:inline dark:text-gray-400" data-testid="shown-count" title="Live arrivals are kept up to the last 1,000; older events stay in the stored history below them">
+        {shown > 0 && `${formatCount(shown)} shown · ${formatCount(liveShown)} live`}
       </span>
+      <span className="flex-1" />
       {children}
     </div>
   )

@@ -13,9 +13,36 @@ import { LiveConnection, type ConnectionState } from '../api/live-connection'
 import { FeedBuffer, type FeedSnapshot } from '../lib/feed-buffer'
 import { RateMeter } from '../lib/rate-meter'
 
+/**
+ * The live rate, defined once: events the live stream delivered in the last 60 s (extrapolated
+ * during the first minute; see RateMeter), read once a second. Every place that shows a rate
+ * reads this value, so the header and the stats card always agree.
+ */
+class RateReading {
+  private value: number | null = null
+  private listeners = new Set<() => void>()
+  constructor(private readonly meter: RateMeter) {}
+  subscribe = (listener: () => void) => {
+    this.listeners.add(listener)
+    return () => {
+      this.listeners.delete(listener)
+    }
+  }
+  get = () => this.value
+  tick() {
+    const next = this.meter.rate()
+    if (next === this.value) return
+    this.value = next
+    for (const l of this.listeners) l()
+  }
+}
+
+export const LIVE_RATE_DEFINITION = 'Events received by the live stream in the last 60 seconds (matching the type filter)'
+
 interface LiveStream {
   buffer: FeedBuffer
   meter: RateMeter
+  rate: RateReading
   state: ConnectionState
   retryNow: () => void
 }
@@ -38,7 +65,10 @@ export function LiveStreamProvider({ tenantId, children }: { tenantId: string; c
   const queryClient = useQueryClient()
   const { filters } = useFilters()
   const [state, setState] = useState<ConnectionState>({ status: 'connecting', attempt: 0 })
-  const [resources] = useState(() => ({ buffer: new FeedBuffer({ capacity: 1000, flushMs: 200 }), meter: new RateMeter(60) }))
+  const [resources] = useState(() => {
+    const meter = new RateMeter(60)
+    return { buffer: new FeedBuffer({ capacity: 1000, flushMs: 200 }), meter, rate: new RateReading(meter) }
+  })
   const typesKey = filters.types.join('\u0000')
 
   const connection = useMemo(() => {
@@ -91,8 +121,14 @@ export function LiveStreamProvider({ tenantId, children }: { tenantId: string; c
 
   useEffect(() => () => resources.buffer.dispose(), [resources])
 
+  useEffect(() => {
+    resources.rate.tick()
+    const timer = setInterval(() => resources.rate.tick(), 1000)
+    return () => clearInterval(timer)
+  }, [resources])
+
   const value = useMemo<LiveStream>(
-    () => ({ buffer: resources.buffer, meter: resources.meter, state, retryNow: () => connection.retryNow() }),
+    () => ({ buffer: resources.buffer, meter: resources.meter, rate: resources.rate, state, retryNow: () => connection.retryNow() }),
     [resources, state, connection],
   )
   return <LiveStreamContext.Provider value={value}>{children}</LiveStreamContext.Provider>
@@ -123,16 +159,11 @@ export function useConnectionState() {
   return { state, retryNow }
 }
 
-/** Events per minute, refreshed every second. */
+const NO_RATE = () => () => {}
+const NULL_RATE = () => null
+
+/** Events per minute (see LIVE_RATE_DEFINITION), the same value everywhere, refreshed every second. */
 export function useEventRate(): number | null {
   const stream = useOptionalLiveStream()
-  const [rate, setRate] = useState<number | null>(null)
-  useEffect(() => {
-    if (!stream) return
-    const tick = () => setRate(stream.meter.rate())
-    tick()
-    const timer = setInterval(tick, 1000)
-    return () => clearInterval(timer)
-  }, [stream])
-  return stream ? rate : null
+  return useSyncExternalStore(stream ? stream.rate.subscribe : NO_RATE, stream ? stream.rate.get : NULL_RATE, NULL_RATE)
 }

@@ -12,7 +12,7 @@ import { parseMeta, useFilters } from '../hooks/use-filters'
 const MAX_CHIPS = 12
 
 export function FilterBar() {
-  const { filters, toggleType, addMeta, removeMeta, clear, active } = useFilters()
+  const { filters, toggleType, addMeta, removeMeta, removeNot, clear, active } = useFilters()
   const breakdown = useTypeBreakdown()
   const byType = breakdown.data?.by_type ?? []
   const total = breakdown.data?.total ?? 0
@@ -55,6 +55,21 @@ export function FilterBar() {
           </button>
         </span>
       ))}
+      {filters.not.map((m) => {
+        const text = `${m.key}=${m.value}`
+        return (
+          <span
+            key={text}
+            title="Left out of the event list (the server has no exclusion filter, so the stats still count these)"
+            className="inline-flex h-7 items-center gap-1 rounded-full bg-rose-50 pr-1 pl-2.5 font-mono text-xs text-rose-800 ring-1 ring-rose-600/20 ring-inset dark:bg-rose-500/15 dark:text-rose-200 dark:ring-rose-400/30"
+          >
+            {m.key}≠{m.value}
+            <button type="button" onClick={() => removeNot(text)} aria-label={`Remove exclusion ${m.key}≠${m.value}`} className="rounded-full p-0.5 hover:bg-rose-100 dark:hover:bg-rose-500/20">
+              <XIcon className="size-3.5" />
+            </button>
+          </span>
+        )
+      })}
       <MetaFilterInput onAdd={addMeta} />
       {active && (
         <button type="button" onClick={clear} className="h-7 rounded-md px-2 text-xs font-medium text-gray-600 hover:text-gray-900 hover:underline dark:text-gray-400 dark:hover:text-white">
@@ -125,10 +140,10 @@ function MetaFilterInput({ onAdd }: { onAdd: (filter: { key: string; value: stri
         placeholder="plan=pro"
         aria-invalid={error ? true : undefined}
         aria-describedby={error ? `${id}-error` : undefined}
-        className="h-7 w-44 rounded-full bg-white px-3 font-mono text-xs ring-1 ring-accent-500 outline-none ring-inset dark:bg-white/5"
+        className="h-7 w-44 max-w-full rounded-full bg-white px-3 font-mono text-xs ring-1 ring-accent-500 outline-none ring-inset dark:bg-white/5"
       />
       {error && (
-        <p id={`${id}-error`} role="alert" className="absolute top-full left-0 z-20 mt-1 w-72 rounded-md bg-white p-2 text-xs text-red-700 shadow ring-1 ring-gray-200 dark:bg-gray-900 dark:text-red-400 dark:ring-white/10">
+        <p id={`${id}-error`} role="alert" className="absolute top-full left-0 z-20 mt-1 w-72 max-w-[calc(100vw-2rem)] rounded-md bg-white p-2 text-xs text-red-700 shadow ring-1 ring-gray-200 dark:bg-gray-900 dark:text-red-400 dark:ring-white/10">
           {error}
         </p>
       )}

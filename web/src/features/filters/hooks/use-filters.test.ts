@@ -14,22 +14,30 @@ describe('filters', () => {
   })
 
   it('reads types and meta from the URL', () => {
-    const filters = readFilters(new URLSearchParams('type=a&type=b&type=a&meta=plan%3Dpro&meta=bad'))
-    expect(filters).toEqual({ types: ['a', 'b'], meta: [{ key: 'plan', value: 'pro' }] })
+    const filters = readFilters(new URLSearchParams('type=a&type=b&type=a&meta=plan%3Dpro&meta=bad&not=page%3D%2F'))
+    expect(filters).toEqual({ types: ['a', 'b'], meta: [{ key: 'plan', value: 'pro' }], not: [{ key: 'page', value: '/' }] })
   })
 
   it('turns filters into API parameters', () => {
-    expect(filtersToQuery({ types: ['a'], meta: [{ key: 'user.plan', value: 'pro' }] })).toEqual({ event_type: ['a'], 'meta.user.plan': 'pro' })
+    expect(filtersToQuery({ types: ['a'], meta: [{ key: 'user.plan', value: 'pro' }], not: [] })).toEqual({ event_type: ['a'], 'meta.user.plan': 'pro' })
   })
 
   it('matches the live feed the way the server filters', () => {
     const e = event('payment', { amount: 5, user: { country: 'DE' }, ok: true })
-    expect(matchesFilters(e, { types: [], meta: [] })).toBe(true)
-    expect(matchesFilters(e, { types: ['signup'], meta: [] })).toBe(false)
-    expect(matchesFilters(e, { types: ['payment'], meta: [{ key: 'user.country', value: 'DE' }] })).toBe(true)
-    expect(matchesFilters(e, { types: [], meta: [{ key: 'amount', value: '5' }] })).toBe(true)
-    expect(matchesFilters(e, { types: [], meta: [{ key: 'ok', value: 'true' }] })).toBe(true)
-    expect(matchesFilters(e, { types: [], meta: [{ key: 'user', value: 'DE' }] })).toBe(false)
-    expect(matchesFilters(e, { types: [], meta: [{ key: 'missing', value: 'x' }] })).toBe(false)
+    expect(matchesFilters(e, { types: [], meta: [], not: [] })).toBe(true)
+    expect(matchesFilters(e, { types: ['signup'], meta: [], not: [] })).toBe(false)
+    expect(matchesFilters(e, { types: ['payment'], meta: [{ key: 'user.country', value: 'DE' }], not: [] })).toBe(true)
+    expect(matchesFilters(e, { types: [], meta: [{ key: 'amount', value: '5' }], not: [] })).toBe(true)
+    expect(matchesFilters(e, { types: [], meta: [{ key: 'ok', value: 'true' }], not: [] })).toBe(true)
+    expect(matchesFilters(e, { types: [], meta: [{ key: 'user', value: 'DE' }], not: [] })).toBe(false)
+    expect(matchesFilters(e, { types: [], meta: [{ key: 'missing', value: 'x' }], not: [] })).toBe(false)
+  })
+
+  it('leaves out events that an exclusion names, and keeps the rest', () => {
+    const e = event('payment', { amount: 5, user: { country: 'DE' } })
+    expect(matchesFilters(e, { types: [], meta: [], not: [{ key: 'user.country', value: 'DE' }] })).toBe(false)
+    expect(matchesFilters(e, { types: [], meta: [], not: [{ key: 'user.country', value: 'US' }] })).toBe(true)
+    expect(matchesFilters(e, { types: [], meta: [], not: [{ key: 'amount', value: '5' }] })).toBe(false)
+    expect(matchesFilters(e, { types: [], meta: [], not: [{ key: 'missing', value: '5' }] })).toBe(true)
   })
 })

@@ -1,8 +1,11 @@
-// Filters live in the URL (`?type=signup&type=error&meta=plan%3Dpro`), so a view can be shared
-// and survives a reload. The same filters apply to the live feed, the history and the stats.
+// Filters live in the URL (`?type=signup&type=error&meta=plan%3Dpro&not=page%3D%2F`), so a view
+// can be shared and survives a reload. The same filters apply to the live feed, the history and
+// the stats. `not` (exclude key=value) has no server-side counterpart: the event explorer applies
+// it in the browser, so it narrows the list but not the stats.
 import { useCallback, useMemo } from 'react'
 import { useSearchParams } from 'react-router'
 import type { Event } from '@/api/types'
+import { lookup } from '@/lib/flatten'
 
 export interface MetaFilter {
   /** A key, or a dotted path into nested objects (`user.country`). */
@@ -13,9 +16,11 @@ export interface MetaFilter {
 export interface Filters {
   types: string[]
   meta: MetaFilter[]
+  /** key=value pairs to leave out (browser-side only; see the top of this file). */
+  not: MetaFilter[]
 }
 
-export const FILTER_PARAMS = ['type', 'meta'] as const
+export const FILTER_PARAMS = ['type', 'meta', 'not'] as const
 
 export function parseMeta(text: string): MetaFilter | null {
   const at = text.indexOf('=')
@@ -32,7 +37,11 @@ export function readFilters(params: URLSearchParams): Filters {
     .getAll('meta')
     .map(parseMeta)
     .filter((m): m is MetaFilter => m !== null)
-  return { types, meta }
+  const not = params
+    .getAll('not')
+    .map(parseMeta)
+    .filter((m): m is MetaFilter => m !== null)
+  return { types, meta, not }
 }
 
 /** The filters as API query parameters (`event_type=…`, `meta.<key>=…`). */
@@ -43,15 +52,6 @@ export function filtersToQuery(filters: Filters): Record<string, string | string
   return query
 }
 
-function lookup(metadata: Record<string, unknown>, path: string): unknown {
-  let value: unknown = metadata
-  for (const segment of path.split('.')) {
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined
-    value = (value as Record<string, unknown>)[segment]
-  }
-  return value
-}
-
 /** The live feed's copy of the server's filter rules (`meta.*` compares the value as text). */
 export function matchesFilters(event: Event, filters: Filters): boolean {
   if (filters.types.length && !filters.types.includes(event.event_type)) return false
@@ -60,10 +60,19 @@ export function matchesFilters(event: Event, filters: Filters): boolean {
     if (value === undefined || value === null || typeof value === 'object') return false
     if (String(value) !== m.value) return false
   }
-  return true
+  return !excluded(event, filters)
+}
+
+/** Whether one of the `not` filters leaves the event out. */
+export function excluded(event: Event, filters: Filters): boolean {
+  return filters.not.some((m) => {
+    const value = lookup(event.metadata, m.key)
+    return value !== undefined && value !== null && typeof value !== 'object' && String(value) === m.value
+  })
 }
 
 export function filtersKey(filters: Filters): string {
+  // `not` is applied in the browser, so it is not part of what the server is asked.
   return JSON.stringify([[...filters.types].sort(), filters.meta.map((m) => `${m.key}=${m.value}`).sort()])
 }
 
@@ -105,6 +114,9 @@ export function useFilters() {
         const others = next.getAll('meta').filter((m) => parseMeta(m)?.key !== filter.key)
         next.delete('meta')
         for (const m of [...others, text]) next.append('meta', m)
+        const nots = next.getAll('not').filter((m) => m !== text)
+        next.delete('not')
+        for (const m of nots) next.append('not', m)
       }),
     [update],
   )
@@ -119,7 +131,32 @@ export function useFilters() {
     [update],
   )
 
+  const addNot = useCallback(
+    (filter: MetaFilter) =>
+      update((next) => {
+        const text = `${filter.key}=${filter.value}`
+        const others = next.getAll('not').filter((m) => m !== text)
+        next.delete('not')
+        for (const m of [...others, text]) next.append('not', m)
+        // "Only X" and "not X" on the same key cannot both hold: the newer wins.
+        const kept = next.getAll('meta').filter((m) => m !== text)
+        next.delete('meta')
+        for (const m of kept) next.append('meta', m)
+      }),
+    [update],
+  )
+
+  const removeNot = useCallback(
+    (text: string) =>
+      update((next) => {
+        const kept = next.getAll('not').filter((m) => m !== text)
+        next.delete('not')
+        for (const m of kept) next.append('not', m)
+      }),
+    [update],
+  )
+
   const clear = useCallback(() => update((next) => FILTER_PARAMS.forEach((p) => next.delete(p))), [update])
 
-  return { filters, toggleType, addMeta, removeMeta, clear, active: filters.types.length + filters.meta.length > 0 }
+  return { filters, toggleType, addMeta, removeMeta, addNot, removeNot, clear, active: filters.types.length + filters.meta.length + filters.not.length > 0 }
 }

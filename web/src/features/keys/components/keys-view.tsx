@@ -18,8 +18,10 @@ import { formatDateTime, formatRelative } from '@/lib/format'
 import { notifySuccess } from '@/lib/notify'
 import { useCreateKey, useRevokeKey } from '../api/keys'
 import { SCOPES, sortKeys, toggleScope } from '../lib/scopes'
+import { usePageTitle } from '@/lib/page-title'
 
 export default function KeysView() {
+  usePageTitle('API keys')
   const { tenantId, tenant } = useCurrentTenant()
   const session = useSession()
   const canManage = isAdmin(session) || Boolean(session?.scopes.includes('manage'))

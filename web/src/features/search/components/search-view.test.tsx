@@ -45,13 +45,16 @@ describe('SearchView', () => {
   it('runs the query from the URL for the tenant and the filters, and shows ranked hits', async () => {
     const fetchMock = vi.fn(async (url: string) => {
       if (url.startsWith('/api/v1/events/search'))
-        return json({ hits: [{ event, score: 2.5, snippet: { field: 'message', text: 'card declined', fragments: [{ text: 'card', highlight: true }, { text: ' declined', highlight: false }] } }], next_cursor: null })
+        return json({ hits: [{ event, score: 2.5, snippet: { field: 'message', text: 'card declined', fragments: [{ text: 'card', highlight: true }, { text: ' declined', highlight: false }] } }, { event: { ...event, id: 'e2' }, score: 1, snippet: { field: 'message', text: 'card', fragments: [{ text: 'card', highlight: true }] } }], next_cursor: null })
       return json({ by_type: [], total: 0, series: [], from: '', to: '', interval: 'hour' })
     })
     vi.stubGlobal('fetch', fetchMock)
     renderAt('/t/t1/search?q=card&type=error&range=1h')
-    expect(await screen.findByText('card', { selector: 'mark' })).toBeInTheDocument()
-    expect(screen.getByText('100%')).toBeInTheDocument()
+    expect((await screen.findAllByText('card', { selector: 'mark' })).length).toBe(2)
+    // Relevance relative to the best hit, and the count above the hits.
+    expect(screen.getByText('Relevance 100% of the best hit')).toBeInTheDocument()
+    expect(screen.getByText('Relevance 40% of the best hit')).toBeInTheDocument()
+    expect(screen.getByTestId('hit-count')).toHaveTextContent('2 results')
     const url = new URL(fetchMock.mock.calls.find(([u]) => u.startsWith('/api/v1/events/search'))![0], 'http://x')
     expect(url.searchParams.get('q')).toBe('card')
     expect(url.searchParams.get('tenant_id')).toBe('t1')

@@ -1,6 +1,7 @@
 // Search: ranked full-text results with highlighted snippets, the query language's examples at
 // hand, the shared type/metadata filters and a time range. The URL holds it all.
 import { useCallback, useId, useState, type FormEvent } from 'react'
+import { PageHeader } from '@/components/layout/page-header'
 import { useSearchParams } from 'react-router'
 import type { Event, SearchHit } from '@/api/types'
 import { describeError, toApiError } from '@/api/errors'
@@ -11,11 +12,12 @@ import { SearchIcon } from '@/components/ui/icons'
 import { SkeletonRows } from '@/components/ui/skeleton'
 import { Spinner } from '@/components/ui/spinner'
 import { TypeBadge } from '@/components/ui/type-badge'
-import { EventDetailPanel } from '@/features/events/components/event-detail-panel'
+import { EventDetailSheet } from '@/features/events/components/event-detail-panel'
+import { usePhone } from '@/features/events/hooks/use-columns'
 import { FilterBar } from '@/features/filters/components/filter-bar'
 import { useFilters } from '@/features/filters/hooks/use-filters'
 import { cn } from '@/lib/cn'
-import { formatDateTime, formatPercent, formatShortTime } from '@/lib/format'
+import { formatAbsoluteAndAge, formatCount, formatShortTime, metadataPreview } from '@/lib/format'
 import { useSearch } from '../api/search-events'
 import { EXAMPLES, RANGES, readSearch, writeSearch, type RangeValue } from '../lib/search-state'
 import { SnippetText } from './snippet-text'
@@ -29,6 +31,7 @@ export default function SearchView() {
   const close = useCallback(() => setSelected(null), [])
   const ids = { input: useId(), error: useId(), help: useId(), range: useId() }
   const results = useSearch(search, filters)
+  const phone = usePhone()
 
   // Back/forward (or a shared link) changes the URL: the box follows.
   const [shownQ, setShownQ] = useState(search.q)
@@ -46,10 +49,11 @@ export default function SearchView() {
   const queryError = error?.field === 'q' ? error.message : null
 
   return (
-    <div className="flex gap-4">
+    <div className="flex min-w-0 gap-4">
       <div className="min-w-0 flex-1 space-y-3">
-        <form role="search" onSubmit={submit} className="flex items-start gap-2">
-          <div className="min-w-0 flex-1">
+        <PageHeader title="Search" description="Full-text search over event types and metadata, most relevant first." />
+        <form role="search" onSubmit={submit} className="flex flex-wrap items-start gap-2">
+          <div className="min-w-0 basis-full sm:basis-0 sm:flex-1">
             <label htmlFor={ids.input} className="sr-only">
               Search events
             </label>
@@ -82,7 +86,7 @@ export default function SearchView() {
             id={ids.range}
             value={search.range}
             onChange={(e) => setParams((prev) => writeSearch(prev, { range: e.target.value as RangeValue }))}
-            className="h-[38px] shrink-0 rounded-md border-0 bg-white px-2.5 text-sm text-gray-900 shadow-sm ring-1 ring-gray-300 ring-inset focus:ring-2 focus:ring-accent-500 focus:outline-none dark:bg-white/5 dark:text-white dark:ring-white/10 dark:[color-scheme:dark]"
+            className="h-[38px] min-w-0 flex-1 rounded-md sm:flex-none border-0 bg-white px-2.5 text-sm text-gray-900 shadow-sm ring-1 ring-gray-300 ring-inset focus:ring-2 focus:ring-accent-500 focus:outline-none dark:bg-white/5 dark:text-white dark:ring-white/10 dark:[color-scheme:dark]"
           >
             {RANGES.map((r) => (
               <option key={r.value} value={r.value}>
@@ -95,7 +99,7 @@ export default function SearchView() {
           </Button>
         </form>
         <FilterBar />
-        <details className="group rounded-lg text-sm text-gray-600 dark:text-gray-400" open={!search.q || undefined}>
+        <details key={queryError ? 'error' : 'ok'} className="group rounded-lg text-sm text-gray-600 dark:text-gray-400" open={!search.q || Boolean(queryError) || undefined}>
           <summary id={ids.help} className="cursor-pointer text-xs font-medium text-gray-700 select-none dark:text-gray-300">
             Query language
           </summary>
@@ -126,7 +130,7 @@ export default function SearchView() {
             <SkeletonRows rows={6} label="Searching" />
           ) : error ? (
             <EmptyState title={queryError ? 'The query could not be read' : describeError(error).title}>
-              <p>{queryError ? 'Fix it using the examples above, then search again.' : describeError(error).description}</p>
+              <p>{queryError ? 'Fix it using the examples under "Query language" above (opened for you), then search again.' : describeError(error).description}</p>
               {!queryError && (
                 <Button className="mt-3" size="sm" onClick={() => void results.refetch()}>
                   Try again
@@ -145,23 +149,14 @@ export default function SearchView() {
           )}
         </section>
       </div>
-      {selected && (
-        <div className="sticky top-[4.5rem] hidden h-[calc(100vh-6rem)] lg:flex">
-          <EventDetailPanel event={selected} onClose={close} />
-        </div>
-      )}
-      {selected && (
-        <div className="fixed inset-x-0 bottom-0 z-30 flex max-h-[70vh] p-2 lg:hidden">
-          <EventDetailPanel event={selected} onClose={close} />
-        </div>
-      )}
+      {selected && <EventDetailSheet event={selected} error={null} onClose={close} phone={phone} />}
     </div>
   )
 }
 
 function Hits(props: { hits: SearchHit[]; selectedId: string | null; onSelect: (e: Event) => void; hasMore: boolean; loadingMore: boolean; onMore: () => void }) {
   const { hits } = props
-  // Scores are comparable only within one query: show each relative to the best hit.
+  // Scores are comparable only within one query: each bar is relative to the best hit.
   const best = Math.max(...hits.map((h) => h.score), 0)
   if (hits.length === 0) {
     return (
@@ -170,38 +165,52 @@ function Hits(props: { hits: SearchHit[]; selectedId: string | null; onSelect: (
       </EmptyState>
     )
   }
+  const count = `${formatCount(hits.length)}${props.hasMore ? '+' : ''} result${hits.length === 1 && !props.hasMore ? '' : 's'}`
   return (
     <div>
-      <ol className="divide-y divide-gray-100 dark:divide-white/5" aria-label={`${hits.length} results`}>
-        {hits.map((hit) => (
-          <li key={hit.event.id}>
-            <button
-              type="button"
-              onClick={() => props.onSelect(hit.event)}
-              aria-current={hit.event.id === props.selectedId || undefined}
-              data-testid="search-hit"
-              className={cn(
-                'grid w-full grid-cols-[5.5rem_minmax(6rem,10rem)_1fr_auto] items-baseline gap-3 px-3 py-2.5 text-left text-[13px] hover:bg-gray-50 dark:hover:bg-white/5',
-                hit.event.id === props.selectedId && 'bg-accent-50 dark:bg-accent-500/10',
-              )}
-            >
-              <time dateTime={hit.event.timestamp} title={formatDateTime(hit.event.timestamp)} className="font-mono text-xs text-gray-500 tabular-nums dark:text-gray-400">
-                {formatShortTime(hit.event.timestamp)}
-              </time>
-              <span className="min-w-0">
-                <TypeBadge type={hit.event.event_type} />
-              </span>
-              <span className="min-w-0 truncate">
-                <span className="mr-2 font-mono text-xs text-gray-500 dark:text-gray-400">{hit.snippet.field}</span>
-                <SnippetText snippet={hit.snippet} />
-              </span>
-              <span className="w-10 text-right font-mono text-xs text-gray-500 tabular-nums dark:text-gray-400" title={`Relevance ${hit.score.toPrecision(3)}, shown relative to the best hit of this search`}>
-                <span className="sr-only">Relevance </span>
-                {best > 0 ? formatPercent(hit.score, best) : '—'}
-              </span>
-            </button>
-          </li>
-        ))}
+      <p className="border-b border-gray-200 px-3 py-2 text-xs text-gray-600 dark:border-white/10 dark:text-gray-400" data-testid="hit-count">
+        {count}
+        {props.hasMore ? ' so far, most relevant first; more load at the end' : ', most relevant first'}
+      </p>
+      <ol className="divide-y divide-gray-100 dark:divide-white/5" aria-label={count}>
+        {hits.map((hit) => {
+          const relative = best > 0 ? Math.max(0, Math.min(1, hit.score / best)) : 0
+          const preview = metadataPreview(hit.event.metadata, 4)
+          return (
+            <li key={hit.event.id}>
+              <button
+                type="button"
+                onClick={() => props.onSelect(hit.event)}
+                aria-current={hit.event.id === props.selectedId || undefined}
+                data-testid="search-hit"
+                className={cn(
+                  'grid w-full grid-cols-[auto_minmax(0,1fr)_3rem] items-baseline gap-x-3 gap-y-1 px-3 py-2.5 text-left text-[13px] hover:bg-gray-50 sm:grid-cols-[5.5rem_minmax(6rem,10rem)_minmax(0,1fr)_4rem] dark:hover:bg-white/5',
+                  hit.event.id === props.selectedId && 'bg-accent-50 dark:bg-accent-500/10',
+                )}
+              >
+                <time dateTime={hit.event.timestamp} title={formatAbsoluteAndAge(hit.event.timestamp)} className="font-mono text-xs text-gray-500 tabular-nums dark:text-gray-400">
+                  {formatShortTime(hit.event.timestamp)}
+                </time>
+                <span className="min-w-0">
+                  <TypeBadge type={hit.event.event_type} />
+                </span>
+                <span className="col-span-3 row-start-2 min-w-0 sm:col-span-1 sm:col-start-3 sm:row-start-1">
+                  <span className="block truncate">
+                    <span className="mr-2 font-mono text-xs text-gray-500 dark:text-gray-400">{hit.snippet.field}</span>
+                    <SnippetText snippet={hit.snippet} />
+                  </span>
+                  {preview && <span className="mt-0.5 block truncate font-mono text-xs text-gray-500 dark:text-gray-400">{preview}</span>}
+                </span>
+                <span className="col-start-3 row-start-1 self-center sm:col-start-4" title={`Relevance ${hit.score.toPrecision(3)}: ${Math.round(relative * 100)}% of the best hit of this search`}>
+                  <span className="sr-only">Relevance {Math.round(relative * 100)}% of the best hit</span>
+                  <span aria-hidden="true" className="block h-1.5 w-full overflow-hidden rounded-full bg-gray-100 dark:bg-white/10" data-testid="relevance">
+                    <span className="block h-full rounded-full bg-accent-500" style={{ width: `${Math.max(4, relative * 100)}%` }} />
+                  </span>
+                </span>
+              </button>
+            </li>
+          )
+        })}
       </ol>
       <div className="flex h-12 items-center justify-center text-xs text-gray-500 dark:text-gray-400">
         {props.loadingMore ? (
@@ -212,7 +221,7 @@ function Hits(props: { hits: SearchHit[]; selectedId: string | null; onSelect: (
           </Button>
         ) : (
           <span>
-            {hits.length} result{hits.length === 1 ? '' : 's'}
+            {hits.length} result{hits.length === 1 ? '' : 's'} · end
           </span>
         )}
       </div>

@@ -13,8 +13,10 @@ import { useCurrentTenant } from '@/features/tenants/hooks/use-current-tenant'
 import { notifySuccess } from '@/lib/notify'
 import { useUpdateTenant } from '../api/update-tenant'
 import { changes, draftOf, type SettingsDraft } from '../lib/settings-form'
+import { usePageTitle } from '@/lib/page-title'
 
 export default function SettingsView() {
+  usePageTitle('Settings')
   const admin = isAdmin(useSession())
   const { tenant, isLoading } = useCurrentTenant()
   return (

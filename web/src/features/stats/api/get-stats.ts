@@ -1,6 +1,6 @@
-import { keepPreviousData, queryOptions, useQuery } from '@tanstack/react-query'
+import { keepPreviousData, queryOptions, useQueries, useQuery } from '@tanstack/react-query'
 import { api } from '@/api/client'
-import type { Stats, StatsInterval } from '@/api/types'
+import type { Breakdown, Stats, StatsInterval } from '@/api/types'
 import { filtersKey, filtersToQuery, type Filters } from '@/features/filters/hooks/use-filters'
 import { useTenantScope } from '@/features/tenants/hooks/use-current-tenant'
 
@@ -48,9 +48,46 @@ export function useStats(range: RangeKey, interval: StatsInterval, filters: Filt
   return useQuery(statsQuery(tenantId, scope, range, interval, filters))
 }
 
-const NO_FILTERS: Filters = { types: [], meta: [] }
+const NO_FILTERS: Filters = { types: [], meta: [], not: [] }
 
 /** Event types of the last 24 hours, for the filter chips (unfiltered, so every type shows). */
 export function useTypeBreakdown() {
   return useStats('24h', 'hour', NO_FILTERS)
+}
+
+/** How many types get a series of their own in the stacked chart; the rest are "other". */
+export const STACKED_TYPES = 5
+
+/**
+ * One series per event type for the stacked chart: the API counts buckets for a filter, so the
+ * top types (or the ones filtered on) are asked for one by one; the rest is total minus those.
+ */
+export function useTypeSeries(range: RangeKey, interval: StatsInterval, filters: Filters, types: readonly string[]) {
+  const { tenantId, scope } = useTenantScope()
+  return useQueries({
+    queries: types.map((type) => statsQuery(tenantId, scope, range, interval, { ...filters, types: [type] })),
+  })
+}
+
+export const breakdownQuery = (tenantId: string, scope: { tenant_id?: string }, range: RangeKey, filters: Filters, key: string) =>
+  queryOptions({
+    queryKey: ['stats', tenantId, 'breakdown', key, range, filtersKey(filters)],
+    queryFn: async ({ signal }): Promise<Breakdown & { total: number }> => {
+      const to = new Date()
+      const from = new Date(to.getTime() - RANGES[range].ms)
+      const stats = await api.get<Stats>('/api/v1/events/stats', {
+        query: { ...scope, ...filtersToQuery(filters), from: from.toISOString(), to: to.toISOString(), interval: RANGES[range].interval, group_by: `meta.${key}` },
+        signal,
+      })
+      return { ...(stats.breakdown ?? { key: `meta.${key}`, values: [], other: 0, missing: stats.total }), total: stats.total }
+    },
+    placeholderData: keepPreviousData,
+    refetchInterval: 30_000,
+    meta: { silent: true },
+  })
+
+/** The top 10 values of metadata `key` over the range (GET /api/v1/events/stats?group_by=meta.<key>). */
+export function useBreakdown(range: RangeKey, filters: Filters, key: string | null) {
+  const { tenantId, scope } = useTenantScope()
+  return useQuery({ ...breakdownQuery(tenantId, scope, range, filters, key ?? ''), enabled: Boolean(key) })
 }

@@ -1,8 +1,12 @@
-// Events over time: one area per bucket, colors chosen per theme (checked in both).
-import { Area, AreaChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts'
+// Events over time, honestly: one bar per bucket (an empty bucket is an empty slot, never a
+// line drawn through it), stacked by event type in the types' own colors, and the current
+// bucket (still filling) drawn hollow with a dashed outline and labelled as partial.
+import { Bar, BarChart, CartesianGrid, Cell, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts'
 import type { Stats, StatsInterval } from '@/api/types'
 import { useTheme } from '@/features/theme/hooks/use-theme'
 import { formatCompact, formatCount, formatDateTime } from '@/lib/format'
+import { typeColor } from '@/lib/type-color'
+import { OTHER, stackRows, type TypeSeries } from '../lib/stack-rows'
 
 const pad = (n: number) => String(n).padStart(2, '0')
 const monthDay = new Intl.DateTimeFormat('en-US', { month: 'short', day: 'numeric' })
@@ -14,50 +18,48 @@ function tickLabel(iso: string, interval: StatsInterval): string {
   return interval === 'hour' && d.getHours() === 0 ? monthDay.format(d) : time
 }
 
-export function EventsChart({ stats }: { stats: Stats }) {
+export function EventsChart({ stats, series }: { stats: Stats; series: readonly TypeSeries[] }) {
   const { theme } = useTheme()
   const dark = theme === 'dark'
   const colors = {
-    line: dark ? '#818cf8' : '#4f46e5',
     grid: dark ? 'rgba(255,255,255,0.08)' : '#e5e7eb',
     text: dark ? '#9ca3af' : '#6b7280',
+    other: dark ? '#6b7280' : '#9ca3af',
     tooltipBg: dark ? '#111827' : '#ffffff',
     tooltipBorder: dark ? 'rgba(255,255,255,0.12)' : '#e5e7eb',
   }
-  const data = stats.series.map((b) => ({ bucket: b.bucket, count: b.count }))
-  const sum = data.reduce((acc, b) => acc + b.count, 0)
-  const peak = data.reduce((best, b) => (b.count > best.count ? b : best), { bucket: '', count: 0 })
-  const summary = `Events over time: ${formatCount(sum)} events from ${formatDateTime(stats.from)} to ${formatDateTime(stats.to)}, per ${stats.interval}${peak.count ? `; peak ${formatCount(peak.count)} at ${formatDateTime(peak.bucket)}` : ''}.`
+  const data = stackRows(stats, series)
+  const keys = [...series.map((s) => s.type), OTHER].filter((k) => k !== OTHER || data.some((row) => Number(row[k] ?? 0) > 0))
+  const sum = stats.series.reduce((acc, b) => acc + b.count, 0)
+  const peak = stats.series.reduce((best, b) => (b.count > best.count ? b : best), { bucket: '', count: 0 })
+  const partial = data.some((row) => row.partial)
+  const summary = `Events over time: ${formatCount(sum)} events from ${formatDateTime(stats.from)} to ${formatDateTime(stats.to)}, per ${stats.interval}${peak.count ? `; peak ${formatCount(peak.count)} at ${formatDateTime(peak.bucket)}` : ''}${partial ? '; the last bucket is still filling' : ''}.`
+  const fill = (key: string) => (key === OTHER ? colors.other : typeColor(key).solid)
 
   return (
-    <figure role="img" aria-label={summary} data-testid="events-chart" data-total={sum} className="h-64 w-full">
+    <figure role="img" aria-label={summary} data-testid="events-chart" data-total={sum} data-partial={partial} className="h-64 w-full">
       <ResponsiveContainer width="100%" height="100%">
-        <AreaChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
-          <defs>
-            <linearGradient id="events-fill" x1="0" y1="0" x2="0" y2="1">
-              <stop offset="0%" stopColor={colors.line} stopOpacity={dark ? 0.35 : 0.25} />
-              <stop offset="100%" stopColor={colors.line} stopOpacity={0} />
-            </linearGradient>
-          </defs>
+        <BarChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }} barCategoryGap={1}>
           <CartesianGrid stroke={colors.grid} vertical={false} />
-          <XAxis
-            dataKey="bucket"
-            tickFormatter={(v: string) => tickLabel(v, stats.interval)}
-            tick={{ fill: colors.text, fontSize: 11 }}
-            tickLine={false}
-            axisLine={{ stroke: colors.grid }}
-            minTickGap={32}
-          />
+          <XAxis dataKey="bucket" tickFormatter={(v: string) => tickLabel(v, stats.interval)} tick={{ fill: colors.text, fontSize: 11 }} tickLine={false} axisLine={{ stroke: colors.grid }} minTickGap={32} />
           <YAxis allowDecimals={false} tickFormatter={(v: number) => formatCompact(v)} tick={{ fill: colors.text, fontSize: 11 }} tickLine={false} axisLine={false} width={44} />
           <Tooltip
-            cursor={{ stroke: colors.text, strokeDasharray: '3 3' }}
+            cursor={{ fill: dark ? 'rgba(255,255,255,0.05)' : 'rgba(0,0,0,0.04)' }}
             contentStyle={{ background: colors.tooltipBg, border: `1px solid ${colors.tooltipBorder}`, borderRadius: 8, fontSize: 12, color: dark ? '#f3f4f6' : '#111827' }}
-            labelFormatter={(label) => formatDateTime(String(label))}
-            formatter={(value) => [formatCount(Number(value)), 'events']}
+            labelFormatter={(label, payload) => `${formatDateTime(String(label))}${payload?.[0]?.payload?.partial ? ' (so far: this bucket is still filling)' : ''}`}
+            formatter={(value, name) => [formatCount(Number(value)), String(name)]}
           />
-          <Area type="monotone" dataKey="count" stroke={colors.line} strokeWidth={2} fill="url(#events-fill)" isAnimationActive={false} />
-        </AreaChart>
+          {keys.length > 1 && <Legend iconType="circle" iconSize={8} wrapperStyle={{ fontSize: 11, color: colors.text }} />}
+          {keys.map((key) => (
+            <Bar key={key} dataKey={key} stackId="events" fill={fill(key)} isAnimationActive={false}>
+              {data.map((row, i) => (
+                <Cell key={i} fill={fill(key)} fillOpacity={row.partial ? 0.25 : 1} stroke={row.partial ? fill(key) : undefined} strokeDasharray={row.partial ? '3 2' : undefined} />
+              ))}
+            </Bar>
+          ))}
+        </BarChart>
       </ResponsiveContainer>
+      {partial && <figcaption className="sr-only">The last bucket is still filling.</figcaption>}
     </figure>
   )
 }

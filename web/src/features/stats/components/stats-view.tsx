@@ -1,19 +1,24 @@
 // Statistics: totals, events over time (range and interval in the URL), breakdown by type.
 // Refetched when live events arrive (the live-stream hook nudges the ['stats', tenant] queries).
+import { useMemo } from 'react'
 import { useSearchParams } from 'react-router'
+import { PageHeader } from '@/components/layout/page-header'
+import { knownKeys } from '@/features/events/lib/known-keys'
 import type { StatsInterval } from '@/api/types'
 import { describeError } from '@/api/errors'
 import { Button } from '@/components/ui/button'
 import { EmptyState } from '@/components/ui/empty-state'
 import { Skeleton } from '@/components/ui/skeleton'
 import { Spinner } from '@/components/ui/spinner'
-import { useEventRate } from '@/features/feed/hooks/use-live-stream'
+import { LIVE_RATE_DEFINITION, useEventRate, useFeed } from '@/features/feed/hooks/use-live-stream'
 import { FilterBar } from '@/features/filters/components/filter-bar'
 import { useFilters } from '@/features/filters/hooks/use-filters'
 import { cn } from '@/lib/cn'
 import { formatCompact, formatCount } from '@/lib/format'
-import { INTERVALS, RANGES, intervalFits, isRangeKey, useStats, type RangeKey } from '../api/get-stats'
+import { INTERVALS, RANGES, STACKED_TYPES, intervalFits, isRangeKey, useStats, useTypeSeries, type RangeKey } from '../api/get-stats'
+import type { TypeSeries } from '../lib/stack-rows'
 import { EventsChart } from './events-chart'
+import { PropertyBreakdown } from './property-breakdown'
 import { TypeBreakdown } from './type-breakdown'
 
 export default function StatsView() {
@@ -25,6 +30,16 @@ export default function StatsView() {
   const { filters } = useFilters()
   const stats = useStats(range, interval, filters)
   const rate = useEventRate()
+  const feed = useFeed()
+  const suggestions = useMemo(() => knownKeys(feed.items.map((i) => ({ ...i, source: 'live' as const }))), [feed.items])
+  const stackTypes = (filters.types.length ? filters.types : (stats.data?.by_type ?? []).map((t) => t.event_type)).slice(0, STACKED_TYPES)
+  const perType = useTypeSeries(range, interval, filters, stackTypes)
+  const series: TypeSeries[] | null = perType.every((q) => q.data)
+    ? stackTypes.map((type, i) => {
+        const byBucket = new Map((perType[i]?.data?.series ?? []).map((b) => [b.bucket, b.count]))
+        return { type, counts: (stats.data?.series ?? []).map((b) => byBucket.get(b.bucket) ?? 0) }
+      })
+    : null
 
   function set(key: string, value: string, drop?: string) {
     setParams(
@@ -40,7 +55,8 @@ export default function StatsView() {
 
   const data = stats.data
   return (
-    <div className="space-y-4">
+    <div className="min-w-0 space-y-4">
+      <PageHeader title="Stats" description="Counts over a range: over time stacked by type, by type, and by the values of a property." />
       <FilterBar />
       <div className="flex flex-wrap items-center gap-3">
         <Segmented label="Range" value={range} options={Object.entries(RANGES).map(([key, r]) => ({ value: key, label: r.label }))} onChange={(v) => set('range', v, 'interval')} />
@@ -64,13 +80,13 @@ export default function StatsView() {
           <div className="grid grid-cols-1 gap-3 sm:grid-cols-3">
             <Card label={`Events · last ${RANGES[range].label}`} value={data ? formatCount(data.total) : null} testId="stats-total" />
             <Card label="Event types" value={data ? formatCount(data.by_type.length) : null} />
-            <Card label="Live rate" value={rate === null ? '—' : `${formatCompact(rate)}/min`} />
+            <Card label="Live rate · last 60 s" title={LIVE_RATE_DEFINITION} value={rate === null ? '—' : `${formatCompact(rate)} ev/min`} />
           </div>
           <section aria-labelledby="chart-heading" className="rounded-xl bg-white p-4 ring-1 ring-gray-200 dark:bg-gray-900 dark:ring-white/10">
             <h2 id="chart-heading" className="mb-3 text-sm font-semibold">
-              Events over time <span className="font-normal text-gray-500 dark:text-gray-400">· per {interval}</span>
+              Events over time <span className="font-normal text-gray-500 dark:text-gray-400">· per {interval}, stacked by type; the last bucket, still filling, is outlined</span>
             </h2>
-            {data ? <EventsChart stats={data} /> : <Skeleton className="h-64 w-full" />}
+            {data ? <EventsChart stats={data} series={series ?? []} /> : <Skeleton className="h-64 w-full" />}
           </section>
           <section aria-labelledby="types-heading" className="rounded-xl bg-white p-4 ring-1 ring-gray-200 dark:bg-gray-900 dark:ring-white/10">
             <h2 id="types-heading" className="mb-2 text-sm font-semibold">
@@ -78,15 +94,21 @@ export default function StatsView() {
             </h2>
             {data ? <TypeBreakdown stats={data} /> : <Skeleton className="h-32 w-full" />}
           </section>
+          <section aria-labelledby="property-heading" className="rounded-xl bg-white p-4 ring-1 ring-gray-200 dark:bg-gray-900 dark:ring-white/10">
+            <h2 id="property-heading" className="mb-2 text-sm font-semibold">
+              By property
+            </h2>
+            <PropertyBreakdown range={range} filters={filters} suggestions={suggestions} />
+          </section>
         </>
       )}
     </div>
   )
 }
 
-function Card({ label, value, testId }: { label: string; value: string | null; testId?: string }) {
+function Card({ label, value, testId, title }: { label: string; value: string | null; testId?: string; title?: string }) {
   return (
-    <div className="rounded-xl bg-white p-4 ring-1 ring-gray-200 dark:bg-gray-900 dark:ring-white/10">
+    <div title={title} className="rounded-xl bg-white p-4 ring-1 ring-gray-200 dark:bg-gray-900 dark:ring-white/10">
       <p className="text-xs font-medium text-gray-500 dark:text-gray-400">{label}</p>
       {value === null ? <Skeleton className="mt-2 h-7 w-24" /> : <p className="mt-1 text-2xl font-semibold tabular-nums" data-testid={testId}>{value}</p>}
     </div>
@@ -95,7 +117,7 @@ function Card({ label, value, testId }: { label: string; value: string | null; t
 
 function Segmented({ label, value, options, onChange }: { label: string; value: string; options: { value: string; label: string; disabled?: boolean }[]; onChange: (v: string) => void }) {
   return (
-    <div role="radiogroup" aria-label={label} className="inline-flex rounded-lg bg-gray-100 p-0.5 dark:bg-white/5">
+    <div role="radiogroup" aria-label={label} className="inline-flex max-w-full flex-wrap rounded-lg bg-gray-100 p-0.5 dark:bg-white/5">
       {options.map((o) => (
         <button
           key={o.value}

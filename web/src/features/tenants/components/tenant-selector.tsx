@@ -101,7 +101,7 @@ export function TenantSelector({ tenantId }: { tenantId: string | undefined }) {
   const activeId = visible[active] ? `${listId}-${visible[active].id}` : undefined
 
   return (
-    <div className="relative">
+    <div className="relative min-w-0">
       <button
         ref={buttonRef}
         type="button"
@@ -114,7 +114,7 @@ export function TenantSelector({ tenantId }: { tenantId: string | undefined }) {
             openMenu()
           }
         }}
-        className="flex h-8 max-w-56 items-center gap-2 rounded-md px-2.5 text-sm font-medium ring-1 ring-gray-300 ring-inset hover:bg-gray-50 dark:ring-white/15 dark:hover:bg-white/5"
+        className="flex h-8 max-w-full items-center sm:max-w-56 gap-2 rounded-md px-2.5 text-sm font-medium ring-1 ring-gray-300 ring-inset hover:bg-gray-50 dark:ring-white/15 dark:hover:bg-white/5"
       >
         <span className="size-2 shrink-0 rounded-full bg-accent-500" aria-hidden="true" />
         <span className="sr-only">Tenant: </span>
@@ -128,7 +128,7 @@ export function TenantSelector({ tenantId }: { tenantId: string | undefined }) {
       {open && (
         <div
           ref={popoverRef}
-          className="absolute top-full left-0 z-40 mt-1.5 w-72 overflow-hidden rounded-lg bg-white shadow-lg ring-1 ring-gray-900/10 dark:bg-gray-900 dark:ring-white/10"
+          className="absolute top-full left-0 z-40 mt-1.5 w-72 max-w-[calc(100vw-1.5rem)] overflow-hidden rounded-lg bg-white shadow-lg ring-1 ring-gray-900/10 dark:bg-gray-900 dark:ring-white/10"
         >
           {showSearch && (
             <div className="flex items-center gap-2 border-b border-gray-200 px-3 dark:border-white/10">

@@ -14,15 +14,17 @@ import { cn } from '@/lib/cn'
 import { formatCount, formatDateTime, formatRelative } from '@/lib/format'
 import { useTenantKeys, useTenants } from '../api/get-tenants'
 import { CreateTenantDialog } from './create-tenant-dialog'
+import { usePageTitle } from '@/lib/page-title'
 
 export function TenantsView() {
+  usePageTitle('Tenants')
   const tenants = useTenants()
   const admin = isAdmin(useSession())
   const [creating, setCreating] = useState(false)
 
   return (
     <div className="space-y-4">
-      <div className="flex items-center justify-between gap-4">
+      <div className="flex flex-wrap items-center justify-between gap-4">
         <div>
           <h1 className="text-lg font-semibold">Tenants</h1>
           <p className="text-sm text-gray-600 dark:text-gray-400">{admin ? 'Every tenant on this server.' : 'The tenant your key belongs to.'}</p>
@@ -59,7 +61,7 @@ export function TenantsView() {
                 <th scope="col" className="px-4 py-2.5">Status</th>
                 <th scope="col" className="hidden px-4 py-2.5 md:table-cell">Rate limit</th>
                 <th scope="col" className="hidden px-4 py-2.5 md:table-cell">Keys</th>
-                <th scope="col" className="px-4 py-2.5">Created</th>
+                <th scope="col" className="hidden px-4 py-2.5 sm:table-cell">Created</th>
                 <th scope="col" className="px-4 py-2.5"><span className="sr-only">Actions</span></th>
               </tr>
             </thead>
@@ -83,11 +85,15 @@ function TenantRow({ tenant }: { tenant: Tenant }) {
   const active = keys.data?.filter((k) => !k.revoked_at) ?? []
   return (
     <tr data-tenant-name={tenant.name}>
-      <td className="px-4 py-3">
-        <div className="font-medium">{tenant.name}</div>
-        <div className="mt-0.5 flex items-center gap-2 font-mono text-xs text-gray-500 dark:text-gray-400">
-          <span className="truncate">{tenant.id}</span>
-          <CopyButton value={tenant.id} label="Copy id" className="h-6" />
+      <td className="w-full max-w-0 px-3 py-3 sm:px-4">
+        <div className="truncate font-medium" title={tenant.name}>
+          {tenant.name}
+        </div>
+        <div className="mt-0.5 flex min-w-0 items-center gap-2 font-mono text-xs text-gray-500 dark:text-gray-400">
+          <span className="truncate" title={tenant.id}>
+            {tenant.id}
+          </span>
+          <CopyButton value={tenant.id} label="Copy id" className="h-6 shrink-0" />
         </div>
       </td>
       <td className="px-4 py-3">
@@ -108,10 +114,10 @@ function TenantRow({ tenant }: { tenant: Tenant }) {
       <td className="hidden px-4 py-3 font-mono text-xs md:table-cell">
         {keys.isPending && canManage ? '…' : active.length ? active.map((k) => `${k.prefix}…`).join(', ') : '—'}
       </td>
-      <td className="px-4 py-3 text-xs text-gray-600 dark:text-gray-400" title={formatDateTime(tenant.created_at)}>
+      <td className="hidden px-4 py-3 text-xs whitespace-nowrap text-gray-600 sm:table-cell dark:text-gray-400" title={formatDateTime(tenant.created_at)}>
         {formatRelative(tenant.created_at)}
       </td>
-      <td className="px-4 py-3 text-right">
+      <td className="px-3 py-3 text-right sm:px-4">
         <Link to={`/t/${tenant.id}/live`} className="text-sm font-medium text-accent-700 hover:underline dark:text-accent-300">
           Open<span className="sr-only"> {tenant.name}</span>
         </Link>

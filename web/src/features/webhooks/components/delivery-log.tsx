@@ -1,6 +1,8 @@
-// An endpoint's delivery log, newest first: status, attempts (time, HTTP status, latency,
-// response excerpt or error), filtering by status, and "Retry now".
+// An endpoint's delivery log, newest first: status, attempts (time, HTTP status, latency, the
+// full error text and the response excerpt), filtering by status, and "Retry now". The request
+// payload is the event itself (the API does not return the body it sent): linked, not repeated.
 import { useState } from 'react'
+import { Link, useParams } from 'react-router'
 import type { Delivery, DeliveryStatus } from '@/api/types'
 import { describeError } from '@/api/errors'
 import { Button } from '@/components/ui/button'
@@ -9,7 +11,7 @@ import { ChevronDownIcon, RefreshIcon } from '@/components/ui/icons'
 import { SkeletonRows } from '@/components/ui/skeleton'
 import { TypeBadge } from '@/components/ui/type-badge'
 import { cn } from '@/lib/cn'
-import { formatDateTime, formatShortTime } from '@/lib/format'
+import { formatAbsoluteAndAge, formatDateTime, formatRelative, formatShortTime } from '@/lib/format'
 import { useDeliveries, useRetryDelivery } from '../api/webhooks'
 import { DELIVERY_STATUSES } from '../lib/health'
 
@@ -87,25 +89,26 @@ function DeliveryRow({ delivery }: { delivery: Delivery }) {
   const retry = useRetryDelivery()
   const last = delivery.attempt_log.at(-1)
   const canRetry = delivery.status === 'failed' || delivery.status === 'dead'
+  const { tenantId } = useParams()
   return (
     <li data-testid="delivery" data-status={delivery.status} data-attempts={delivery.attempts}>
-      <div className="flex items-center gap-3 px-4 py-2.5 text-[13px]">
+      <div className="flex items-center gap-3 px-3 py-2.5 text-[13px] sm:px-4">
         <button
           type="button"
           aria-expanded={open}
           onClick={() => setOpen((o) => !o)}
-          className="flex min-w-0 flex-1 items-center gap-3 text-left"
+          className="flex min-w-0 flex-1 flex-wrap items-center gap-x-3 gap-y-1 text-left"
         >
           <ChevronDownIcon className={cn('size-4 shrink-0 text-gray-400 transition-transform', !open && '-rotate-90')} />
           <span className="w-20 shrink-0">
             <StatusBadge status={delivery.status} />
           </span>
-          <span className="w-32 min-w-0 shrink-0 truncate">
+          <span className="max-w-32 min-w-0 shrink-0 truncate sm:w-32">
             <TypeBadge type={delivery.event_type} />
           </span>
-          <span className="hidden font-mono text-xs text-gray-500 sm:inline dark:text-gray-400" title={formatDateTime(delivery.created_at)}>
-            {formatShortTime(delivery.created_at)}
-          </span>
+          <time dateTime={delivery.created_at} className="font-mono text-xs text-gray-500 dark:text-gray-400" title={formatAbsoluteAndAge(delivery.created_at)}>
+            {formatRelative(delivery.created_at)}
+          </time>
           <span className="text-xs text-gray-600 dark:text-gray-400">
             {delivery.attempts} attempt{delivery.attempts === 1 ? '' : 's'}
             {last?.status_code ? ` · HTTP ${last.status_code}` : last?.error ? ' · no response' : ''}
@@ -124,17 +127,28 @@ function DeliveryRow({ delivery }: { delivery: Delivery }) {
         )}
       </div>
       {open && (
-        <div className="px-4 pb-3 pl-11">
+        <div className="px-3 pb-3 sm:px-4 sm:pl-11">
+          <p className="mb-2 text-xs text-gray-600 dark:text-gray-400">
+            Request payload:{' '}
+            {delivery.event_id && tenantId ? (
+              <Link to={`/t/${tenantId}/events?event=${delivery.event_id}`} className="font-medium text-accent-700 underline-offset-2 hover:underline dark:text-accent-300">
+                the event {delivery.event_id.slice(0, 8)}… (open it)
+              </Link>
+            ) : (
+              'the fixed test message'
+            )}
+            , signed as delivery <span className="font-mono">{delivery.id}</span>; the API does not return the exact bytes sent.
+          </p>
           {delivery.attempt_log.length === 0 ? (
             <p className="text-xs text-gray-500 dark:text-gray-400">{delivery.status === 'pending' ? 'Queued, not attempted yet.' : 'No attempts recorded.'}</p>
           ) : (
-            <table className="w-full text-xs">
+            <table className="w-full table-fixed text-xs">
               <caption className="sr-only">Attempts</caption>
               <thead className="text-left text-gray-500 dark:text-gray-400">
                 <tr>
-                  <th scope="col" className="py-1 pr-3 font-medium">Time</th>
-                  <th scope="col" className="py-1 pr-3 font-medium">Status</th>
-                  <th scope="col" className="py-1 pr-3 font-medium">Latency</th>
+                  <th scope="col" className="w-16 py-1 pr-3 font-medium">Time</th>
+                  <th scope="col" className="w-12 py-1 pr-3 font-medium">Status</th>
+                  <th scope="col" className="w-16 py-1 pr-3 font-medium">Latency</th>
                   <th scope="col" className="py-1 font-medium">Response</th>
                 </tr>
               </thead>
@@ -148,10 +162,14 @@ function DeliveryRow({ delivery }: { delivery: Delivery }) {
                       {a.status_code ?? '—'}
                     </td>
                     <td className="py-1 pr-3 tabular-nums">{a.latency_ms} ms</td>
-                    <td className="max-w-0 py-1">
-                      <span className="block truncate" title={a.error ?? a.response_body ?? undefined}>
-                        {a.error ?? a.response_body ?? ''}
-                      </span>
+                    <td className="py-1">
+                      {a.error && <p className="wrap-break-word whitespace-pre-wrap text-red-700 dark:text-red-400">{a.error}</p>}
+                      {a.response_body && (
+                        <pre className="mt-0.5 max-h-40 overflow-auto rounded bg-gray-50 p-1.5 wrap-break-word whitespace-pre-wrap text-gray-700 dark:bg-black/30 dark:text-gray-300" aria-label="Response body">
+                          {a.response_body}
+                        </pre>
+                      )}
+                      {!a.error && !a.response_body && <span className="text-gray-500">empty response</span>}
                     </td>
                   </tr>
                 ))}

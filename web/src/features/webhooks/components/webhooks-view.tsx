@@ -17,10 +17,12 @@ import { DELIVERY_STATUSES, healthOf, type HealthTone } from '../lib/health'
 import { DeliveryLog } from './delivery-log'
 import { SecretShown } from './secret-shown'
 import { WebhookFormDialog } from './webhook-form-dialog'
+import { usePageTitle } from '@/lib/page-title'
 
 const DOT: Record<HealthTone, string> = { healthy: 'bg-emerald-500', failing: 'bg-amber-500', disabled: 'bg-red-500', idle: 'bg-gray-400' }
 
 export default function WebhooksView() {
+  usePageTitle('Webhooks')
   const endpoints = useWebhooks()
   const [params, setParams] = useSearchParams()
   const [form, setForm] = useState<{ open: boolean; endpoint: Webhook | null }>({ open: false, endpoint: null })

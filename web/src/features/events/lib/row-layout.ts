@@ -1,0 +1,12 @@
+// Row heights (fixed, so the virtualized list never shifts) and the table's grid columns.
+
+export type RowLayout = 'compact' | 'comfortable' | 'phone'
+
+export const ROW_HEIGHTS: Record<RowLayout, number> = { compact: 34, comfortable: 44, phone: 56 }
+/** The height of a compact row (the live feed's default). */
+export const ROW_HEIGHT = ROW_HEIGHTS.compact
+
+/** Grid columns of the table layout: time, type, one per metadata column, the preview. */
+export function gridTemplate(columns: readonly string[]): string {
+  return ['5.5rem', 'minmax(0,10rem)', ...columns.map(() => 'minmax(0,9rem)'), 'minmax(0,1fr)'].join(' ')
+}
