@@ -100,10 +100,10 @@ afterAll(async () => {
   for (const receiver of receivers) await receiver.close()
 })
 
-async function shoot(page: Page, name: string) {
+async function shoot(page: Page, name: string, options: { settle?: number; fullPage?: boolean } = {}) {
   // Let entry highlights and chart layout settle.
-  await page.waitForTimeout(1_800)
-  await page.screenshot({ path: join(SCREENSHOTS_DIR, `${name}.png`) })
+  await page.waitForTimeout(options.settle ?? 1_800)
+  await page.screenshot({ path: join(SCREENSHOTS_DIR, `${name}.png`), fullPage: options.fullPage })
 }
 
 describe.each(['light', 'dark'] as const)('%s theme', (theme) => {
@@ -117,18 +117,32 @@ describe.each(['light', 'dark'] as const)('%s theme', (theme) => {
     await signIn(page)
     await page.goto(`/t/${demoId}/live`)
     await page.locator('[data-testid="connection-status"][data-status="live"]').waitFor({ timeout: 10_000 })
-    await page.getByRole('feed', { name: 'Live events' }).locator('article').nth(5).waitFor({ timeout: 10_000 })
+    await page.getByRole('feed', { name: 'Events' }).locator('article').nth(5).waitFor({ timeout: 10_000 })
     await expectAccessible(page, `live-${theme}`)
     await page.getByTestId('event-rate').waitFor({ timeout: 10_000 })
     // Select a recent row with some metadata depth, then take the picture before it scrolls away.
-    await page.getByRole('feed', { name: 'Live events' }).locator('article[data-event-type="payment"], article[data-event-type="signup"]').first().click({ timeout: 10_000 })
+    await page.getByRole('feed', { name: 'Events' }).locator('article[data-event-type="payment"], article[data-event-type="signup"]').first().click({ timeout: 10_000 })
     await page.waitForTimeout(250)
     await page.screenshot({ path: join(SCREENSHOTS_DIR, `live-${theme}.png`) })
 
+    // The explorer on the Events page: metadata columns, the last hour, a row opened on its properties.
+    await page.goto(`/t/${demoId}/events?range=1h&cols=page,plan`)
+    await page.getByRole('feed', { name: 'Events' }).locator('article').nth(5).waitFor({ timeout: 10_000 })
+    await page.getByRole('feed', { name: 'Events' }).locator('article[data-event-type="signup"]').first().click({ timeout: 10_000 })
+    await page.getByTestId('property-table').waitFor()
+    await expectAccessible(page, `events-${theme}`)
+    await shoot(page, `events-${theme}`, { settle: 600 })
+
     await page.getByRole('link', { name: 'Stats' }).first().click()
     await page.getByTestId('events-chart').waitFor()
+    await page.getByLabel('Metadata key').fill('page')
+    await page.getByRole('button', { name: 'Break down' }).click()
+    await page.getByTestId('property-breakdown').waitFor()
     await expectAccessible(page, `stats-${theme}`)
+    // Tall enough for the property breakdown (a full-page capture would draw the sticky top bar mid-page).
+    await page.setViewportSize({ width: 1280, height: 1320 })
     await shoot(page, `stats-${theme}`)
+    await page.setViewportSize({ width: 1280, height: 800 })
 
     await page.getByRole('link', { name: 'Tenants' }).first().click()
     await page.locator('tr[data-tenant-name="demo"]').waitFor()
@@ -156,6 +170,39 @@ describe.each(['light', 'dark'] as const)('%s theme', (theme) => {
     await page.getByLabel('Burst').waitFor()
     await expectAccessible(page, `settings-${theme}`)
     await shoot(page, `settings-${theme}`)
+    await context.close()
+  })
+})
+
+describe.each(['light', 'dark'] as const)('phone (390×844), %s theme', (theme) => {
+  it('every view fits the screen; the event detail is a full-height sheet', async () => {
+    const { page, context } = await newPage(browser, server.url, { colorScheme: theme, viewport: { width: 390, height: 844 } })
+    await signIn(page)
+    await page.goto(`/t/${demoId}/live`)
+    await page.getByRole('feed', { name: 'Events' }).locator('article').nth(5).waitFor({ timeout: 10_000 })
+    await shoot(page, `phone-live-${theme}`, { settle: 800 })
+    await page.getByRole('feed', { name: 'Events' }).locator('article[data-event-type="signup"], article[data-event-type="payment"]').first().click({ timeout: 10_000 })
+    await page.getByTestId('detail-sheet').waitFor()
+    await expectAccessible(page, `phone-detail-${theme}`)
+    await shoot(page, `phone-detail-${theme}`, { settle: 400 })
+    await page.getByRole('button', { name: 'Close details' }).click()
+
+    const views: [string, string, () => Promise<unknown>][] = [
+      ['events', `/t/${demoId}/events?cols=page`, () => page.getByRole('feed', { name: 'Events' }).locator('article').nth(3).waitFor()],
+      ['stats', `/t/${demoId}/stats?by=plan`, () => page.getByTestId('property-breakdown').waitFor()],
+      ['search', `/t/${demoId}/search?q=${encodeURIComponent('declined OR plan:pro')}`, () => page.getByTestId('search-hit').nth(3).waitFor()],
+      ['webhooks', `/t/${demoId}/webhooks`, () => page.locator('[data-testid="delivery"]').first().waitFor({ timeout: 15_000 })],
+      ['keys', `/t/${demoId}/keys`, () => page.locator('tr[data-key-name="checkout-service"], [data-key-name="checkout-service"]').first().waitFor()],
+      ['settings', `/t/${demoId}/settings`, () => page.getByLabel('Burst').waitFor()],
+      ['tenants', '/tenants', () => page.locator('tr[data-tenant-name="demo"]').waitFor()],
+    ]
+    for (const [name, path, ready] of views) {
+      await page.goto(path)
+      await ready()
+      const { scrollWidth, innerWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }))
+      if (scrollWidth > innerWidth) throw new Error(`${name} is ${scrollWidth}px wide at ${innerWidth}px`)
+      await shoot(page, `phone-${name}-${theme}`, { settle: 800 })
+    }
     await context.close()
   })
 })

@@ -181,18 +181,20 @@ function PropertyTable({ event }: { event: Event }) {
                       <span className={cn('font-mono break-all whitespace-pre-wrap', KIND_STYLE[p.kind])}>{shown}</span>
                       <span className="ml-1.5 text-[10px] text-gray-500 uppercase dark:text-gray-400">{p.kind}</span>
                     </td>
-                    <td className="w-[6.5rem] py-1 text-right whitespace-nowrap">
-                      <CopyButton value={shown ?? ''} label="Copy" className="h-6 px-1.5 ring-0" />
-                      {text !== null && (
-                        <span className="mt-0.5 flex justify-end gap-0.5">
-                          <button type="button" onClick={() => addMeta({ key: p.key, value: text })} aria-label={`Filter by ${p.key}=${text}`} title="Show only events with this value" className="rounded px-1.5 py-0.5 font-mono text-[11px] text-accent-700 hover:bg-accent-50 dark:text-accent-300 dark:hover:bg-accent-500/15">
-                            =
-                          </button>
-                          <button type="button" onClick={() => addNot({ key: p.key, value: text })} aria-label={`Exclude ${p.key}=${text}`} title="Leave out events with this value" className="rounded px-1.5 py-0.5 font-mono text-[11px] text-rose-700 hover:bg-rose-50 dark:text-rose-300 dark:hover:bg-rose-500/15">
-                            ≠
-                          </button>
-                        </span>
-                      )}
+                    <td className="w-[8.5rem] py-1 text-right whitespace-nowrap">
+                      <span className="flex items-center justify-end gap-0.5">
+                        {text !== null && (
+                          <>
+                            <button type="button" onClick={() => addMeta({ key: p.key, value: text })} aria-label={`Filter by ${p.key}=${text}`} title="Show only events with this value" className="rounded px-2 py-0.5 font-mono text-sm text-accent-700 hover:bg-accent-50 dark:text-accent-300 dark:hover:bg-accent-500/15">
+                              =
+                            </button>
+                            <button type="button" onClick={() => addNot({ key: p.key, value: text })} aria-label={`Exclude ${p.key}=${text}`} title="Leave out events with this value" className="rounded px-2 py-0.5 font-mono text-sm text-rose-700 hover:bg-rose-50 dark:text-rose-300 dark:hover:bg-rose-500/15">
+                              ≠
+                            </button>
+                          </>
+                        )}
+                        <CopyButton value={shown ?? ''} label="Copy" className="h-6 px-1.5 ring-0" />
+                      </span>
                     </td>
                   </tr>
                 )

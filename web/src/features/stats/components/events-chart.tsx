@@ -1,6 +1,7 @@
 // Events over time, honestly: one bar per bucket (an empty bucket is an empty slot, never a
 // line drawn through it), stacked by event type in the types' own colors, and the current
-// bucket (still filling) drawn hollow with a dashed outline and labelled as partial.
+// buckets the range covers only in part (the one still filling, the one the range starts inside)
+// drawn faint with a dashed outline and labelled as partial.
 import { Bar, BarChart, CartesianGrid, Cell, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts'
 import type { Stats, StatsInterval } from '@/api/types'
 import { useTheme } from '@/features/theme/hooks/use-theme'
@@ -33,7 +34,8 @@ export function EventsChart({ stats, series }: { stats: Stats; series: readonly 
   const sum = stats.series.reduce((acc, b) => acc + b.count, 0)
   const peak = stats.series.reduce((best, b) => (b.count > best.count ? b : best), { bucket: '', count: 0 })
   const partial = data.some((row) => row.partial)
-  const summary = `Events over time: ${formatCount(sum)} events from ${formatDateTime(stats.from)} to ${formatDateTime(stats.to)}, per ${stats.interval}${peak.count ? `; peak ${formatCount(peak.count)} at ${formatDateTime(peak.bucket)}` : ''}${partial ? '; the last bucket is still filling' : ''}.`
+  const filling = Boolean(data.at(-1)?.partial)
+  const summary = `Events over time: ${formatCount(sum)} events from ${formatDateTime(stats.from)} to ${formatDateTime(stats.to)}, per ${stats.interval}${peak.count ? `; peak ${formatCount(peak.count)} at ${formatDateTime(peak.bucket)}` : ''}${filling ? '; the last bucket is still filling' : ''}${partial ? '; partly covered buckets are drawn faint' : ''}.`
   const fill = (key: string) => (key === OTHER ? colors.other : typeColor(key).solid)
 
   return (
@@ -46,7 +48,7 @@ export function EventsChart({ stats, series }: { stats: Stats; series: readonly 
           <Tooltip
             cursor={{ fill: dark ? 'rgba(255,255,255,0.05)' : 'rgba(0,0,0,0.04)' }}
             contentStyle={{ background: colors.tooltipBg, border: `1px solid ${colors.tooltipBorder}`, borderRadius: 8, fontSize: 12, color: dark ? '#f3f4f6' : '#111827' }}
-            labelFormatter={(label, payload) => `${formatDateTime(String(label))}${payload?.[0]?.payload?.partial ? ' (so far: this bucket is still filling)' : ''}`}
+            labelFormatter={(label, payload) => `${formatDateTime(String(label))}${payload?.[0]?.payload?.partial ? ' (partial: the range covers part of this bucket)' : ''}`}
             formatter={(value, name) => [formatCount(Number(value)), String(name)]}
           />
           {keys.length > 1 && <Legend iconType="circle" iconSize={8} wrapperStyle={{ fontSize: 11, color: colors.text }} />}
@@ -59,7 +61,7 @@ export function EventsChart({ stats, series }: { stats: Stats; series: readonly 
           ))}
         </BarChart>
       </ResponsiveContainer>
-      {partial && <figcaption className="sr-only">The last bucket is still filling.</figcaption>}
+
     </figure>
   )
 }

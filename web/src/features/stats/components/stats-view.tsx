@@ -77,14 +77,14 @@ export default function StatsView() {
         </EmptyState>
       ) : (
         <>
-          <div className="grid grid-cols-1 gap-3 sm:grid-cols-3">
+          <div className="grid grid-cols-3 gap-2 sm:gap-3">
             <Card label={`Events · last ${RANGES[range].label}`} value={data ? formatCount(data.total) : null} testId="stats-total" />
             <Card label="Event types" value={data ? formatCount(data.by_type.length) : null} />
-            <Card label="Live rate · last 60 s" title={LIVE_RATE_DEFINITION} value={rate === null ? '—' : `${formatCompact(rate)} ev/min`} />
+            <Card label="Live rate · last 60 s" title={LIVE_RATE_DEFINITION} value={rate === null ? '—' : `${formatCompact(rate)}/min`} />
           </div>
           <section aria-labelledby="chart-heading" className="rounded-xl bg-white p-4 ring-1 ring-gray-200 dark:bg-gray-900 dark:ring-white/10">
             <h2 id="chart-heading" className="mb-3 text-sm font-semibold">
-              Events over time <span className="font-normal text-gray-500 dark:text-gray-400">· per {interval}, stacked by type; the last bucket, still filling, is outlined</span>
+              Events over time <span className="font-normal text-gray-500 dark:text-gray-400">· per {interval}, stacked by type; partly covered buckets (the one still filling) drawn faint</span>
             </h2>
             {data ? <EventsChart stats={data} series={series ?? []} /> : <Skeleton className="h-64 w-full" />}
           </section>
@@ -108,9 +108,9 @@ export default function StatsView() {
 
 function Card({ label, value, testId, title }: { label: string; value: string | null; testId?: string; title?: string }) {
   return (
-    <div title={title} className="rounded-xl bg-white p-4 ring-1 ring-gray-200 dark:bg-gray-900 dark:ring-white/10">
+    <div title={title} className="min-w-0 rounded-xl bg-white p-3 sm:p-4 ring-1 ring-gray-200 dark:bg-gray-900 dark:ring-white/10">
       <p className="text-xs font-medium text-gray-500 dark:text-gray-400">{label}</p>
-      {value === null ? <Skeleton className="mt-2 h-7 w-24" /> : <p className="mt-1 text-2xl font-semibold tabular-nums" data-testid={testId}>{value}</p>}
+      {value === null ? <Skeleton className="mt-2 h-7 w-24" /> : <p className="mt-1 text-lg font-semibold tabular-nums sm:text-2xl" data-testid={testId}>{value}</p>}
     </div>
   )
 }

@@ -25,7 +25,8 @@ describe('stacked chart rows', () => {
       [1, 1],
     ])
   })
-  it('marks only the bucket that is still filling as partial', () => {
-    expect(stackRows(stats, []).map((r) => r.partial)).toEqual([false, false, false, true])
+  it('marks the buckets the range covers in part: the one it starts inside of and the one still filling', () => {
+    expect(stackRows(stats, []).map((r) => r.partial)).toEqual([true, false, false, true])
+    expect(stackRows({ ...stats, from: '2024-05-01T10:00:00Z' }, []).map((r) => r.partial)).toEqual([false, false, false, true])
   })
 })
