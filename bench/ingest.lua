@@ -1,6 +1,8 @@
 -- wrk script for bench/ingest.sh.
 --
---   BENCH_MODE=health|single|batch  BENCH_KEY=<tenant key>  BENCH_BATCH_SIZE=100
+--   BENCH_MODE=health|single|batch|wrapped|segment  BENCH_KEY=<tenant key>  BENCH_BATCH_SIZE=100
+--   (segment: the same events as batch, as Segment track messages to /v1/batch with Basic auth;
+--   wrapped: native batches whose rows hold what segment's rows hold, to isolate the mapping)
 --   wrk -t2 -c64 -d10s --latency -s bench/ingest.lua http://127.0.0.1:PORT/<path>
 --
 -- Each thread builds a pool of varied, realistic requests once (in init) and cycles through
@@ -14,7 +16,7 @@
 --   inflight  requests written whose response wrk never read (it stops mid-flight)
 
 local mode = os.getenv("BENCH_MODE") or "single"
-local key = os.getenv("BENCH_KEY") or ""
+local key = os.getenv("BENCH_KEY") or ""  -- also BENCH_BASIC for segment (see init)
 local batch_size = tonumber(os.getenv("BENCH_BATCH_SIZE") or "100")
 
 -- ---------------------------------------------------------------- main Lua state (setup/done)
@@ -120,7 +122,30 @@ local function event_json()
          hex(10), math.random() * 500, pick(currencies), math.random(1, 999), math.random(1, 5),
          math.random(1, 999), common)
    end
+   return kind, meta
+end
+
+local function native_json()
+   local kind, meta = event_json()
    return string.format('{"event_type":"%s","metadata":{%s}}', kind, meta)
+end
+
+-- The same event as a Segment track message, as analytics-python sends it, but without a
+-- messageId: the pool is sent over and over, and a messageId would make every repeat a
+-- duplicate that stores nothing (the native bodies carry no event_id either).
+local function segment_json()
+   local kind, meta = event_json()
+   return kind, string.format(
+      '{"type":"track","event":"%s","userId":"u_%d","timestamp":"2026-12-01T10:00:00.000Z","properties":{%s},"context":{"library":{"name":"analytics-python","version":"2.4.0"}}}',
+      kind, math.random(1, 50000), meta)
+end
+
+-- A native event whose metadata is what Tributary stores for segment_json()'s message (the
+-- message plus the batch's sentAt): the same rows, without the protocol mapping.
+local function wrapped_json()
+   local kind, message = segment_json()
+   return string.format('{"event_type":"%s","metadata":%s,"sentAt":"2026-12-01T10:00:01.000Z"}}',
+      kind, message:sub(1, -2))
 end
 
 function init(args)
@@ -132,17 +157,38 @@ function init(args)
       pool[1] = wrk.format("GET", wrk.path, {})
    elseif mode == "single" then
       for i = 1, 4096 do
-         pool[i] = wrk.format("POST", wrk.path, headers, event_json())
+         pool[i] = wrk.format("POST", wrk.path, headers, native_json())
       end
    elseif mode == "batch" then
       for i = 1, 64 do
          local events = {}
-         for j = 1, batch_size do events[j] = event_json() end
+         for j = 1, batch_size do events[j] = native_json() end
          pool[i] = wrk.format("POST", wrk.path, headers,
             '{"events":[' .. table.concat(events, ",") .. ']}')
       end
+   elseif mode == "wrapped" then
+      for i = 1, 64 do
+         local events = {}
+         for j = 1, batch_size do events[j] = wrapped_json() end
+         pool[i] = wrk.format("POST", wrk.path, headers,
+            '{"events":[' .. table.concat(events, ",") .. ']}')
+      end
+   elseif mode == "segment" then
+      expected_status = 200
+      -- BENCH_BASIC: base64 of "<key>:", made by ingest.sh.
+      local segment_headers = { ["Authorization"] = "Basic " .. (os.getenv("BENCH_BASIC") or ""),
+         ["Content-Type"] = "application/json" }
+      for i = 1, 64 do
+         local messages = {}
+         for j = 1, batch_size do
+            local _, message = segment_json()
+            messages[j] = message
+         end
+         pool[i] = wrk.format("POST", wrk.path, segment_headers,
+            '{"batch":[' .. table.concat(messages, ",") .. '],"sentAt":"2026-12-01T10:00:01.000Z"}')
+      end
    else
-      error("BENCH_MODE must be health, single or batch, not " .. mode)
+      error("BENCH_MODE must be health, single, batch, wrapped or segment, not " .. mode)
    end
    pool_size = #pool
 end
@@ -163,7 +209,7 @@ function response(status, headers, body)
    elseif mode == "single" then
       ok = ok + 1
       accepted = accepted + 1
-   elseif mode == "batch" then
+   elseif mode == "batch" or mode == "wrapped" or mode == "segment" then
       ok = ok + 1
       local a = tonumber(string.match(body, '"accepted"%s*:%s*(%d+)'))
       local r = tonumber(string.match(body, '"rejected"%s*:%s*(%d+)'))

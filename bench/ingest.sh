@@ -2,7 +2,9 @@
 # Ingest benchmark: builds the release server, starts it on a free loopback port with a fresh
 # database, and measures with wrk (64 connections) in one run:
 #   (a) GET /health, a no-op baseline, (b) POST /api/v1/events, one event per request,
-#   (c) POST /api/v1/events/batch, 100 events per request; bodies vary (bench/ingest.lua).
+#   (c) POST /api/v1/events/batch, 100 events per request; bodies vary (bench/ingest.lua),
+#   (d) POST /api/v1/events/batch, 100 events whose metadata is what (e) stores ("wrapped"),
+#   (e) POST /v1/batch, the same 100 events as Segment track messages (the compat mapping).
 # Each is measured BENCH_RUNS (3) times, interleaved, and the medians are reported. Afterwards
 # the number of stored events (stats `total`) is checked against the number of events wrk saw
 # acknowledged, so the benchmark also shows that nothing acknowledged was lost.
@@ -189,8 +191,10 @@ run() {
         health) path=/health ;;
         single) path=/api/v1/events ;;
         batch) path=/api/v1/events/batch ;;
+        wrapped) path=/api/v1/events/batch ;;
+        segment) path=/v1/batch ;;
     esac
-    BENCH_MODE=$mode BENCH_KEY=$KEY BENCH_BATCH_SIZE=$BATCH_SIZE \
+    BENCH_MODE=$mode BENCH_KEY=$KEY BENCH_BASIC=$(printf '%s:' "$KEY" | base64 -w0) BENCH_BATCH_SIZE=$BATCH_SIZE \
         wrk -t"$THREADS" -c"$CONNECTIONS" -d"$duration" --latency -s "$ROOT/bench/ingest.lua" \
         "$BASE$path" >"$OUT/$label.txt" 2>&1 || die "wrk failed, see bench/out/$label.txt"
     LINE=$(grep '^BENCH ' "$OUT/$label.txt") || die "no BENCH line in bench/out/$label.txt"
@@ -198,6 +202,12 @@ run() {
     OTHER_CPU=$(awk -v b="$(busy_seconds)" -v b0="$busy0" -v s="$(server_seconds)" -v s0="$server0" \
         -v w="$(children_seconds)" -v w0="$wrk0" -v d="$(field seconds "$LINE")" -v n="$(nproc)" \
         'BEGIN {o = 100 * ((b - b0) - (s - s0) - (w - w0)) / (d * n); printf "%.0f", (o < 0) ? 0 : o}')
+    # Server CPU per event (per request for /health): steadier than wall time on a shared box.
+    local units
+    units=$(field accepted "$LINE")
+    [ "$mode" = health ] && units=$(field requests "$LINE")
+    SERVER_US=$(awk -v s="$(server_seconds)" -v s0="$server0" -v n="$units" \
+        'BEGIN {printf "%.1f", (n > 0) ? 1e6 * (s - s0) / n : 0}')
     local bad socket
     bad=$(field bad "$LINE")
     socket=$(($(field err_connect "$LINE") + $(field err_read "$LINE") + $(field err_write "$LINE") + $(field err_timeout "$LINE")))
@@ -207,7 +217,7 @@ run() {
     UNPARSED=$((UNPARSED + $(field unparsed "$LINE")))
     if [ "$mode" != health ]; then
         local per_request=1
-        [ "$mode" = batch ] && per_request=$BATCH_SIZE
+        [ "$mode" != single ] && per_request=$BATCH_SIZE
         ACKED=$((ACKED + $(field accepted "$LINE")))
         INFLIGHT=$((INFLIGHT + $(field inflight "$LINE") * per_request))
     fi
@@ -215,19 +225,20 @@ run() {
         WARNINGS+=("$label: $bad non-2xx responses, $socket socket errors/timeouts $(grep '^BENCH_FIRST_BAD' "$OUT/$label.txt" || true)")
         printf '\033[1;31m!!! %s\033[0m\n' "${WARNINGS[-1]}"
     fi
-    printf '%-13s %10s req/s  p50 %8s ms  p99 %8s ms  accepted %7s  other CPU %3s%%\n' "$label" \
-        "$(field rps "$LINE")" "$(field p50_ms "$LINE")" "$(field p99_ms "$LINE")" "$(field accepted "$LINE")" "$OTHER_CPU"
+    printf '%-13s %10s req/s  p50 %8s ms  p99 %8s ms  accepted %7s  server %7s µs/event  other CPU %3s%%\n' "$label" \
+        "$(field rps "$LINE")" "$(field p50_ms "$LINE")" "$(field p99_ms "$LINE")" "$(field accepted "$LINE")" "$SERVER_US" "$OTHER_CPU"
 }
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 say "warm-up (3 s each, not reported); load average before: $LOAD_BEFORE"
-for mode in health single batch; do run "warmup-$mode" "$mode" 3s; done
+for mode in health single batch wrapped segment; do run "warmup-$mode" "$mode" 3s; done
 
-declare -A RPS P50 P99 EPS OTHER
-say "measuring: $RUNS rounds of health, single, batch ($WRK_CMD)"
+declare -A RPS P50 P99 EPS OTHER CPU_US
+say "measuring: $RUNS rounds of health, single, batch, wrapped, segment ($WRK_CMD)"
 for round in $(seq "$RUNS"); do
-    for mode in health single batch; do
+    for mode in health single batch wrapped segment; do
         run "$mode-$round" "$mode" "$DURATION"
+        CPU_US[$mode]+="$SERVER_US "
         RPS[$mode]+="$(field rps "$LINE") "
         P50[$mode]+="$(field p50_ms "$LINE") "
         P99[$mode]+="$(field p99_ms "$LINE") "
@@ -270,8 +281,9 @@ median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{v[NR] = $1} END {print
 fmt_int() { awk -v v="$1" 'BEGIN {s = sprintf("%.0f", v); while (s ~ /[0-9][0-9][0-9][0-9]/) sub(/[0-9][0-9][0-9]($|,)/, ",&", s); print s}'; }
 fmt_ms() { awk -v v="$1" 'BEGIN {printf "%.2f ms", v}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3g", a / b}'; }
-declare -A M_RPS M_P50 M_P99 M_EPS
-for mode in health single batch; do
+declare -A M_RPS M_P50 M_P99 M_EPS M_CPU
+for mode in health single batch wrapped segment; do
+    M_CPU[$mode]=$(median "${CPU_US[$mode]}")
     M_RPS[$mode]=$(median "${RPS[$mode]}")
     M_P50[$mode]=$(median "${P50[$mode]}")
     M_P99[$mode]=$(median "${P99[$mode]}")
@@ -281,12 +293,14 @@ nth() { tr -s ' ' '\n' <<<"$1" | grep . | sed -n "$2p"; }
 round_rows() {
     local r
     for r in $(seq "$RUNS"); do
-        printf '| %s | %s | %s | %s | %s%% / %s%% / %s%% |\n' "$r" "$(fmt_int "$(nth "${RPS[health]}" "$r")")" \
+        printf '| %s | %s | %s | %s | %s | %s | %s%% / %s%% / %s%% / %s%% / %s%% |\n' "$r" "$(fmt_int "$(nth "${RPS[health]}" "$r")")" \
             "$(fmt_int "$(nth "${RPS[single]}" "$r")")" "$(fmt_int "$(nth "${EPS[batch]}" "$r")")" \
-            "$(nth "${OTHER[health]}" "$r")" "$(nth "${OTHER[single]}" "$r")" "$(nth "${OTHER[batch]}" "$r")"
+            "$(fmt_int "$(nth "${EPS[wrapped]}" "$r")")" "$(fmt_int "$(nth "${EPS[segment]}" "$r")")" \
+            "$(nth "${OTHER[health]}" "$r")" "$(nth "${OTHER[single]}" "$r")" "$(nth "${OTHER[batch]}" "$r")" \
+            "$(nth "${OTHER[wrapped]}" "$r")" "$(nth "${OTHER[segment]}" "$r")"
     done
 }
-MAX_OTHER=$(tr -s ' ' '\n' <<<"${OTHER[health]} ${OTHER[single]} ${OTHER[batch]}" | grep . | sort -n | tail -n1)
+MAX_OTHER=$(tr -s ' ' '\n' <<<"${OTHER[health]} ${OTHER[single]} ${OTHER[batch]} ${OTHER[wrapped]} ${OTHER[segment]}" | grep . | sort -n | tail -n1)
 NOISE_NOTE="Other processes used at most $MAX_OTHER% of the CPUs during any measured run."
 [ "$MAX_OTHER" -gt 10 ] && NOISE_NOTE="**Noisy run**: other processes used up to $MAX_OTHER% of the CPUs during a measured run; compare rounds before trusting the medians."
 
@@ -304,25 +318,35 @@ REPORT=$(cat <<EOF
 - **Command**: \`bash bench/ingest.sh\`, which runs \`$WRK_CMD <url>\` (the script builds
   varied bodies: page views, clicks, searches, API calls, sign-ups, purchases) against a fresh server.
 - **Storage**: $STORAGE. Server log level \`$SERVER_LOG_LEVEL\`; tenant rate limit 10M/s.
-- Every figure is the **median of $RUNS runs** of $DURATION (rounds of health, single, batch,
+- Every figure is the **median of $RUNS runs** of $DURATION (rounds of health, single, batch, wrapped, segment,
   interleaved, after a 3 s warm-up of each), measured in the same run as the \`/health\` baseline.
   A 202 is sent only after the event's transaction has committed (group commit).
 
-| scenario | req/s | events/s | p50 | p99 | req/s vs baseline |
-|---|---:|---:|---:|---:|---:|
-| \`GET /health\` (no-op baseline) | $(fmt_int "${M_RPS[health]}") | – | $(fmt_ms "${M_P50[health]}") | $(fmt_ms "${M_P99[health]}") | 1.00 |
-| \`POST /api/v1/events\` (1 event) | $(fmt_int "${M_RPS[single]}") | $(fmt_int "${M_EPS[single]}") | $(fmt_ms "${M_P50[single]}") | $(fmt_ms "${M_P99[single]}") | $(ratio "${M_RPS[single]}" "${M_RPS[health]}") |
-| \`POST /api/v1/events/batch\` ($BATCH_SIZE events) | $(fmt_int "${M_RPS[batch]}") | $(fmt_int "${M_EPS[batch]}") | $(fmt_ms "${M_P50[batch]}") | $(fmt_ms "${M_P99[batch]}") | $(ratio "${M_RPS[batch]}" "${M_RPS[health]}") |
+| scenario | req/s | events/s | p50 | p99 | req/s vs baseline | server CPU per event |
+|---|---:|---:|---:|---:|---:|---:|
+| \`GET /health\` (no-op baseline) | $(fmt_int "${M_RPS[health]}") | – | $(fmt_ms "${M_P50[health]}") | $(fmt_ms "${M_P99[health]}") | 1.00 | ${M_CPU[health]} µs per request |
+| \`POST /api/v1/events\` (1 event) | $(fmt_int "${M_RPS[single]}") | $(fmt_int "${M_EPS[single]}") | $(fmt_ms "${M_P50[single]}") | $(fmt_ms "${M_P99[single]}") | $(ratio "${M_RPS[single]}" "${M_RPS[health]}") | ${M_CPU[single]} µs |
+| \`POST /api/v1/events/batch\` ($BATCH_SIZE events) | $(fmt_int "${M_RPS[batch]}") | $(fmt_int "${M_EPS[batch]}") | $(fmt_ms "${M_P50[batch]}") | $(fmt_ms "${M_P99[batch]}") | $(ratio "${M_RPS[batch]}" "${M_RPS[health]}") | ${M_CPU[batch]} µs |
+| \`POST /api/v1/events/batch\` ($BATCH_SIZE events holding what the Segment rows hold) | $(fmt_int "${M_RPS[wrapped]}") | $(fmt_int "${M_EPS[wrapped]}") | $(fmt_ms "${M_P50[wrapped]}") | $(fmt_ms "${M_P99[wrapped]}") | $(ratio "${M_RPS[wrapped]}" "${M_RPS[health]}") | ${M_CPU[wrapped]} µs |
+| \`POST /v1/batch\` (Segment, the same $BATCH_SIZE events) | $(fmt_int "${M_RPS[segment]}") | $(fmt_int "${M_EPS[segment]}") | $(fmt_ms "${M_P50[segment]}") | $(fmt_ms "${M_P99[segment]}") | $(ratio "${M_RPS[segment]}" "${M_RPS[health]}") | ${M_CPU[segment]} µs |
 
 Single-event ingest runs at **$(ratio "${M_RPS[single]}" "${M_RPS[health]}")×** the no-op baseline's
 request rate; batches of $BATCH_SIZE store **$(ratio "${M_EPS[batch]}" "${M_EPS[single]}")×** as many
-events per second as single-event requests.
+events per second as single-event requests. The same batches sent as Segment messages to
+\`/v1/batch\` (Basic auth, mapping, clock-skew correction) run at
+**$(ratio "${M_EPS[segment]}" "${M_EPS[batch]}")×** the native batch's events per second, with
+**$(ratio "${M_CPU[segment]}" "${M_CPU[batch]}")×** its server CPU per event. Part of that is the rows
+themselves: a Segment row stores the whole message (type, name, user, times, context) and so
+indexes more words. Native batches storing those same rows run at
+**$(ratio "${M_EPS[wrapped]}" "${M_EPS[batch]}")×** the plain batch; against them, the protocol
+mapping alone runs at **$(ratio "${M_EPS[segment]}" "${M_EPS[wrapped]}")×** the events per second, with
+**$(ratio "${M_CPU[segment]}" "${M_CPU[wrapped]}")×** the server CPU per event.
 
 Individual runs, in order (other processes' CPU: the share of the $(nproc) cores that processes
 other than the server and wrk used during the run; this is a shared machine):
 
-| round | health req/s | single req/s | batch events/s | other processes' CPU (health / single / batch) |
-|---:|---:|---:|---:|---|
+| round | health req/s | single req/s | batch events/s | wrapped events/s | segment events/s | other processes' CPU (health / single / batch / wrapped / segment) |
+|---:|---:|---:|---:|---:|---:|---|
 $(round_rows)
 
 $NOISE_NOTE
