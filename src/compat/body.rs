@@ -13,6 +13,8 @@
 use std::io::Read;
 
 use axum::body::{Body, Bytes};
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, header};
 use base64::Engine;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
@@ -22,11 +24,39 @@ use crate::http::error::ApiError;
 
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
-/// Where a request's payload came from and how it was encoded.
-pub struct Wire<'a> {
-    pub method: &'a Method,
-    pub headers: &'a HeaderMap,
-    pub query: Option<&'a str>,
+/// What a compatibility handler takes of its request besides the body: where the payload
+/// comes from and how it is encoded, and the credential headers.
+pub struct Wire {
+    pub method: Method,
+    pub headers: HeaderMap,
+    pub query: Option<String>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Wire {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Wire {
+            method: parts.method.clone(),
+            headers: parts.headers.clone(),
+            query: parts.uri.query().map(str::to_owned),
+        })
+    }
+}
+
+impl Wire {
+    pub fn query(&self) -> Option<&str> {
+        self.query.as_deref()
+    }
+
+    /// The payload, decoded, at most `limit` bytes on the wire and once decoded.
+    pub async fn read(&self, body: Body, limit: usize) -> Result<Bytes, ApiError> {
+        let limits = Limits {
+            max_wire: limit,
+            max_decoded: limit,
+        };
+        read_payload(self, body, limits).await
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,17 +66,17 @@ pub struct Limits {
 }
 
 /// Reads the body (or, for GET, the `data` query parameter) and undoes its encodings.
-pub async fn read_payload(wire: &Wire<'_>, body: Body, limits: Limits) -> Result<Bytes, ApiError> {
-    let query_compression = query_param(wire.query, "compression");
-    if *wire.method == Method::GET {
-        let data = query_param(wire.query, "data")
+pub async fn read_payload(wire: &Wire, body: Body, limits: Limits) -> Result<Bytes, ApiError> {
+    let query_compression = query_param(wire.query(), "compression");
+    if wire.method == Method::GET {
+        let data = query_param(wire.query(), "data")
             .ok_or_else(|| ApiError::bad_request("send the events as `data=<base64 JSON>`"))?;
         return decode_data(&data, query_compression.as_deref(), limits);
     }
 
-    crate::http::extract::refuse_declared_oversize(wire.headers, limits.max_wire)?;
+    crate::http::extract::refuse_declared_oversize(&wire.headers, limits.max_wire)?;
     let raw = read_body(body, limits.max_wire).await?;
-    let raw = match content_encoding(wire.headers)? {
+    let raw = match content_encoding(&wire.headers)? {
         Encoding::Gzip => gunzip(&raw, limits.max_decoded)?,
         Encoding::Identity => raw,
     };
@@ -56,7 +86,7 @@ pub async fn read_payload(wire: &Wire<'_>, body: Body, limits: Limits) -> Result
     } else {
         raw
     };
-    if is_form(wire.headers, &raw) {
+    if is_form(&wire.headers, &raw) {
         let mut data = None;
         let mut compression = query_compression;
         for (name, value) in form_urlencoded::parse(&raw) {
@@ -241,9 +271,9 @@ mod tests {
             map.insert(name.clone(), HeaderValue::from_str(value).unwrap());
         }
         let wire = Wire {
-            method: &Method::POST,
-            headers: &map,
-            query,
+            method: Method::POST,
+            headers: map,
+            query: query.map(str::to_owned),
         };
         read_payload(&wire, Body::from(body), LIMITS).await
     }
@@ -306,12 +336,10 @@ mod tests {
     #[tokio::test]
     async fn get_takes_the_data_parameter() {
         let b64 = general_purpose::URL_SAFE_NO_PAD.encode(JSON);
-        let map = HeaderMap::new();
-        let query = format!("data={b64}&ip=1");
         let wire = Wire {
-            method: &Method::GET,
-            headers: &map,
-            query: Some(&query),
+            method: Method::GET,
+            headers: HeaderMap::new(),
+            query: Some(format!("data={b64}&ip=1")),
         };
         let out = read_payload(&wire, Body::empty(), LIMITS).await.unwrap();
         assert_eq!(out, JSON.as_bytes());

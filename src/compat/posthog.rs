@@ -12,14 +12,14 @@ use std::collections::HashMap;
 
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{MatchedPath, RawQuery, State};
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::extract::{MatchedPath, State};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
-use super::body::{self, Limits, Wire, query_param};
+use super::body::{Wire, query_param};
 use super::segment::{bad_request, into_bad_request};
 use super::{at, correct_clock_skew, event_type_from_name, message_id, time_field};
 use crate::events::ingest::{ValidEvent, too_deep};
@@ -58,27 +58,16 @@ enum Payload {
 pub async fn capture(
     State(state): State<AppState>,
     path: MatchedPath,
-    method: Method,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
+    wire: Wire,
     body: Body,
 ) -> Result<Response, ApiError> {
     let config = &state.config.ingest;
-    let wire = Wire {
-        method: &method,
-        headers: &headers,
-        query: query.as_deref(),
-    };
-    let limits = Limits {
-        max_wire: config.max_batch_bytes,
-        max_decoded: config.max_batch_bytes,
-    };
-    let bytes = body::read_payload(&wire, body, limits).await?;
+    let bytes = wire.read(body, config.max_batch_bytes).await?;
     let payload = parse_payload(&bytes)?;
 
     let principal = super::authenticate(
         &state,
-        credential(&payload, &headers, query.as_deref()),
+        credential(&payload, &wire.headers, wire.query()),
         MISSING_KEY,
     )
     .await?;
@@ -86,7 +75,7 @@ pub async fn capture(
 
     let engage = path.as_str().trim_end_matches('/') == "/engage";
     let received_at = state.clock.now();
-    let sent_at_query = query_param(query.as_deref(), "_")
+    let sent_at_query = query_param(wire.query(), "_")
         .and_then(|millis| millis.parse::<i64>().ok())
         .and_then(|millis| Utc.timestamp_millis_opt(millis).single());
     match payload {

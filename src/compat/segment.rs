@@ -18,15 +18,15 @@ use std::collections::HashMap;
 
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{MatchedPath, RawQuery, State};
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::extract::{MatchedPath, State};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
-use super::body::{self, Limits, Wire, query_param};
+use super::body::{Wire, query_param};
 use super::{at, correct_clock_skew, event_type_from_name, message_id, time_field};
 use crate::events::ingest::{ValidEvent, too_deep};
 use crate::events::pipeline;
@@ -104,31 +104,19 @@ struct Defaults {
 /// `POST /v1/batch`, `/v1/import`, `/beacon/v1/batch`, `/v1/b`.
 pub async fn batch(
     State(state): State<AppState>,
-    method: Method,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
+    wire: Wire,
     body: Body,
 ) -> Result<Response, ApiError> {
     let config = &state.config.ingest;
-    let wire = Wire {
-        method: &method,
-        headers: &headers,
-        query: query.as_deref(),
-    };
-    let limits = Limits {
-        max_wire: config.max_batch_bytes,
-        max_decoded: config.max_batch_bytes,
-    };
-    let bytes = body::read_payload(&wire, body, limits).await?;
+    let bytes = wire.read(body, config.max_batch_bytes).await?;
     let mut top = parse_object(&bytes)?;
 
     let from_body = top
         .get("writeKey")
         .and_then(|raw| serde_json::from_str::<String>(raw.get()).ok());
-    let credential = credential(&headers, query.as_deref(), from_body);
+    let credential = credential(&wire.headers, wire.query(), from_body);
     let principal = super::authenticate(&state, credential, MISSING_KEY).await?;
-    let tenant =
-        pipeline::ingest_tenant(&state, &principal, query_tenant(query.as_deref())?).await?;
+    let tenant = pipeline::ingest_tenant(&state, &principal, query_tenant(wire.query())?).await?;
 
     let messages: Vec<Box<RawValue>> = match top.remove("batch") {
         Some(raw) => serde_json::from_str(raw.get())
@@ -185,9 +173,7 @@ pub async fn batch(
 pub async fn single(
     State(state): State<AppState>,
     path: MatchedPath,
-    method: Method,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
+    wire: Wire,
     body: Body,
 ) -> Result<Response, ApiError> {
     let kind = SINGLE_PATHS
@@ -195,27 +181,16 @@ pub async fn single(
         .find(|(known, _)| *known == path.as_str())
         .map(|(_, kind)| *kind)
         .ok_or(ApiError::NotFound("route"))?;
-    let config = &state.config.ingest;
-    let wire = Wire {
-        method: &method,
-        headers: &headers,
-        query: query.as_deref(),
-    };
-    let limits = Limits {
-        max_wire: config.max_event_bytes,
-        max_decoded: config.max_event_bytes,
-    };
-    let bytes = body::read_payload(&wire, body, limits).await?;
+    let bytes = wire.read(body, state.config.ingest.max_event_bytes).await?;
     let message: Value = serde_json::from_slice(&bytes)
         .map_err(|error| ApiError::bad_request(format!("malformed JSON: {error}")))?;
     let from_body = message
         .get("writeKey")
         .and_then(Value::as_str)
         .map(str::to_owned);
-    let credential = credential(&headers, query.as_deref(), from_body);
+    let credential = credential(&wire.headers, wire.query(), from_body);
     let principal = super::authenticate(&state, credential, MISSING_KEY).await?;
-    let tenant =
-        pipeline::ingest_tenant(&state, &principal, query_tenant(query.as_deref())?).await?;
+    let tenant = pipeline::ingest_tenant(&state, &principal, query_tenant(wire.query())?).await?;
     if kind == Kind::Metrics {
         return Ok(success());
     }

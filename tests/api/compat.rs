@@ -426,15 +426,7 @@ async fn a_batch_with_bad_items_stores_the_good_ones_and_counts_the_rest() {
         .map(|e| e["event_type"].clone())
         .collect();
     assert_eq!(types.len(), 2, "{types:?}");
-    let metrics = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics().await;
     assert!(
         metrics.contains("tributary_events_rejected_total{reason=\"validation_error\"}"),
         "{metrics}"

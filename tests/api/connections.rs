@@ -97,15 +97,7 @@ async fn connections_past_the_limit_are_closed_and_counted() {
 
     drop(held);
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let metrics = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics().await;
     assert!(
         metrics.contains("tributary_http_connections_refused_total"),
         "{metrics}"

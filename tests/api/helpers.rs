@@ -205,6 +205,12 @@ impl TestApp {
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
+    /// The `/metrics` text.
+    pub async fn metrics(&self) -> String {
+        let response = self.client.get(self.url("/metrics")).send().await.unwrap();
+        response.text().await.unwrap()
+    }
+
     /// Every event of the tenant, following cursors.
     pub async fn all_events(&self, credential: &str, query: &str) -> Vec<Value> {
         let mut events = Vec::new();

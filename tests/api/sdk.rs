@@ -108,6 +108,27 @@ fn find<'a>(events: &'a [Value], event_type: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no {event_type} among {events:#?}"))
 }
 
+/// The SDKs reported no error with the good key, and a 401 for every send with the bad one.
+fn assert_only_the_bad_key_was_refused(reported: &Value) {
+    assert_eq!(
+        reported["segment_good"],
+        serde_json::json!([]),
+        "{reported}"
+    );
+    assert_eq!(
+        reported["posthog_good"],
+        serde_json::json!([]),
+        "{reported}"
+    );
+    for sdk in ["segment_bad", "posthog_bad"] {
+        let errors = reported[sdk].as_array().unwrap();
+        assert!(
+            !errors.is_empty() && errors.iter().all(|e| e.as_str().unwrap().contains("401")),
+            "{sdk} reports the refused key: {reported}"
+        );
+    }
+}
+
 fn assert_no_credential_stored(events: &[Value], key: &str) {
     for event in events {
         assert!(
@@ -127,23 +148,7 @@ async fn the_node_sdks_deliver_events_with_their_ids_and_corrected_times() {
     let run = "4242";
     let reported = run_script("node-sdks.mjs", &[&app.address, &tenant.key, BAD_KEY, run]).await;
 
-    assert_eq!(
-        reported["segment_good"],
-        serde_json::json!([]),
-        "{reported}"
-    );
-    assert_eq!(
-        reported["posthog_good"],
-        serde_json::json!([]),
-        "{reported}"
-    );
-    for sdk in ["segment_bad", "posthog_bad"] {
-        let errors = reported[sdk].as_array().unwrap();
-        assert!(
-            !errors.is_empty() && errors.iter().all(|e| e.as_str().unwrap().contains("401")),
-            "{sdk} reports the refused key: {reported}"
-        );
-    }
+    assert_only_the_bad_key_was_refused(&reported);
 
     let events = app.all_events(&tenant.key, "").await;
     assert_eq!(events.len(), 5, "{events:#?}");
@@ -266,23 +271,7 @@ async fn the_python_sdks_deliver_events_with_their_ids_and_times() {
     let run = "5151";
     let reported = run_script("python_sdks.py", &[&app.address, &tenant.key, BAD_KEY, run]).await;
 
-    assert_eq!(
-        reported["segment_good"],
-        serde_json::json!([]),
-        "{reported}"
-    );
-    assert_eq!(
-        reported["posthog_good"],
-        serde_json::json!([]),
-        "{reported}"
-    );
-    for sdk in ["segment_bad", "posthog_bad"] {
-        let errors = reported[sdk].as_array().unwrap();
-        assert!(
-            !errors.is_empty() && errors.iter().all(|e| e.as_str().unwrap().contains("401")),
-            "{sdk} reports the refused key: {reported}"
-        );
-    }
+    assert_only_the_bad_key_was_refused(&reported);
 
     let events = app.all_events(&tenant.key, "").await;
     assert_eq!(events.len(), 3, "{events:#?}");
