@@ -442,31 +442,37 @@ pub async fn stats(
 ) -> Result<Json<Stats>, ApiError> {
     let query = parse_stats_query(query.as_deref(), state.clock.now())?;
     let tenant = read_tenant(&state, &principal, query.tenant_id).await?;
-    let counts = state
-        .store
-        .count_events(tenant, &query.filter, query.interval)
-        .await?;
-
-    let breakdown = match &query.group_by {
-        Some(path) => {
-            let values = state
+    // The breakdown reads the same rows as the counts: run both at once (separate connections;
+    // both stores serve concurrent reads).
+    let top_values = async {
+        match &query.group_by {
+            Some(path) => state
                 .store
                 .top_values(tenant, &query.filter, path, BREAKDOWN_VALUES)
-                .await?;
-            let top: u64 = values.top.iter().map(|(_, n)| n).sum();
-            Some(Breakdown {
-                key: format!("meta.{}", path.join(".")),
-                other: values.with_key.saturating_sub(top),
-                missing: counts.total.saturating_sub(values.with_key),
-                values: values
-                    .top
-                    .into_iter()
-                    .map(|(value, count)| ValueCount { value, count })
-                    .collect(),
-            })
+                .await
+                .map(|values| Some((path, values))),
+            None => Ok(None),
         }
-        None => None,
     };
+    let (counts, values) = tokio::try_join!(
+        state
+            .store
+            .count_events(tenant, &query.filter, query.interval),
+        top_values
+    )?;
+    let breakdown = values.map(|(path, values)| {
+        let top: u64 = values.top.iter().map(|(_, n)| n).sum();
+        Breakdown {
+            key: format!("meta.{}", path.join(".")),
+            other: values.with_key.saturating_sub(top),
+            missing: counts.total.saturating_sub(values.with_key),
+            values: values
+                .top
+                .into_iter()
+                .map(|(value, count)| ValueCount { value, count })
+                .collect(),
+        }
+    });
 
     let width = query.interval.seconds();
     let sparse: HashMap<i64, u64> = counts.buckets.into_iter().collect();
