@@ -37,10 +37,25 @@ pub struct StatsQuery {
     pub group_by: Option<Vec<String>>,
 }
 
-pub(crate) fn pairs(raw: Option<&str>) -> Vec<(String, String)> {
-    form_urlencoded::parse(raw.unwrap_or("").as_bytes())
+/// The longest query string a list, stats or search call takes.
+pub const MAX_QUERY_BYTES: usize = 8 * 1024;
+/// Most `meta.*` filters in one call: each is a condition in the query plan, and a few hundred
+/// are enough to make one request cost seconds of database time.
+pub const MAX_META_FILTERS: usize = 20;
+/// Most `event_type` values in one call.
+pub const MAX_EVENT_TYPE_FILTERS: usize = 100;
+
+pub(crate) fn pairs(raw: Option<&str>) -> Result<Vec<(String, String)>, ApiError> {
+    let raw = raw.unwrap_or("");
+    if raw.len() > MAX_QUERY_BYTES {
+        return Err(ApiError::validation(
+            "query",
+            format!("the query string must be at most {MAX_QUERY_BYTES} bytes"),
+        ));
+    }
+    Ok(form_urlencoded::parse(raw.as_bytes())
         .into_owned()
-        .collect()
+        .collect())
 }
 
 /// Applies a parameter shared by list and stats; returns false when the name is not one.
@@ -61,6 +76,12 @@ pub(crate) fn common(
                 return Err(event_type_error("event_type".into()));
             }
             filter.event_types.push(value.to_owned());
+            if filter.event_types.len() > MAX_EVENT_TYPE_FILTERS {
+                return Err(ApiError::validation(
+                    "event_type",
+                    format!("at most {MAX_EVENT_TYPE_FILTERS} event_type values per request"),
+                ));
+            }
         }
         "from" => filter.from = Some(time_param("from", value)?),
         "to" => filter.to = Some(time_param("to", value)?),
@@ -73,7 +94,13 @@ pub(crate) fn common(
                         "metadata filter values cannot contain NUL",
                     ));
                 }
-                filter.meta.push((meta_path(name, path)?, value.to_owned()))
+                filter.meta.push((meta_path(name, path)?, value.to_owned()));
+                if filter.meta.len() > MAX_META_FILTERS {
+                    return Err(ApiError::validation(
+                        name,
+                        format!("at most {MAX_META_FILTERS} meta.* filters per request"),
+                    ));
+                }
             }
             None => return Ok(false),
         },
@@ -122,7 +149,7 @@ pub fn parse_list_query(raw: Option<&str>) -> Result<ListQuery, ApiError> {
         limit: DEFAULT_LIMIT,
         ..ListQuery::default()
     };
-    for (name, value) in pairs(raw) {
+    for (name, value) in pairs(raw)? {
         if common(&name, &value, &mut query.tenant_id, &mut query.filter)? {
             continue;
         }
@@ -153,7 +180,7 @@ pub fn parse_stats_query(raw: Option<&str>, now: DateTime<Utc>) -> Result<StatsQ
     let mut filter = EventFilter::default();
     let mut interval = None;
     let mut group_by = None;
-    for (name, value) in pairs(raw) {
+    for (name, value) in pairs(raw)? {
         if common(&name, &value, &mut tenant_id, &mut filter)? {
             continue;
         }

@@ -113,7 +113,7 @@ pub fn parse_params(raw: Option<&str>) -> Result<SearchParams, ApiError> {
     let mut filter = EventFilter::default();
     let mut limit = DEFAULT_LIMIT;
     let mut cursor = None;
-    for (name, value) in pairs(raw) {
+    for (name, value) in pairs(raw)? {
         if common(&name, &value, &mut tenant_id, &mut filter)? {
             continue;
         }

@@ -321,3 +321,39 @@ async fn stats_count_totals_types_and_buckets_of_what_was_ingested() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn too_many_filters_or_too_long_a_query_is_a_422_not_a_slow_query() {
+    let app = spawn_app().await;
+    let tenant = app.create_tenant("acme").await;
+    let filters = |n: usize| (0..n).map(|i| format!("&meta.k{i}=v")).collect::<String>();
+    for path in [
+        "/api/v1/events",
+        "/api/v1/events/stats",
+        "/api/v1/events/search",
+    ] {
+        let q = if path.ends_with("search") {
+            "q=x"
+        } else {
+            "event_type=a"
+        };
+        let (status, body) = app
+            .get_json(&format!("{path}?{q}{}", filters(20)), &tenant.key)
+            .await;
+        assert_eq!(status, StatusCode::OK, "{path}: {body}");
+        for (extra, field) in [(filters(21), "meta.k20"), (filters(997), "query")] {
+            let response = app
+                .get(&format!("{path}?{q}{extra}"), &tenant.key)
+                .send()
+                .await
+                .unwrap();
+            assert_error(
+                response,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation_error",
+                Some(field),
+            )
+            .await;
+        }
+    }
+}
