@@ -16,5 +16,7 @@ pub mod session;
 pub const CLOSE_GOING_AWAY: u16 = 1001;
 /// Close code: the previous ping was not answered in time.
 pub const CLOSE_PING_TIMEOUT: u16 = 4000;
+/// A client message larger than the stream takes (64 KiB; clients only send subscriptions).
+pub const CLOSE_TOO_BIG: u16 = 1009;
 /// Close code: the client read too slowly (missed too many events, or a write timed out).
 pub const CLOSE_TOO_SLOW: u16 = 4008;

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use uuid::Uuid;
 
-use super::{CLOSE_GOING_AWAY, CLOSE_PING_TIMEOUT, CLOSE_TOO_SLOW};
+use super::{CLOSE_GOING_AWAY, CLOSE_PING_TIMEOUT, CLOSE_TOO_BIG, CLOSE_TOO_SLOW};
 use crate::bus::BusEvent;
 use crate::events::ingest::is_valid_event_type;
 use crate::http::AppState;
@@ -220,6 +220,9 @@ pub async fn run(socket: WebSocket, state: AppState, params: SessionParams) {
                     }
                 }
                 Some(Ok(Message::Pong(_))) => awaiting_pong = false,
+                Some(Err(error)) if is_too_big(&error) => {
+                    break End::Close(CLOSE_TOO_BIG, "message too big");
+                }
                 Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break End::Gone,
                 // Pings are answered by the WebSocket layer; binary frames are ignored.
                 Some(Ok(_)) => {}
@@ -354,4 +357,12 @@ async fn replay(
             return Ok(ids);
         }
     }
+}
+
+/// Whether a read failed because the client's message was over the size limit (the socket is
+/// still usable to say so with 1009).
+fn is_too_big(error: &axum::Error) -> bool {
+    std::error::Error::source(error)
+        .and_then(|inner| inner.downcast_ref::<tungstenite::Error>())
+        .is_some_and(|inner| matches!(inner, tungstenite::Error::Capacity(_)))
 }

@@ -453,3 +453,16 @@ async fn stream_metrics_count_connections_and_messages() {
     assert!(text.contains("tributary_ws_connections"));
     assert!(text.contains("tributary_ws_messages_sent_total"));
 }
+
+#[tokio::test]
+async fn a_client_message_over_64_kib_is_closed_with_1009() {
+    let app = spawn_app().await;
+    let tenant = app.create_tenant("acme").await;
+    let mut socket = app.ws_ready(&tenant.key, "").await;
+    let big = format!(
+        r#"{{"type":"subscribe","event_types":["{}"]}}"#,
+        "a".repeat(70 * 1024)
+    );
+    socket.send(Message::text(big)).await.unwrap();
+    assert_eq!(close_code(&mut socket).await, Some(1009));
+}
