@@ -20,3 +20,6 @@ pub mod stream;
 pub mod telemetry;
 pub mod tenants;
 pub mod webhooks;
+
+#[cfg(test)]
+mod properties;

@@ -36,7 +36,7 @@ const MISSING_KEY: &str =
 
 /// What the body gives each of its events.
 #[derive(Default)]
-struct Defaults {
+pub(crate) struct Defaults {
     sent_at: Option<DateTime<Utc>>,
     sent_at_raw: Option<Value>,
     /// `/engage` bodies are person updates without an event name.
@@ -292,7 +292,7 @@ fn credential(payload: &Payload, headers: &HeaderMap, query: Option<&str>) -> Op
 }
 
 /// Maps one PostHog event. The event itself becomes the metadata, without its project key.
-fn map_event(
+pub(crate) fn map_event(
     event: Value,
     defaults: &Defaults,
     prefix: &Option<String>,

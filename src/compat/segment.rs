@@ -94,7 +94,7 @@ impl Kind {
 
 /// What a batch gives each of its messages.
 #[derive(Default)]
-struct Defaults {
+pub(crate) struct Defaults {
     context: Option<Value>,
     integrations: Option<Value>,
     sent_at: Option<DateTime<Utc>>,
@@ -260,7 +260,7 @@ fn success() -> Response {
 
 /// Maps one Segment message to an event. `kind` is the type the path implies; a batch
 /// message names its own. The message itself becomes the metadata, without its write key.
-fn map_message(
+pub(crate) fn map_message(
     message: Value,
     kind: Option<Kind>,
     defaults: &Defaults,
