@@ -37,8 +37,9 @@ pub struct StatsQuery {
     pub group_by: Option<Vec<String>>,
 }
 
-/// The longest query string a list, stats or search call takes.
-pub const MAX_QUERY_BYTES: usize = 8 * 1024;
+/// The longest query string a list, stats or search call takes: room for the longest `q`
+/// (1,000 characters, up to 12 bytes each once percent-encoded) and every filter.
+pub const MAX_QUERY_BYTES: usize = 16 * 1024;
 /// Most `meta.*` filters in one call: each is a condition in the query plan, and a few hundred
 /// are enough to make one request cost seconds of database time.
 pub const MAX_META_FILTERS: usize = 20;

@@ -341,7 +341,12 @@ async fn too_many_filters_or_too_long_a_query_is_a_422_not_a_slow_query() {
             .get_json(&format!("{path}?{q}{}", filters(20)), &tenant.key)
             .await;
         assert_eq!(status, StatusCode::OK, "{path}: {body}");
-        for (extra, field) in [(filters(21), "meta.k20"), (filters(997), "query")] {
+        let long = format!("&meta.note={}", "x".repeat(17 * 1024));
+        for (extra, field) in [
+            (filters(21), "meta.k20"),
+            (filters(997), "meta.k20"),
+            (long, "query"),
+        ] {
             let response = app
                 .get(&format!("{path}?{q}{extra}"), &tenant.key)
                 .send()
