@@ -6,7 +6,8 @@
 //! build adds files) nor the folder appearing after a first build made without it. Hence a
 //! `rerun-if-changed` on the folder itself: cargo scans a directory's whole tree for newer
 //! modification times. A path that does not exist would make cargo rerun this script on every
-//! build (and relink the server each time), so a missing folder is created, empty.
+//! build (and relink the server each time), so a missing folder is created, empty (in debug
+//! builds as well, for the reason given where it is done).
 //!
 //! Debug builds read the folder at run time (see src/lib.rs), so they never need rebuilding
 //! for it: the folder is watched in release builds only, which keeps a new `web/dist` from
@@ -25,7 +26,11 @@ fn main() {
     };
     // Set by cargo for the crate being built: rust-embed embeds exactly when this is off.
     let embeds = std::env::var_os("CARGO_CFG_DEBUG_ASSERTIONS").is_none();
-    if embeds && let Err(error) = std::fs::create_dir_all(&folder) {
+    // Created in debug builds too: there rust-embed compares each requested file's canonical
+    // path with the folder's, and for a folder missing at build time it keeps the path with
+    // its `../..`, which no canonical path starts with: a debug binary built before the first
+    // dashboard build (as on CI, where the tests build first) would never serve it.
+    if let Err(error) = std::fs::create_dir_all(&folder) {
         // Not fatal: the embed allows a missing folder (the dashboard is then absent), and
         // cargo reruns this script next time.
         println!("cargo::warning=cannot create {}: {error}", folder.display());

@@ -1,4 +1,4 @@
-//! The release embed follows the folder: a release build made before the dashboard existed
+//! The embed follows the folder. In release: a release build made before the dashboard existed
 //! serves the dashboard built later, and a rebuild of the dashboard (new content-hashed file
 //! names) is picked up, with no `cargo clean` or touched source in between. This is what
 //! build.rs's `rerun-if-changed` on the folder is for; without it cargo would keep the first,
@@ -18,9 +18,17 @@ fn workspace_root() -> PathBuf {
 
 /// Builds the `show` example in release with the embed pointed at `folder`.
 fn build(folder: &Path) {
+    build_profile(folder, true);
+}
+
+fn build_profile(folder: &Path, release: bool) {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
-        .args(["build", "--release", "--locked", "--offline", "--quiet"])
+    let mut command = Command::new(cargo);
+    command.args(["build", "--locked", "--offline", "--quiet"]);
+    if release {
+        command.arg("--release");
+    }
+    let status = command
         .args(["-p", "dashboard-assets", "--example", "show"])
         .current_dir(workspace_root())
         .env(
@@ -30,12 +38,17 @@ fn build(folder: &Path) {
         .env("TRIBUTARY_DASHBOARD_DIR", folder)
         .status()
         .expect("cargo runs");
-    assert!(status.success(), "the release build of the example failed");
+    assert!(status.success(), "the build of the example failed");
 }
 
 /// What the built example prints for `path`: the MIME type and the file, or `missing`.
 fn show(path: &str) -> String {
-    let output = Command::new(workspace_root().join("target/embed-test/release/examples/show"))
+    show_profile(path, "release")
+}
+
+fn show_profile(path: &str, profile: &str) -> String {
+    let binary = format!("target/embed-test/{profile}/examples/show");
+    let output = Command::new(workspace_root().join(binary))
         .arg(path)
         .output()
         .expect("the example runs");
@@ -73,5 +86,25 @@ fn a_release_build_embeds_the_dashboard_built_after_it_and_every_rebuild() {
     assert_eq!(
         show("assets/index-bbbb2222.js"),
         "text/javascript\nconsole.log(2)"
+    );
+}
+
+/// Debug builds read the folder at run time: one built before the dashboard existed (on CI the
+/// tests build the server before the dashboard is built) must serve it once it is there, with
+/// no rebuild. The folder is named with a `..` in it, as the real one is
+/// (`crates/dashboard-assets/../../web/dist`).
+#[test]
+fn a_debug_build_made_before_the_dashboard_serves_it_once_built() {
+    let temp = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(temp.path().join("sub")).unwrap();
+    let dist = temp.path().join("sub/../dist");
+
+    build_profile(&dist, false);
+    assert_eq!(show_profile("index.html", "debug"), "missing");
+    std::fs::create_dir_all(&dist).unwrap();
+    std::fs::write(dist.join("index.html"), "<p>built later</p>").unwrap();
+    assert_eq!(
+        show_profile("index.html", "debug"),
+        "text/html\n<p>built later</p>"
     );
 }
