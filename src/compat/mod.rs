@@ -18,7 +18,9 @@ use chrono::{DateTime, Duration, NaiveDateTime, SubsecRound, Utc};
 use serde_json::Value;
 
 use crate::auth::Principal;
-use crate::events::ingest::{MAX_EVENT_ID_CHARS, MAX_EVENT_TYPE_CHARS, timestamp_in_range};
+use crate::events::ingest::{
+    MAX_EVENT_ID_CHARS, MAX_EVENT_TYPE_CHARS, ValidEvent, timestamp_in_range,
+};
 use crate::http::AppState;
 use crate::http::error::ApiError;
 
@@ -168,8 +170,89 @@ pub async fn authenticate(
     crate::auth::principal::resolve(state, &credential).await
 }
 
-/// Logs each refused item of a batch (the SDKs never show the answer's details).
-pub fn log_rejected(protocol: &'static str, results: &[crate::events::pipeline::ItemResult]) {
+/// Maps every raw item of a batch with `map`, each on its own: an item over `max_event_bytes`,
+/// or one whose JSON a value cannot hold, is refused at `batch[i]` without looking further.
+/// A batch of more than `max_batch_events` items is refused whole. `noun` names the items in
+/// the messages ("message", "event").
+pub fn map_batch(
+    items: &[Box<serde_json::value::RawValue>],
+    config: &crate::config::IngestConfig,
+    noun: &str,
+    mut map: impl FnMut(Value, &Option<String>) -> Result<ValidEvent, ApiError>,
+) -> Result<Vec<Result<ValidEvent, ApiError>>, ApiError> {
+    if items.len() > config.max_batch_events {
+        return Err(ApiError::too_large(
+            Some("batch"),
+            format!(
+                "a batch holds at most {} {noun}s; this one has {}",
+                config.max_batch_events,
+                items.len()
+            ),
+        ));
+    }
+    Ok(items
+        .iter()
+        .enumerate()
+        .map(|(index, raw)| {
+            let prefix = Some(format!("batch[{index}]"));
+            if raw.get().len() > config.max_event_bytes {
+                return Err(ApiError::too_large(
+                    prefix.as_deref(),
+                    format!("a {noun} may be at most {} bytes", config.max_event_bytes),
+                ));
+            }
+            let value = serde_json::from_str::<Value>(raw.get())
+                .map_err(|error| bad_request(&at(&prefix, ""), error.to_string()))?;
+            map(value, &prefix)
+        })
+        .collect())
+}
+
+/// The answer to a batch, once its items are ingested: the protocol's own acknowledgement
+/// (`{"success":true}`, `{"status":1}`) plus what was accepted and each refusal. Refusals are
+/// logged too, since SDKs never show the answer's details.
+pub fn batch_answer(
+    protocol: &'static str,
+    acknowledgement: (&str, Value),
+    ingested: &crate::events::pipeline::Ingested,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    log_rejected(protocol, &ingested.results);
+    let (key, value) = acknowledgement;
+    let mut answer = serde_json::Map::new();
+    answer.insert(key.to_owned(), value);
+    answer.insert("accepted".into(), Value::from(ingested.accepted));
+    answer.insert("rejected".into(), Value::from(ingested.rejected()));
+    answer.insert(
+        "errors".into(),
+        Value::Array(item_errors(&ingested.results)),
+    );
+    (
+        axum::http::StatusCode::OK,
+        ingested.headers(),
+        axum::Json(Value::Object(answer)),
+    )
+        .into_response()
+}
+
+/// SDKs treat 400 as "do not retry, the message is wrong"; our 422 would mean the same to a
+/// person but not to every SDK.
+pub fn bad_request(field: &str, message: impl Into<String>) -> ApiError {
+    ApiError::BadRequest {
+        message: message.into(),
+        field: Some(field.trim_end_matches('.').to_owned()).filter(|f| !f.is_empty()),
+    }
+}
+
+pub fn into_bad_request(error: ApiError) -> ApiError {
+    match error {
+        ApiError::Validation { message, field } => ApiError::BadRequest { message, field },
+        other => other,
+    }
+}
+
+/// Logs each refused item of a batch.
+fn log_rejected(protocol: &'static str, results: &[crate::events::pipeline::ItemResult]) {
     for (index, result) in results.iter().enumerate() {
         if let Err(error) = result {
             tracing::info!(
@@ -185,7 +268,7 @@ pub fn log_rejected(protocol: &'static str, results: &[crate::events::pipeline::
 }
 
 /// Per-item errors for the answer's `errors` list: SDKs ignore it, people with curl read it.
-pub fn item_errors(results: &[crate::events::pipeline::ItemResult]) -> Vec<Value> {
+fn item_errors(results: &[crate::events::pipeline::ItemResult]) -> Vec<Value> {
     results
         .iter()
         .enumerate()

@@ -20,8 +20,10 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
 use super::body::{Wire, query_param};
-use super::segment::{bad_request, into_bad_request};
-use super::{at, correct_clock_skew, event_type_from_name, message_id, time_field};
+use super::{
+    at, bad_request, correct_clock_skew, event_type_from_name, into_bad_request, message_id,
+    time_field,
+};
 use crate::events::ingest::{ValidEvent, too_deep};
 use crate::events::pipeline;
 use crate::http::AppState;
@@ -106,16 +108,6 @@ pub async fn capture(
                 .into_response())
         }
         Payload::Batch { events, top } => {
-            if events.len() > config.max_batch_events {
-                return Err(ApiError::too_large(
-                    Some("batch"),
-                    format!(
-                        "a batch holds at most {} events; this one has {}",
-                        config.max_batch_events,
-                        events.len()
-                    ),
-                ));
-            }
             let sent_at_raw = top
                 .get("sent_at")
                 .and_then(|raw| serde_json::from_str::<Value>(raw.get()).ok())
@@ -127,31 +119,15 @@ pub async fn capture(
                 sent_at_raw,
                 event: engage.then_some("$identify"),
             };
-            let items = events
-                .iter()
-                .enumerate()
-                .map(|(index, raw)| {
-                    let prefix = Some(format!("batch[{index}]"));
-                    if raw.get().len() > config.max_event_bytes {
-                        return Err(ApiError::too_large(
-                            prefix.as_deref(),
-                            format!("an event may be at most {} bytes", config.max_event_bytes),
-                        ));
-                    }
-                    let event = serde_json::from_str::<Value>(raw.get())
-                        .map_err(|error| bad_request(&at(&prefix, ""), error.to_string()))?;
-                    map_event(event, &defaults, &prefix, received_at)
-                })
-                .collect();
+            let items = super::map_batch(&events, config, "event", |event, prefix| {
+                map_event(event, &defaults, prefix, received_at)
+            })?;
             let ingested = pipeline::ingest(&state, &tenant, items, received_at).await?;
-            super::log_rejected("posthog", &ingested.results);
-            let answer = json!({
-                "status": 1,
-                "accepted": ingested.accepted,
-                "rejected": ingested.rejected(),
-                "errors": super::item_errors(&ingested.results),
-            });
-            Ok((StatusCode::OK, ingested.headers(), Json(answer)).into_response())
+            Ok(super::batch_answer(
+                "posthog",
+                ("status", Value::from(1)),
+                &ingested,
+            ))
         }
     }
 }

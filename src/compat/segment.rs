@@ -27,12 +27,15 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
 use super::body::{Wire, query_param};
-use super::{at, correct_clock_skew, event_type_from_name, message_id, time_field};
+use super::{
+    at, bad_request, correct_clock_skew, event_type_from_name, into_bad_request, message_id,
+    time_field,
+};
 use crate::events::ingest::{ValidEvent, too_deep};
 use crate::events::pipeline;
+use crate::events::routes::query_tenant;
 use crate::http::AppState;
 use crate::http::error::ApiError;
-use crate::tenants::TenantId;
 
 /// The single-message paths and the message type each implies.
 pub const SINGLE_PATHS: [(&str, Kind); 13] = [
@@ -123,50 +126,24 @@ pub async fn batch(
             .map_err(|_| bad_request("batch", "batch must be an array of messages"))?,
         None => return Err(bad_request("batch", "batch is required")),
     };
-    if messages.len() > config.max_batch_events {
-        return Err(ApiError::too_large(
-            Some("batch"),
-            format!(
-                "a batch holds at most {} messages; this one has {}",
-                config.max_batch_events,
-                messages.len()
-            ),
-        ));
-    }
+    let sent_at_raw = raw_field(&top, "sentAt")?;
     let defaults = Defaults {
         context: raw_field(&top, "context")?,
         integrations: raw_field(&top, "integrations")?,
-        sent_at: time_field(raw_field(&top, "sentAt")?.as_ref(), "sentAt")
-            .map_err(into_bad_request)?,
-        sent_at_raw: raw_field(&top, "sentAt")?,
+        sent_at: time_field(sent_at_raw.as_ref(), "sentAt").map_err(into_bad_request)?,
+        sent_at_raw,
     };
 
     let received_at = state.clock.now();
-    let items = messages
-        .iter()
-        .enumerate()
-        .map(|(index, raw)| {
-            let prefix = Some(format!("batch[{index}]"));
-            if raw.get().len() > config.max_event_bytes {
-                return Err(ApiError::too_large(
-                    prefix.as_deref(),
-                    format!("a message may be at most {} bytes", config.max_event_bytes),
-                ));
-            }
-            let message = serde_json::from_str::<Value>(raw.get())
-                .map_err(|error| bad_request(&at(&prefix, ""), error.to_string()))?;
-            map_message(message, None, &defaults, &prefix, received_at)
-        })
-        .collect();
+    let items = super::map_batch(&messages, config, "message", |message, prefix| {
+        map_message(message, None, &defaults, prefix, received_at)
+    })?;
     let ingested = pipeline::ingest(&state, &tenant, items, received_at).await?;
-    super::log_rejected("segment", &ingested.results);
-    let answer = json!({
-        "success": true,
-        "accepted": ingested.accepted,
-        "rejected": ingested.rejected(),
-        "errors": super::item_errors(&ingested.results),
-    });
-    Ok((StatusCode::OK, ingested.headers(), Json(answer)).into_response())
+    Ok(super::batch_answer(
+        "segment",
+        ("success", Value::Bool(true)),
+        &ingested,
+    ))
 }
 
 /// `POST /v1/track` and the other single-message paths.
@@ -420,30 +397,4 @@ fn raw_field(top: &HashMap<String, Box<RawValue>>, name: &str) -> Result<Option<
         .transpose()
         .map_err(|error| bad_request(name, error.to_string()))
         .map(|value| value.filter(|v| !v.is_null()))
-}
-
-fn query_tenant(query: Option<&str>) -> Result<Option<TenantId>, ApiError> {
-    query_param(query, "tenant_id")
-        .map(|raw| {
-            uuid::Uuid::parse_str(&raw)
-                .map(TenantId)
-                .map_err(|_| ApiError::validation("tenant_id", "tenant_id must be a UUID"))
-        })
-        .transpose()
-}
-
-/// SDKs treat 400 as "do not retry, the message is wrong"; our 422 would mean the same to a
-/// person but not to every SDK.
-pub fn bad_request(field: &str, message: impl Into<String>) -> ApiError {
-    ApiError::BadRequest {
-        message: message.into(),
-        field: Some(field.trim_end_matches('.').to_owned()).filter(|f| !f.is_empty()),
-    }
-}
-
-pub fn into_bad_request(error: ApiError) -> ApiError {
-    match error {
-        ApiError::Validation { message, field } => ApiError::BadRequest { message, field },
-        other => other,
-    }
 }

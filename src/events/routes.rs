@@ -132,7 +132,8 @@ pub struct BucketCount {
     pub count: u64,
 }
 
-fn query_tenant(raw: Option<&str>) -> Result<Option<TenantId>, ApiError> {
+/// The admin's `?tenant_id=`, on the ingest paths (native and compat).
+pub(crate) fn query_tenant(raw: Option<&str>) -> Result<Option<TenantId>, ApiError> {
     form_urlencoded::parse(raw.unwrap_or("").as_bytes())
         .find(|(name, _)| name == "tenant_id")
         .map(|(_, value)| {
