@@ -7,20 +7,25 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::broadcast;
 
-use super::{Bus, BusEvent};
+use super::{Bus, BusEvent, Notice};
 use crate::tenants::TenantId;
 
 pub struct LocalBus {
     capacity: usize,
     /// A std mutex: held for a map lookup, never across an await.
     channels: Mutex<HashMap<TenantId, broadcast::Sender<Arc<BusEvent>>>>,
+    notices: broadcast::Sender<Notice>,
 }
+
+/// Notices waiting for a slow receiver; past this it is told it lagged (and resyncs).
+const NOTICE_BUFFER: usize = 1024;
 
 impl LocalBus {
     pub fn new(capacity: usize) -> Self {
         LocalBus {
             capacity: capacity.max(1),
             channels: Mutex::new(HashMap::new()),
+            notices: broadcast::channel(NOTICE_BUFFER).0,
         }
     }
 }
@@ -51,6 +56,15 @@ impl Bus for LocalBus {
             .entry(tenant)
             .or_insert_with(|| broadcast::channel(self.capacity).0)
             .subscribe()
+    }
+
+    fn notify(&self, notice: Notice) {
+        // No receiver is not an error: nothing is cached yet.
+        let _ = self.notices.send(notice);
+    }
+
+    fn notices(&self) -> broadcast::Receiver<Notice> {
+        self.notices.subscribe()
     }
 }
 

@@ -48,6 +48,15 @@ impl BusEvent {
     }
 }
 
+/// A change that every instance must act on, carried beside the events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notice {
+    /// The tenant's schemas or schema policy changed: drop what was compiled from them.
+    SchemasChanged(TenantId),
+    /// Notices may have been missed (the shared bus was away): drop every such cache.
+    Resync,
+}
+
 pub trait Bus: Send + Sync + 'static {
     /// Hands committed events to every subscriber of their tenants. Never blocks on them.
     fn publish(&self, events: Vec<Arc<BusEvent>>);
@@ -56,6 +65,12 @@ pub trait Bus: Send + Sync + 'static {
     /// receiver that falls behind by more than the buffer loses the oldest events and is told
     /// how many (`RecvError::Lagged`).
     fn subscribe(&self, tenant: TenantId) -> broadcast::Receiver<Arc<BusEvent>>;
+
+    /// Tells every instance, this one included, about a change. Never blocks.
+    fn notify(&self, notice: Notice);
+
+    /// A receiver of notices from now on.
+    fn notices(&self) -> broadcast::Receiver<Notice>;
 }
 
 pub type DynBus = Arc<dyn Bus>;

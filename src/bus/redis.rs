@@ -23,7 +23,7 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use super::local::LocalBus;
-use super::{Bus, BusEvent};
+use super::{Bus, BusEvent, Notice};
 use crate::tenants::TenantId;
 
 /// Batches of events waiting to be published; past this, batches are dropped (and counted).
@@ -31,7 +31,13 @@ const PUBLISH_QUEUE: usize = 1024;
 
 pub struct RedisBus {
     local: Arc<LocalBus>,
-    outbox: mpsc::Sender<Vec<Arc<BusEvent>>>,
+    outbox: mpsc::Sender<Outgoing>,
+}
+
+/// What the publisher task sends to Redis.
+enum Outgoing {
+    Events(Vec<Arc<BusEvent>>),
+    Notice(Notice),
 }
 
 /// Whether the subscription to Redis is up, for `/ready` and metrics.
@@ -87,7 +93,7 @@ impl Bus for RedisBus {
             return;
         }
         self.local.publish(events.clone());
-        if self.outbox.try_send(events).is_err() {
+        if self.outbox.try_send(Outgoing::Events(events)).is_err() {
             metrics::counter!("tributary_redis_errors_total", "operation" => "publish_queue_full")
                 .increment(1);
         }
@@ -96,6 +102,45 @@ impl Bus for RedisBus {
     fn subscribe(&self, tenant: TenantId) -> broadcast::Receiver<Arc<BusEvent>> {
         self.local.subscribe(tenant)
     }
+
+    fn notify(&self, notice: Notice) {
+        self.local.notify(notice);
+        if self.outbox.try_send(Outgoing::Notice(notice)).is_err() {
+            metrics::counter!("tributary_redis_errors_total", "operation" => "publish_queue_full")
+                .increment(1);
+            tracing::warn!(
+                ?notice,
+                "could not queue a notice for Redis; other instances will miss it"
+            );
+        }
+    }
+
+    fn notices(&self) -> broadcast::Receiver<Notice> {
+        self.local.notices()
+    }
+}
+
+fn notices_channel(prefix: &str) -> String {
+    format!("{prefix}:notices")
+}
+
+/// `instance \n kind \n tenant`.
+fn encode_notice(instance: &str, notice: Notice) -> String {
+    match notice {
+        Notice::SchemasChanged(tenant) => format!("{instance}\nschemas\n{tenant}"),
+        Notice::Resync => format!("{instance}\nresync\n"),
+    }
+}
+
+fn decode_notice(payload: &str) -> Option<(&str, Notice)> {
+    let mut parts = payload.splitn(3, '\n');
+    let instance = parts.next()?;
+    let notice = match (parts.next()?, parts.next()?) {
+        ("schemas", tenant) => Notice::SchemasChanged(TenantId(Uuid::parse_str(tenant).ok()?)),
+        ("resync", _) => Notice::Resync,
+        _ => return None,
+    };
+    Some((instance, notice))
 }
 
 fn channel(prefix: &str, tenant: TenantId) -> String {
@@ -136,13 +181,35 @@ async fn publish_loop(
     mut connection: ConnectionManager,
     prefix: String,
     instance: String,
-    mut queued: mpsc::Receiver<Vec<Arc<BusEvent>>>,
+    mut queued: mpsc::Receiver<Outgoing>,
     stop: CancellationToken,
 ) {
     loop {
-        let batch = tokio::select! {
+        let outgoing = tokio::select! {
             () = stop.cancelled() => return,
-            batch = queued.recv() => match batch { Some(batch) => batch, None => return },
+            outgoing = queued.recv() => match outgoing { Some(outgoing) => outgoing, None => return },
+        };
+        let batch = match outgoing {
+            Outgoing::Events(batch) => batch,
+            Outgoing::Notice(notice) => {
+                let sent = tokio::time::timeout(
+                    Duration::from_secs(2),
+                    redis::cmd("PUBLISH")
+                        .arg(notices_channel(&prefix))
+                        .arg(encode_notice(&instance, notice))
+                        .query_async::<()>(&mut connection),
+                )
+                .await;
+                if !matches!(sent, Ok(Ok(()))) {
+                    metrics::counter!("tributary_redis_errors_total", "operation" => "publish")
+                        .increment(1);
+                    tracing::warn!(
+                        ?notice,
+                        "could not publish a notice to Redis; other instances will miss it"
+                    );
+                }
+                continue;
+            }
         };
         let mut pipe = redis::pipe();
         for event in &batch {
@@ -178,13 +245,25 @@ async fn subscribe_loop(
         let session = async {
             let mut pubsub = client.get_async_pubsub().await?;
             pubsub.psubscribe(format!("{prefix}:events:*")).await?;
+            pubsub.subscribe(notices_channel(&prefix)).await?;
             health.set(true);
+            // Notices sent while the subscription was down are lost: caches start over.
+            local.notify(Notice::Resync);
             backoff = Duration::from_millis(100);
+            let notices = notices_channel(&prefix);
             let mut messages = pubsub.on_message();
             while let Some(message) = messages.next().await {
                 let Ok(payload) = std::str::from_utf8(message.get_payload_bytes()) else {
                     continue;
                 };
+                if message.get_channel_name() == notices {
+                    match decode_notice(payload) {
+                        Some((sender, _)) if sender == instance => {}
+                        Some((_, notice)) => local.notify(notice),
+                        None => tracing::warn!("ignored a malformed notice on the Redis bus"),
+                    }
+                    continue;
+                }
                 match decode(payload) {
                     Some((sender, _)) if sender == instance => {}
                     Some((_, event)) => local.publish(vec![Arc::new(event)]),
@@ -229,5 +308,16 @@ mod tests {
         assert_eq!(decoded.event_type, "page_view");
         assert_eq!(decoded.frame, event.frame);
         assert!(decode("garbage").is_none());
+    }
+
+    #[test]
+    fn notices_round_trip_through_the_wire_encoding() {
+        let tenant = TenantId(Uuid::now_v7());
+        for notice in [Notice::SchemasChanged(tenant), Notice::Resync] {
+            let encoded = encode_notice("instance-b", notice);
+            assert_eq!(decode_notice(&encoded), Some(("instance-b", notice)));
+        }
+        assert!(decode_notice("x\nschemas\nnot-a-uuid").is_none());
+        assert!(decode_notice("x\nother\n").is_none());
     }
 }
