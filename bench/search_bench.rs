@@ -530,6 +530,7 @@ async fn main() -> anyhow::Result<()> {
                     received_at: timestamp,
                     metadata,
                     event_id: None,
+                    violations: Vec::new(),
                 }
             })
             .collect();
@@ -564,6 +565,7 @@ async fn main() -> anyhow::Result<()> {
                 received_at: timestamp,
                 metadata,
                 event_id: None,
+                violations: Vec::new(),
             }
         })
         .collect();

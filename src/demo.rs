@@ -80,6 +80,7 @@ pub async fn run(state: AppState, tenant: TenantId, stop: CancellationToken) {
                     received_at: now,
                     metadata,
                     event_id: None,
+                    violations: Vec::new(),
                 }
             })
             .collect();

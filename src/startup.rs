@@ -92,7 +92,9 @@ impl Application {
             };
         let (committer, committer_task) =
             Committer::start(store.clone(), bus.clone(), config.ingest.commit_max_events);
+        let schemas = crate::schemas::registry::SchemaRegistry::new(store.clone());
         let state = AppState {
+            schemas,
             store,
             committer,
             bus,
@@ -216,6 +218,9 @@ impl Application {
         // Stops on `state.shutdown`, like the long-lived connections.
         let webhook_worker = crate::webhooks::worker::spawn(&state)?;
         let pruner = crate::retention::spawn(&state);
+        // Stopped only once every request is answered, so that its last counts are written.
+        let schemas_stop = CancellationToken::new();
+        let schemas_task = state.schemas.start(state.bus.clone(), schemas_stop.clone());
         let app = router(state);
         let shutdown = async move {
             shutdown.await;
@@ -230,6 +235,10 @@ impl Application {
             worker.await.context("the webhook worker failed")?;
         }
         pruner.await.context("the pruner failed")?;
+        schemas_stop.cancel();
+        schemas_task
+            .await
+            .context("the schema counts writer failed")?;
         tracing::info!("stopped");
         Ok(())
     }

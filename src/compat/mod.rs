@@ -1,7 +1,7 @@
 //! Drop-in compatibility with the SDKs teams already use: the Segment HTTP Tracking API (also
 //! spoken by RudderStack's and Jitsu's SDKs) and PostHog's capture API. Each protocol module
 //! parses its wire format and maps every message to a [`ValidEvent`]; from there the native
-//! pipeline (`events::pipeline`) does the rest, so limits, rate limits, durability, the live
+//! pipeline (`crate::pipeline`) does the rest, so limits, rate limits, durability, the live
 //! stream, search and webhooks are the same as for the native API.
 //!
 //! Shared here: the event-name mapping, clock-skew correction, and the credential a message
@@ -214,7 +214,7 @@ pub fn map_batch(
 pub fn batch_answer(
     protocol: &'static str,
     acknowledgement: (&str, Value),
-    ingested: &crate::events::pipeline::Ingested,
+    ingested: &crate::pipeline::Ingested,
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
     log_rejected(protocol, &ingested.results);
@@ -252,7 +252,7 @@ pub fn into_bad_request(error: ApiError) -> ApiError {
 }
 
 /// Logs each refused item of a batch.
-fn log_rejected(protocol: &'static str, results: &[crate::events::pipeline::ItemResult]) {
+fn log_rejected(protocol: &'static str, results: &[crate::pipeline::ItemResult]) {
     for (index, result) in results.iter().enumerate() {
         if let Err(error) = result {
             tracing::info!(
@@ -268,18 +268,22 @@ fn log_rejected(protocol: &'static str, results: &[crate::events::pipeline::Item
 }
 
 /// Per-item errors for the answer's `errors` list: SDKs ignore it, people with curl read it.
-fn item_errors(results: &[crate::events::pipeline::ItemResult]) -> Vec<Value> {
+fn item_errors(results: &[crate::pipeline::ItemResult]) -> Vec<Value> {
     results
         .iter()
         .enumerate()
         .filter_map(|(index, result)| {
             let error = result.as_ref().err()?;
-            Some(serde_json::json!({
+            let mut item = serde_json::json!({
                 "index": index,
                 "code": error.code(),
                 "message": error.to_string(),
                 "field": error.field(),
-            }))
+            });
+            if let ApiError::Contract { violations, .. } = error {
+                item["violations"] = serde_json::json!(violations);
+            }
+            Some(item)
         })
         .collect()
 }

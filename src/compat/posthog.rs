@@ -25,9 +25,9 @@ use super::{
     time_field,
 };
 use crate::events::ingest::{ValidEvent, too_deep};
-use crate::events::pipeline;
 use crate::http::AppState;
 use crate::http::error::ApiError;
+use crate::pipeline;
 
 pub const CAPTURE_PATHS: [&str; 6] = ["/e", "/i/v0/e", "/capture", "/track", "/batch", "/engage"];
 pub const FLAG_PATHS: [&str; 2] = ["/decide", "/flags"];
@@ -95,8 +95,14 @@ pub async fn capture(
             };
             let event = map_event(Value::Object(event), &defaults, &None, received_at)
                 .inspect_err(pipeline::count_rejected)?;
-            let mut ingested =
-                pipeline::ingest(&state, &tenant, vec![Ok(event)], received_at).await?;
+            let mut ingested = pipeline::ingest(
+                &state,
+                &tenant,
+                vec![Ok(event)],
+                received_at,
+                pipeline::Shape::Single,
+            )
+            .await?;
             if let Some(result) = ingested.results.pop() {
                 result?;
             }
@@ -122,7 +128,14 @@ pub async fn capture(
             let items = super::map_batch(&events, config, "event", |event, prefix| {
                 map_event(event, &defaults, prefix, received_at)
             })?;
-            let ingested = pipeline::ingest(&state, &tenant, items, received_at).await?;
+            let ingested = pipeline::ingest(
+                &state,
+                &tenant,
+                items,
+                received_at,
+                pipeline::Shape::Batch("batch"),
+            )
+            .await?;
             Ok(super::batch_answer(
                 "posthog",
                 ("status", Value::from(1)),

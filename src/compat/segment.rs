@@ -32,10 +32,10 @@ use super::{
     time_field,
 };
 use crate::events::ingest::{ValidEvent, too_deep};
-use crate::events::pipeline;
 use crate::events::routes::query_tenant;
 use crate::http::AppState;
 use crate::http::error::ApiError;
+use crate::pipeline;
 
 /// The single-message paths and the message type each implies.
 pub const SINGLE_PATHS: [(&str, Kind); 13] = [
@@ -138,7 +138,14 @@ pub async fn batch(
     let items = super::map_batch(&messages, config, "message", |message, prefix| {
         map_message(message, None, &defaults, prefix, received_at)
     })?;
-    let ingested = pipeline::ingest(&state, &tenant, items, received_at).await?;
+    let ingested = pipeline::ingest(
+        &state,
+        &tenant,
+        items,
+        received_at,
+        pipeline::Shape::Batch("batch"),
+    )
+    .await?;
     Ok(super::batch_answer(
         "segment",
         ("success", Value::Bool(true)),
@@ -181,7 +188,14 @@ pub async fn single(
         received_at,
     )
     .inspect_err(pipeline::count_rejected)?;
-    let mut ingested = pipeline::ingest(&state, &tenant, vec![Ok(event)], received_at).await?;
+    let mut ingested = pipeline::ingest(
+        &state,
+        &tenant,
+        vec![Ok(event)],
+        received_at,
+        pipeline::Shape::Single,
+    )
+    .await?;
     if let Some(result) = ingested.results.pop() {
         result?;
     }

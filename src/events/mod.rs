@@ -3,7 +3,6 @@
 
 pub mod committer;
 pub mod ingest;
-pub mod pipeline;
 pub mod query;
 pub mod routes;
 
@@ -28,6 +27,18 @@ pub struct Event {
     pub metadata: Map<String, Value>,
     /// The client's idempotency key, or null.
     pub event_id: Option<String>,
+    /// What the event's schema found wrong with it, when the schema is in `warn` mode (or
+    /// the event type has none and the tenant warns about unplanned types). Absent when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub violations: Vec<Violation>,
+}
+
+/// One way an event breaks its schema (see [`crate::schemas`]).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, Serialize, ToSchema)]
+pub struct Violation {
+    /// Where in `metadata`, as a JSON Pointer (`/user/plan`; `""` is the metadata itself).
+    pub path: String,
+    pub message: String,
 }
 
 /// What the store writes for one accepted event. The id is assigned by the committer in
@@ -41,6 +52,7 @@ pub struct NewEvent {
     pub received_at: DateTime<Utc>,
     pub metadata: Map<String, Value>,
     pub event_id: Option<String>,
+    pub violations: Vec<Violation>,
 }
 
 impl NewEvent {
@@ -57,6 +69,7 @@ impl NewEvent {
             received_at: self.received_at,
             metadata: self.metadata,
             event_id: self.event_id,
+            violations: self.violations,
         }
     }
 }
@@ -80,6 +93,8 @@ pub struct EventFilter {
     pub meta: Vec<(Vec<String>, String)>,
     /// `q`: the event matches this full-text query (see [`crate::search`]).
     pub text: Option<crate::search::Query>,
+    /// `violations=true|false`: only events that carry violations, or only those that don't.
+    pub violations: Option<bool>,
 }
 
 /// Position after which the next page starts, in the list order (timestamp desc, id desc).

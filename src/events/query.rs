@@ -84,6 +84,18 @@ pub(crate) fn common(
                 ));
             }
         }
+        "violations" => {
+            filter.violations = Some(match value {
+                "true" => true,
+                "false" => false,
+                _ => {
+                    return Err(ApiError::validation(
+                        "violations",
+                        "violations must be true or false",
+                    ));
+                }
+            });
+        }
         "from" => filter.from = Some(time_param("from", value)?),
         "to" => filter.to = Some(time_param("to", value)?),
         "access_token" => {}

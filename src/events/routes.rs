@@ -17,13 +17,13 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::ingest::{ValidEvent, validate_event};
-use super::pipeline;
 use super::query::{encode_cursor, parse_list_query, parse_stats_query};
 use super::{Event, EventCursor, StatsInterval};
 use crate::auth::{Principal, Scope};
 use crate::http::AppState;
 use crate::http::error::{ApiError, ErrorBody, ErrorDetail};
 use crate::http::extract::{AppPath, parse_id, parse_json, read_json_body};
+use crate::pipeline;
 use crate::tenants::TenantId;
 
 /// The body of `POST /api/v1/events`, as documented (validated field by field on arrival).
@@ -181,7 +181,14 @@ pub async fn ingest_one(
     let requested = event.tenant_id.or(query_tenant(query.as_deref())?);
     let tenant = pipeline::ingest_tenant(&state, &principal, requested).await?;
     let received_at = state.clock.now();
-    let mut ingested = pipeline::ingest(&state, &tenant, vec![Ok(event)], received_at).await?;
+    let mut ingested = pipeline::ingest(
+        &state,
+        &tenant,
+        vec![Ok(event)],
+        received_at,
+        pipeline::Shape::Single,
+    )
+    .await?;
     let outcome = ingested
         .results
         .pop()
@@ -283,7 +290,14 @@ pub async fn ingest_batch(
     };
     let tenant = pipeline::ingest_tenant(&state, &principal, requested).await?;
     let received_at = state.clock.now();
-    let ingested = pipeline::ingest(&state, &tenant, items, received_at).await?;
+    let ingested = pipeline::ingest(
+        &state,
+        &tenant,
+        items,
+        received_at,
+        pipeline::Shape::Batch("events"),
+    )
+    .await?;
     metrics::histogram!("tributary_ingest_duration_seconds", "endpoint" => "batch")
         .record(started.elapsed().as_secs_f64());
     let headers = ingested.headers();

@@ -26,6 +26,15 @@ pub enum ApiError {
         message: String,
         field: Option<String>,
     },
+    /// An event its tenant's data contract refuses (see `crate::schemas`): 422, with the
+    /// code `schema_violation` or `unplanned_event_type` and what is wrong.
+    #[error("{message}")]
+    Contract {
+        code: &'static str,
+        message: String,
+        field: String,
+        violations: Vec<crate::events::Violation>,
+    },
     #[error("{0}")]
     Unauthorized(Cow<'static, str>),
     #[error("{0}")]
@@ -63,13 +72,17 @@ pub struct ErrorBody {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
-    /// Stable machine-readable code: validation_error, unauthorized, forbidden, not_found,
-    /// conflict, payload_too_large, unsupported_media_type, rate_limited, unavailable, internal.
+    /// Stable machine-readable code: validation_error, schema_violation, unplanned_event_type,
+    /// unauthorized, forbidden, not_found, conflict, payload_too_large, unsupported_media_type,
+    /// rate_limited, unavailable, internal.
     pub code: &'static str,
     pub message: String,
     /// The input field at fault, as a path (`events[3].event_type`), when there is one.
     pub field: Option<String>,
     pub request_id: Option<String>,
+    /// For `schema_violation` and `unplanned_event_type`: what the schema found wrong.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub violations: Option<Vec<crate::events::Violation>>,
 }
 
 impl ApiError {
@@ -109,7 +122,9 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
-            ApiError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Validation { .. } | ApiError::Contract { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
@@ -125,6 +140,7 @@ impl ApiError {
     pub fn code(&self) -> &'static str {
         match self {
             ApiError::BadRequest { .. } | ApiError::Validation { .. } => "validation_error",
+            ApiError::Contract { code, .. } => code,
             ApiError::Unauthorized(_) => "unauthorized",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound(_) => "not_found",
@@ -142,6 +158,7 @@ impl ApiError {
             ApiError::BadRequest { field, .. }
             | ApiError::Validation { field, .. }
             | ApiError::PayloadTooLarge { field, .. } => field.as_deref(),
+            ApiError::Contract { field, .. } => Some(field),
             _ => None,
         }
     }
@@ -153,6 +170,10 @@ impl ApiError {
             message: self.to_string(),
             field: self.field().map(str::to_owned),
             request_id: None,
+            violations: match self {
+                ApiError::Contract { violations, .. } => Some(violations.clone()),
+                _ => None,
+            },
         }
     }
 }

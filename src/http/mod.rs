@@ -38,6 +38,9 @@ use crate::{auth, events, stream, tenants};
 pub struct AppState {
     /// Durable storage of tenants, keys and events.
     pub store: DynStore,
+    /// Each tenant's compiled data contracts, and the violation counts on their way to the
+    /// store (see `crate::schemas`).
+    pub schemas: Arc<crate::schemas::registry::SchemaRegistry>,
     /// Writes events in group commits; a handler's ingest returns once its events are durable.
     pub committer: Committer,
     /// Live fan-out of committed events to WebSocket subscribers.
@@ -106,6 +109,7 @@ pub fn router(state: AppState) -> Router {
         .route("/events/{event_id}", get(events::routes::get_event))
         .route("/ws", get(stream::routes::connect))
         .merge(crate::webhooks::routes::router())
+        .merge(crate::schemas::routes::router())
         .route("/openapi.json", get(openapi::serve));
 
     // API answers are never cached: some carry secrets (a new key, a webhook secret), all

@@ -41,6 +41,15 @@ use crate::{auth, events, http, stream, tenants};
         crate::webhooks::routes::test_webhook,
         crate::webhooks::routes::list_webhook_deliveries,
         crate::webhooks::routes::retry_webhook_delivery,
+        crate::schemas::routes::list_schemas,
+        crate::schemas::routes::get_schema,
+        crate::schemas::routes::put_schema,
+        crate::schemas::routes::delete_schema,
+        crate::schemas::routes::infer_schema,
+        crate::schemas::routes::schema_violations,
+        crate::schemas::routes::get_policy,
+        crate::schemas::routes::put_policy,
+        crate::schemas::routes::data_quality,
         http::health::health,
         http::health::ready,
         http::health::metrics,
@@ -54,6 +63,7 @@ use crate::{auth, events, http, stream, tenants};
         (name = "events", description = "Ingest, list, get and count events"),
         (name = "stream", description = "Live events over WebSocket"),
         (name = "webhooks", description = "Webhook endpoints, signed deliveries (Standard Webhooks), the delivery log"),
+        (name = "schemas", description = "Data contracts: JSON Schemas per event type with observe, warn or block; the unplanned-type policy; violations"),
         (name = "operations", description = "Health, readiness, metrics, this document"),
     )
 )]

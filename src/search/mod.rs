@@ -96,9 +96,59 @@ pub fn parse_q(value: &str) -> Result<Query, ApiError> {
     Query::parse(value).map_err(|ParseError(message)| ApiError::validation("q", message))
 }
 
-/// Adds `q` to the text condition of a filter (a repeated `q` must match too).
+/// Takes the `violations:true` / `violations:false` words out of `q` (outside quotes): they
+/// filter on what the event's schema found (see `crate::schemas`), not on its text. Returns
+/// the rest of `q` and the flag, if one was given.
+pub fn take_violations_flag(q: &str) -> Result<(String, Option<bool>), ApiError> {
+    let mut flag = None;
+    let mut rest = String::with_capacity(q.len());
+    let mut quoted = false;
+    let mut word = String::new();
+    let mut flush = |word: &mut String, rest: &mut String| -> Result<(), ApiError> {
+        let value = match word.as_str() {
+            "violations:true" => Some(true),
+            "violations:false" => Some(false),
+            _ => None,
+        };
+        match value {
+            Some(value) if flag.is_some_and(|f| f != value) => {
+                return Err(ApiError::validation(
+                    "q",
+                    "q has both violations:true and violations:false",
+                ));
+            }
+            Some(value) => flag = Some(value),
+            None => rest.push_str(word),
+        }
+        word.clear();
+        Ok(())
+    };
+    for c in q.chars() {
+        if c == '"' {
+            quoted = !quoted;
+        }
+        if c.is_whitespace() && !quoted {
+            flush(&mut word, &mut rest)?;
+            rest.push(c);
+        } else {
+            word.push(c);
+        }
+    }
+    flush(&mut word, &mut rest)?;
+    Ok((rest, flag))
+}
+
+/// Adds `q` to the text condition of a filter (a repeated `q` must match too). A `q` that is
+/// only `violations:true` (or `false`) sets that filter and adds no text condition.
 pub fn add_q(filter: &mut EventFilter, value: &str) -> Result<(), ApiError> {
-    let query = parse_q(value)?;
+    let (value, flag) = take_violations_flag(value)?;
+    if let Some(flag) = flag {
+        filter.violations = Some(flag);
+        if value.trim().is_empty() {
+            return Ok(());
+        }
+    }
+    let query = parse_q(&value)?;
     filter.text = Some(match filter.text.take() {
         Some(earlier) => earlier.and(&query),
         None => query,
@@ -133,10 +183,14 @@ pub fn parse_params(raw: Option<&str>) -> Result<SearchParams, ApiError> {
         }
     }
     check_range(&filter)?;
-    let query = filter
-        .text
-        .take()
-        .ok_or_else(|| ApiError::validation("q", "q is required: the words to search for"))?;
+    let query = filter.text.take().ok_or_else(|| match filter.violations {
+        Some(_) => ApiError::validation(
+            "q",
+            "q needs words to search for besides violations:…; \
+             GET /api/v1/events?violations=true lists every such event",
+        ),
+        None => ApiError::validation("q", "q is required: the words to search for"),
+    })?;
     Ok(SearchParams {
         tenant_id,
         query,
@@ -224,6 +278,28 @@ pub fn decode_cursor(raw: &str) -> Result<SearchCursor, ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_violations_flag_is_taken_out_of_q_outside_quotes_only() {
+        let take = |q: &str| take_violations_flag(q).unwrap();
+        assert_eq!(
+            take("checkout violations:true"),
+            ("checkout ".into(), Some(true))
+        );
+        assert_eq!(take("violations:false"), ("".into(), Some(false)));
+        assert_eq!(
+            take("\"violations:true\" x"),
+            ("\"violations:true\" x".into(), None)
+        );
+        assert_eq!(take("a b"), ("a b".into(), None));
+        assert!(take_violations_flag("violations:true violations:false").is_err());
+        let mut filter = EventFilter::default();
+        add_q(&mut filter, "violations:true").unwrap();
+        assert_eq!(
+            (filter.violations, filter.text.is_none()),
+            (Some(true), true)
+        );
+    }
 
     #[test]
     fn cursors_round_trip_exactly() {

@@ -184,6 +184,7 @@ mod tests {
             received_at: Utc::now(),
             metadata: metadata.as_object().cloned().unwrap_or_default(),
             event_id: None,
+            violations: Vec::new(),
         }
     }
 

@@ -313,6 +313,74 @@ pub trait Store: Send + Sync + 'static {
     /// tenants together, and the creation time of the oldest.
     async fn webhook_queue_stats(&self) -> Result<crate::webhooks::QueueStats, StoreError>;
 
+    // --- schemas (see crate::schemas; the SQL is in each backend's `schemas.rs`) ----------
+
+    /// The tenant's schemas, by event type (pattern) in text order.
+    async fn list_schemas(
+        &self,
+        tenant: TenantId,
+    ) -> Result<Vec<crate::schemas::Schema>, StoreError>;
+
+    async fn get_schema(
+        &self,
+        tenant: TenantId,
+        event_type: &str,
+    ) -> Result<Option<crate::schemas::Schema>, StoreError>;
+
+    /// Creates the schema (version 1) or replaces it (version + 1, `created_at` kept).
+    /// Returns it as stored, and whether it was created.
+    async fn put_schema(
+        &self,
+        tenant: TenantId,
+        event_type: &str,
+        mode: crate::schemas::Mode,
+        schema: &serde_json::Value,
+        at: DateTime<Utc>,
+    ) -> Result<(crate::schemas::Schema, bool), StoreError>;
+
+    /// Whether the tenant had such a schema.
+    async fn delete_schema(&self, tenant: TenantId, event_type: &str) -> Result<bool, StoreError>;
+
+    /// The tenant's policy for event types no schema matches (`allow` when never set).
+    async fn schema_policy(
+        &self,
+        tenant: TenantId,
+    ) -> Result<crate::schemas::Unplanned, StoreError>;
+
+    async fn set_schema_policy(
+        &self,
+        tenant: TenantId,
+        unplanned: crate::schemas::Unplanned,
+    ) -> Result<(), StoreError>;
+
+    /// Adds the counts to the stored ones (several tenants at once) and stores the examples,
+    /// keeping only the newest [`crate::schemas::MAX_EXAMPLES_PER_TYPE`] per tenant and type.
+    async fn record_schema_checks(
+        &self,
+        counts: &[crate::schemas::CountsRow],
+        examples: &[crate::schemas::Example],
+    ) -> Result<(), StoreError>;
+
+    /// Counts of the tenant's checked events with `from <= minute < to`, summed per concrete
+    /// event type (only `event_type` if given) and bucket of `interval` (aligned in UTC):
+    /// `(event_type, bucket start in seconds, counts)`, by type then bucket.
+    async fn schema_counts(
+        &self,
+        tenant: TenantId,
+        event_type: Option<&str>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        interval: StatsInterval,
+    ) -> Result<Vec<(String, i64, crate::schemas::Counts)>, StoreError>;
+
+    /// The newest examples of the tenant's event type, newest first.
+    async fn schema_examples(
+        &self,
+        tenant: TenantId,
+        event_type: &str,
+        limit: u32,
+    ) -> Result<Vec<crate::schemas::Example>, StoreError>;
+
     // --- retention -------------------------------------------------------------------------
 
     /// Deletes at most `limit` events whose id is below `before` (ids increase in commit
@@ -328,6 +396,13 @@ pub trait Store: Send + Sync + 'static {
     /// Deletes at most `limit` webhook deliveries that finished (succeeded or dead) before
     /// `before`, with their attempts. Deliveries still to be made are never pruned.
     async fn prune_webhook_deliveries(
+        &self,
+        before: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<u64, StoreError>;
+
+    /// Deletes at most `limit` schema count rows of minutes before `before`.
+    async fn prune_schema_counts(
         &self,
         before: DateTime<Utc>,
         limit: u32,

@@ -39,6 +39,8 @@ use crate::search::{self, SearchCursor, SearchHit};
 use crate::tenants::{RateLimit, Tenant, TenantId, TenantStatus, TenantUpdate};
 use crate::webhooks as hooks;
 
+mod schemas;
+
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
 const ADMIN_TOKEN_KEY: &str = "admin_token_sha256";
@@ -149,6 +151,11 @@ fn event_from_row(row: &PgRow) -> Result<Event, StoreError> {
         received_at: row.try_get("received_at")?,
         metadata,
         event_id: row.try_get("event_id")?,
+        violations: match row.try_get::<Option<String>, _>("violations")? {
+            None => Vec::new(),
+            Some(text) => serde_json::from_str(&text)
+                .map_err(|error| StoreError::Invalid(format!("event violations: {error}")))?,
+        },
     })
 }
 
@@ -166,7 +173,8 @@ const KEY_AND_TENANT: &str = "SELECT k.id AS k_id, k.tenant_id AS k_tenant_id, k
      FROM api_keys k JOIN tenants t ON t.id = k.tenant_id";
 
 /// Metadata goes out as text so that PostgreSQL never re-renders it (`json` keeps the text).
-const EVENT_COLUMNS: &str = "SELECT id, tenant_id, event_type, ts, received_at, metadata::text AS metadata, event_id \
+const EVENT_COLUMNS: &str = "SELECT id, tenant_id, event_type, ts, received_at, metadata::text AS metadata, event_id, \
+     violations::text AS violations \
      FROM events WHERE tenant_id = ";
 
 /// The metadata to look paths up in. PostgreSQL stores any valid JSON text in a `json` column
@@ -215,6 +223,15 @@ fn push_filter(query: &mut QueryBuilder<Postgres>, filter: &EventFilter) {
             .push_bind(path.clone())
             .push("::text[] = ")
             .push_bind(value.clone());
+    }
+    match filter.violations {
+        Some(true) => {
+            query.push(" AND violations IS NOT NULL");
+        }
+        Some(false) => {
+            query.push(" AND violations IS NULL");
+        }
+        None => {}
     }
     if let Some(text) = &filter.text {
         query
@@ -446,6 +463,7 @@ impl Store for PostgresStore {
         let mut metadata = Vec::with_capacity(rows.len());
         let mut event_ids = Vec::with_capacity(rows.len());
         let mut vectors: Vec<Option<String>> = Vec::with_capacity(rows.len());
+        let mut violations: Vec<Option<String>> = Vec::with_capacity(rows.len());
         for &index in &rows {
             let event = &events[index];
             ids.push(event.id);
@@ -458,6 +476,15 @@ impl Store for PostgresStore {
                     .map_err(|error| StoreError::Invalid(format!("event metadata: {error}")))?,
             );
             event_ids.push(event.event_id.clone());
+            violations.push(if event.violations.is_empty() {
+                None
+            } else {
+                Some(
+                    serde_json::to_string(&event.violations).map_err(|error| {
+                        StoreError::Invalid(format!("event violations: {error}"))
+                    })?,
+                )
+            });
             vectors.push(
                 self.search_index
                     .then(|| search_vector(event.tenant_id, &event.event_type, &event.metadata)),
@@ -467,11 +494,14 @@ impl Store for PostgresStore {
         let mut tx = self.pool.begin().await?;
         // unnest yields the rows in array order, which keeps the lock order above.
         let inserted: Vec<Uuid> = sqlx::query_scalar(
-            "INSERT INTO events (id, tenant_id, event_type, ts, received_at, metadata, event_id, search) \
-             SELECT id, tenant_id, event_type, ts, received_at, metadata::json, event_id, search::tsvector \
+            "INSERT INTO events (id, tenant_id, event_type, ts, received_at, metadata, event_id, search, \
+                                 violations) \
+             SELECT id, tenant_id, event_type, ts, received_at, metadata::json, event_id, search::tsvector, \
+                    violations::json \
              FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::timestamptz[], \
-                         $5::timestamptz[], $6::text[], $7::text[], $8::text[]) \
-                  AS input (id, tenant_id, event_type, ts, received_at, metadata, event_id, search) \
+                         $5::timestamptz[], $6::text[], $7::text[], $8::text[], $9::text[]) \
+                  AS input (id, tenant_id, event_type, ts, received_at, metadata, event_id, search, \
+                            violations) \
              ON CONFLICT (tenant_id, event_id) DO NOTHING \
              RETURNING id",
         )
@@ -483,6 +513,7 @@ impl Store for PostgresStore {
         .bind(metadata)
         .bind(event_ids)
         .bind(vectors)
+        .bind(violations)
         .fetch_all(&mut *tx)
         .await?;
         let inserted: HashSet<Uuid> = inserted.into_iter().collect();
@@ -742,7 +773,7 @@ impl Store for PostgresStore {
         // (an AND-only query gives every hit the same weight, and cover density decides).
         let mut sql = QueryBuilder::<Postgres>::new(
             "WITH hits AS MATERIALIZED (\
-               SELECT id, tenant_id, event_type, ts, received_at, metadata, event_id, search \
+               SELECT id, tenant_id, event_type, ts, received_at, metadata, event_id, violations, search \
                FROM events WHERE tenant_id = ",
         );
         sql.push_bind(tenant.0)
@@ -772,7 +803,7 @@ impl Store for PostgresStore {
                * (1 + COALESCE((SELECT sum(terms.idf) FROM terms WHERE hits.search @@ terms.q), 0)) \
                AS score FROM hits) \
              SELECT id, tenant_id, event_type, ts, received_at, metadata::text AS metadata, \
-                    event_id, score \
+                    event_id, violations::text AS violations, score \
              FROM scored WHERE TRUE",
         );
         if let Some(cursor) = after {
@@ -1056,7 +1087,7 @@ impl Store for PostgresStore {
              e.secret AS e_secret, e.previous_secret AS e_previous_secret, \
              e.previous_secret_until AS e_previous_secret_until, \
              ev.id, ev.tenant_id, ev.event_type, ev.ts, ev.received_at, \
-             ev.metadata::text AS metadata, ev.event_id \
+             ev.metadata::text AS metadata, ev.event_id, ev.violations::text AS violations \
              FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id \
              LEFT JOIN events ev ON ev.id = d.event_id WHERE d.id = ANY($1) \
              ORDER BY d.next_attempt_at, d.id",
@@ -1238,6 +1269,87 @@ impl Store for PostgresStore {
         .execute(&self.pool)
         .await?;
         Ok(deleted.rows_affected())
+    }
+
+    async fn prune_schema_counts(
+        &self,
+        before: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<u64, StoreError> {
+        schemas::prune_counts(&self.pool, before, limit).await
+    }
+
+    async fn list_schemas(
+        &self,
+        tenant: TenantId,
+    ) -> Result<Vec<crate::schemas::Schema>, StoreError> {
+        schemas::list(&self.pool, tenant).await
+    }
+
+    async fn get_schema(
+        &self,
+        tenant: TenantId,
+        event_type: &str,
+    ) -> Result<Option<crate::schemas::Schema>, StoreError> {
+        schemas::get(&self.pool, tenant, event_type).await
+    }
+
+    async fn put_schema(
+        &self,
+        tenant: TenantId,
+        event_type: &str,
+        mode: crate::schemas::Mode,
+        schema: &Value,
+        at: DateTime<Utc>,
+    ) -> Result<(crate::schemas::Schema, bool), StoreError> {
+        schemas::put(&self.pool, tenant, event_type, mode, schema, at).await
+    }
+
+    async fn delete_schema(&self, tenant: TenantId, event_type: &str) -> Result<bool, StoreError> {
+        schemas::delete(&self.pool, tenant, event_type).await
+    }
+
+    async fn schema_policy(
+        &self,
+        tenant: TenantId,
+    ) -> Result<crate::schemas::Unplanned, StoreError> {
+        schemas::policy(&self.pool, tenant).await
+    }
+
+    async fn set_schema_policy(
+        &self,
+        tenant: TenantId,
+        unplanned: crate::schemas::Unplanned,
+    ) -> Result<(), StoreError> {
+        schemas::set_policy(&self.pool, tenant, unplanned).await
+    }
+
+    async fn record_schema_checks(
+        &self,
+        counts: &[crate::schemas::CountsRow],
+        examples: &[crate::schemas::Example],
+    ) -> Result<(), StoreError> {
+        schemas::record(&self.pool, counts, examples).await
+    }
+
+    async fn schema_counts(
+        &self,
+        tenant: TenantId,
+        event_type: Option<&str>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        interval: StatsInterval,
+    ) -> Result<Vec<(String, i64, crate::schemas::Counts)>, StoreError> {
+        schemas::counts(&self.pool, tenant, event_type, from, to, interval).await
+    }
+
+    async fn schema_examples(
+        &self,
+        tenant: TenantId,
+        event_type: &str,
+        limit: u32,
+    ) -> Result<Vec<crate::schemas::Example>, StoreError> {
+        schemas::examples(&self.pool, tenant, event_type, limit).await
     }
 }
 

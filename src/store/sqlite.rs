@@ -28,6 +28,8 @@ use crate::search::{self, SearchCursor, SearchHit};
 use crate::tenants::{RateLimit, Tenant, TenantId, TenantStatus, TenantUpdate};
 use crate::webhooks as hooks;
 
+mod schemas;
+
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 
 const ADMIN_TOKEN_KEY: &str = "admin_token_sha256";
@@ -146,7 +148,28 @@ fn event_from_row(row: &SqliteRow) -> Result<Event, StoreError> {
         received_at: from_micros(row.try_get("received_at")?)?,
         metadata,
         event_id: row.try_get("event_id")?,
+        violations: violations_from_column(row.try_get("violations")?)?,
     })
+}
+
+fn violations_from_column(
+    text: Option<String>,
+) -> Result<Vec<crate::events::Violation>, StoreError> {
+    match text {
+        None => Ok(Vec::new()),
+        Some(text) => serde_json::from_str(&text)
+            .map_err(|error| StoreError::Invalid(format!("event violations: {error}"))),
+    }
+}
+
+/// The violations column's value: NULL when there are none.
+fn violations_column(event: &NewEvent) -> Result<Option<String>, StoreError> {
+    if event.violations.is_empty() {
+        return Ok(None);
+    }
+    serde_json::to_string(&event.violations)
+        .map(Some)
+        .map_err(|error| StoreError::Invalid(format!("event violations: {error}")))
 }
 
 const KEY_AND_TENANT: &str = "SELECT k.id AS k_id, k.tenant_id AS k_tenant_id, k.name AS k_name, \
@@ -185,6 +208,15 @@ fn push_filter(query: &mut QueryBuilder<Sqlite>, filter: &EventFilter) {
             .push_bind(path)
             .push(" END) = ")
             .push_bind(value.clone());
+    }
+    match filter.violations {
+        Some(true) => {
+            query.push(" AND violations IS NOT NULL");
+        }
+        Some(false) => {
+            query.push(" AND violations IS NULL");
+        }
+        None => {}
     }
     if let Some(text) = &filter.text {
         query
@@ -390,8 +422,8 @@ impl Store for SqliteStore {
             let metadata = serde_json::to_string(&event.metadata)
                 .map_err(|error| StoreError::Invalid(format!("event metadata: {error}")))?;
             let inserted = sqlx::query(
-                "INSERT INTO events (id, tenant_id, event_type, ts, received_at, metadata, event_id) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, event_id) DO NOTHING",
+                "INSERT INTO events (id, tenant_id, event_type, ts, received_at, metadata, event_id, \
+                 violations) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, event_id) DO NOTHING",
             )
             .bind(event.id.to_string())
             .bind(event.tenant_id.0.to_string())
@@ -400,6 +432,7 @@ impl Store for SqliteStore {
             .bind(micros(event.received_at))
             .bind(metadata)
             .bind(event.event_id.as_deref())
+            .bind(violations_column(event)?)
             .execute(&mut *tx)
             .await?;
             if inserted.rows_affected() == 1 {
@@ -1150,6 +1183,87 @@ impl Store for SqliteStore {
         .await?;
         Ok(deleted.rows_affected())
     }
+
+    async fn prune_schema_counts(
+        &self,
+        before: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<u64, StoreError> {
+        schemas::prune_counts(&self.pool, before, limit).await
+    }
+
+    async fn list_schemas(
+        &self,
+        tenant: TenantId,
+    ) -> Result<Vec<crate::schemas::Schema>, StoreError> {
+        schemas::list(&self.pool, tenant).await
+    }
+
+    async fn get_schema(
+        &self,
+        tenant: TenantId,
+        event_type: &str,
+    ) -> Result<Option<crate::schemas::Schema>, StoreError> {
+        schemas::get(&self.pool, tenant, event_type).await
+    }
+
+    async fn put_schema(
+        &self,
+        tenant: TenantId,
+        event_type: &str,
+        mode: crate::schemas::Mode,
+        schema: &Value,
+        at: DateTime<Utc>,
+    ) -> Result<(crate::schemas::Schema, bool), StoreError> {
+        schemas::put(&self.pool, tenant, event_type, mode, schema, at).await
+    }
+
+    async fn delete_schema(&self, tenant: TenantId, event_type: &str) -> Result<bool, StoreError> {
+        schemas::delete(&self.pool, tenant, event_type).await
+    }
+
+    async fn schema_policy(
+        &self,
+        tenant: TenantId,
+    ) -> Result<crate::schemas::Unplanned, StoreError> {
+        schemas::policy(&self.pool, tenant).await
+    }
+
+    async fn set_schema_policy(
+        &self,
+        tenant: TenantId,
+        unplanned: crate::schemas::Unplanned,
+    ) -> Result<(), StoreError> {
+        schemas::set_policy(&self.pool, tenant, unplanned).await
+    }
+
+    async fn record_schema_checks(
+        &self,
+        counts: &[crate::schemas::CountsRow],
+        examples: &[crate::schemas::Example],
+    ) -> Result<(), StoreError> {
+        schemas::record(&self.pool, counts, examples).await
+    }
+
+    async fn schema_counts(
+        &self,
+        tenant: TenantId,
+        event_type: Option<&str>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        interval: StatsInterval,
+    ) -> Result<Vec<(String, i64, crate::schemas::Counts)>, StoreError> {
+        schemas::counts(&self.pool, tenant, event_type, from, to, interval).await
+    }
+
+    async fn schema_examples(
+        &self,
+        tenant: TenantId,
+        event_type: &str,
+        limit: u32,
+    ) -> Result<Vec<crate::schemas::Example>, StoreError> {
+        schemas::examples(&self.pool, tenant, event_type, limit).await
+    }
 }
 
 async fn insert_key(
@@ -1255,6 +1369,7 @@ async fn backfill_search_index(pool: &SqlitePool) -> Result<(), StoreError> {
                 // than stopping the start.
                 metadata: serde_json::from_str(&metadata).unwrap_or_default(),
                 event_id: None,
+                violations: Vec::new(),
             };
             events.push((rowid, event));
             last_done = rowid;

@@ -524,6 +524,7 @@ mod tests {
             received_at: DateTime::from_timestamp(1_700_000_001, 0).unwrap(),
             metadata: serde_json::from_str(r#"{"z":1,"a":2}"#).unwrap(),
             event_id: None,
+            violations: Vec::new(),
         };
         let body: serde_json::Value =
             serde_json::from_slice(&body_of(&Message::Event(event)).unwrap()).unwrap();

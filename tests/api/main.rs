@@ -18,6 +18,7 @@ mod query;
 mod ratelimit;
 mod retention;
 mod scaled;
+mod schemas;
 mod sdk;
 mod search;
 mod store_suite;

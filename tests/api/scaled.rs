@@ -332,3 +332,66 @@ fn redis_with_sqlite_is_refused_with_a_clear_message() {
         "{error}"
     );
 }
+
+#[tokio::test]
+async fn a_schema_change_on_one_instance_is_in_force_on_the_other_at_once() {
+    let db = database().await;
+    let prefix = Prefix::new(SHARED_REDIS);
+    let a = instance(&db, SHARED_REDIS, &prefix, OnRedisError::Allow).await;
+    let b = instance(&db, SHARED_REDIS, &prefix, OnRedisError::Allow).await;
+    wait_ready(&a, StatusCode::OK).await;
+    wait_ready(&b, StatusCode::OK).await;
+    let acme = a.create_tenant("acme").await;
+    // B has loaded (and cached) the tenant's contracts: none.
+    b.ingest_ok(&acme.key, json!({"event_type": "signup"}))
+        .await;
+
+    let put = a
+        .client
+        .put(a.url("/api/v1/schemas/signup"))
+        .header("X-API-Key", &acme.key)
+        .json(&json!({"mode": "block", "schema": {"required": ["plan"]}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), StatusCode::CREATED);
+    // In force on A from the answer on, and on B as soon as the notice crosses Redis.
+    let on_a = a.ingest(&acme.key, json!({"event_type": "signup"})).await;
+    assert_eq!(on_a.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let started = Instant::now();
+    loop {
+        let status = b
+            .ingest(&acme.key, json!({"event_type": "signup"}))
+            .await
+            .status();
+        if status == StatusCode::UNPROCESSABLE_ENTITY {
+            break;
+        }
+        assert_eq!(status, StatusCode::ACCEPTED);
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "instance B still applies the old contracts"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+
+    // And back: a delete on B lifts the block on A.
+    let deleted = b
+        .client
+        .delete(b.url("/api/v1/schemas/signup"))
+        .header("X-API-Key", &acme.key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    let started = Instant::now();
+    while a
+        .ingest(&acme.key, json!({"event_type": "signup"}))
+        .await
+        .status()
+        != StatusCode::ACCEPTED
+    {
+        assert!(started.elapsed() < Duration::from_secs(2), "A still blocks");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}

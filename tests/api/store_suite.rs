@@ -194,6 +194,7 @@ fn event(tenant: &Tenant, event_type: &str, timestamp: DateTime<Utc>, meta: Valu
         received_at: now(),
         metadata: metadata(meta),
         event_id: None,
+        violations: Vec::new(),
     }
 }
 

@@ -1676,6 +1676,7 @@ mod store_level {
             received_at: now(),
             metadata: Map::new(),
             event_id: event_id.map(str::to_owned),
+            violations: Vec::new(),
         }
     }
 

@@ -22,6 +22,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/data-quality": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every event type checked in the range, with the schema and mode that apply now and its
+         *     counts over time: the dashboard's Data quality view.
+         */
+        get: operations["data_quality"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/events": {
         parameters: {
             query?: never;
@@ -133,6 +153,106 @@ export interface paths {
         };
         /** This document. */
         get: operations["serve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/schema-policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's policy for event types no schema matches. */
+        get: operations["get_policy"];
+        /**
+         * Set what happens to events whose type no schema matches: `allow` (default), `warn`
+         *     (stored with a violation), `block` (refused with `unplanned_event_type`).
+         */
+        put: operations["put_policy"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/schemas": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's schemas and unplanned-type policy. */
+        get: operations["list_schemas"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/schemas/{event_type}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One schema, by the event type or pattern it was stored under. */
+        get: operations["get_schema"];
+        /**
+         * Create or replace the schema for an event type or pattern. In force on every instance
+         *     from the answer on (on others, once the bus carries the notice).
+         */
+        put: operations["put_schema"];
+        post?: never;
+        /**
+         * Delete a schema: events of the types it covered fall to a less specific schema, or to the
+         *     unplanned-type policy.
+         */
+        delete: operations["delete_schema"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/schemas/{event_type}/infer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Propose a schema from the newest stored events of a type, for review: nothing is stored. */
+        post: operations["infer_schema"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/schemas/{event_type}/violations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Checked, violating and blocked events of one concrete type over time, and the newest
+         *     examples of violations.
+         */
+        get: operations["schema_violations"];
         put?: never;
         post?: never;
         delete?: never;
@@ -493,6 +613,10 @@ export interface components {
              */
             values: components["schemas"]["ValueCount"][];
         };
+        Bucket: components["schemas"]["Counts"] & {
+            /** Format: date-time */
+            start: string;
+        };
         BucketCount: {
             /**
              * Format: date-time
@@ -501,6 +625,24 @@ export interface components {
             bucket: string;
             /** Format: int64 */
             count: number;
+        };
+        /** @description Counts for one concrete event type over one bucket of time. */
+        Counts: {
+            /**
+             * Format: int64
+             * @description Of those, events refused.
+             */
+            blocked: number;
+            /**
+             * Format: int64
+             * @description Events that a schema or the unplanned policy checked.
+             */
+            checked: number;
+            /**
+             * Format: int64
+             * @description Of those, events with at least one violation (blocked ones included).
+             */
+            violations: number;
         };
         CreateKey: {
             /** @description 1–100 characters, to tell keys apart. */
@@ -540,6 +682,10 @@ export interface components {
         CreatedTenant: components["schemas"]["Tenant"] & {
             /** @description The first key, with all scopes; its secret is shown only here. */
             api_key: components["schemas"]["ApiKeyView"];
+        };
+        DataQuality: {
+            /** @description Every event type checked in the range, by name. */
+            types: components["schemas"]["TypeQuality"][];
         };
         /** @description A delivery with its attempts, as the log shows it. */
         Delivery: {
@@ -589,14 +735,17 @@ export interface components {
         };
         ErrorDetail: {
             /**
-             * @description Stable machine-readable code: validation_error, unauthorized, forbidden, not_found,
-             *     conflict, payload_too_large, unsupported_media_type, rate_limited, unavailable, internal.
+             * @description Stable machine-readable code: validation_error, schema_violation, unplanned_event_type,
+             *     unauthorized, forbidden, not_found, conflict, payload_too_large, unsupported_media_type,
+             *     rate_limited, unavailable, internal.
              */
             code: string;
             /** @description The input field at fault, as a path (`events[3].event_type`), when there is one. */
             field?: string | null;
             message: string;
             request_id?: string | null;
+            /** @description For `schema_violation` and `unplanned_event_type`: what the schema found wrong. */
+            violations?: components["schemas"]["Violation"][] | null;
         };
         /** @description A stored event, in the wire format of SPEC §4 wherever it is returned. */
         Event: {
@@ -612,11 +761,32 @@ export interface components {
             tenant_id: string;
             /** Format: date-time */
             timestamp: string;
+            /**
+             * @description What the event's schema found wrong with it, when the schema is in `warn` mode (or
+             *     the event type has none and the tenant warns about unplanned types). Absent when empty.
+             */
+            violations?: components["schemas"]["Violation"][];
         };
         EventList: {
             events: components["schemas"]["Event"][];
             /** @description Pass as `cursor` for the next page; null on the last page. */
             next_cursor?: string | null;
+        };
+        /** @description An event that broke its schema, kept to show what went wrong. */
+        Example: {
+            /**
+             * Format: date-time
+             * @description When it arrived.
+             */
+            at: string;
+            /**
+             * Format: uuid
+             * @description The stored event's id; null when it was blocked (not stored).
+             */
+            event_id?: string | null;
+            metadata: Record<string, unknown>;
+            mode: components["schemas"]["Mode"];
+            violations: components["schemas"]["Violation"][];
         };
         Fragment: {
             highlight: boolean;
@@ -633,6 +803,13 @@ export interface components {
              */
             score: number;
             snippet: components["schemas"]["Snippet"];
+        };
+        Inferred: {
+            event_type: string;
+            /** @description How many stored events the proposal was made from (the newest). */
+            sampled: number;
+            /** @description A proposal to review: not stored. */
+            schema: Record<string, unknown>;
         };
         /** @description The body of `POST /api/v1/events`, as documented (validated field by field on arrival). */
         IngestRequest: {
@@ -662,6 +839,33 @@ export interface components {
         KeyList: {
             keys: components["schemas"]["ApiKeyView"][];
         };
+        /**
+         * @description What a schema does with an event that breaks it.
+         * @enum {string}
+         */
+        Mode: "observe" | "warn" | "block";
+        Policy: {
+            /** @description What happens to events whose type no schema matches. */
+            unplanned: components["schemas"]["Unplanned"];
+        };
+        PutPolicy: {
+            /**
+             * Format: uuid
+             * @description Admin only (or the `tenant_id` query parameter).
+             */
+            tenant_id?: string | null;
+            unplanned: components["schemas"]["Unplanned"];
+        };
+        PutSchema: {
+            mode: components["schemas"]["Mode"];
+            /** @description A JSON Schema (draft 2020-12) for `metadata`; at most 64 KiB; `$ref` only within it. */
+            schema: Record<string, unknown>;
+            /**
+             * Format: uuid
+             * @description Admin only (or the `tenant_id` query parameter).
+             */
+            tenant_id?: string | null;
+        };
         /** @description Events per second and burst, counted in events (a batch of 200 costs 200). */
         RateLimit: {
             /** Format: int32 */
@@ -676,6 +880,31 @@ export interface components {
             };
             /** @description `ready` or `unavailable`. */
             status: string;
+        };
+        /** @description A tenant's schema for the event types its pattern matches, as stored and returned. */
+        Schema: {
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * @description An event type, or a pattern with one `*` at its start or end (`order.*`, `*.failed`),
+             *     or `*` alone.
+             */
+            event_type: string;
+            mode: components["schemas"]["Mode"];
+            /** @description The JSON Schema (draft 2020-12) that `metadata` must satisfy. */
+            schema: Record<string, unknown>;
+            /** Format: date-time */
+            updated_at: string;
+            /**
+             * Format: int64
+             * @description 1 when created, one more on every change.
+             */
+            version: number;
+        };
+        SchemaList: {
+            /** @description By event type (pattern), in text order. */
+            schemas: components["schemas"]["Schema"][];
+            unplanned: components["schemas"]["Unplanned"];
         };
         /** @enum {string} */
         Scope: "ingest" | "read" | "manage";
@@ -753,6 +982,27 @@ export interface components {
             count: number;
             event_type: string;
         };
+        TypeQuality: {
+            buckets: components["schemas"]["Bucket"][];
+            event_type: string;
+            mode?: components["schemas"]["Mode"] | null;
+            /** @description The pattern of the schema that applies now; null when none does (unplanned). */
+            schema?: string | null;
+            totals: components["schemas"]["Counts"];
+        };
+        TypeViolations: {
+            /** @description Only buckets with checked events, oldest first. */
+            buckets: components["schemas"]["Bucket"][];
+            event_type: string;
+            /** @description Newest first, at most 20. */
+            examples: components["schemas"]["Example"][];
+            totals: components["schemas"]["Counts"];
+        };
+        /**
+         * @description What happens to an event whose type no schema matches.
+         * @enum {string}
+         */
+        Unplanned: "allow" | "warn" | "block";
         UpdateTenant: {
             name?: string | null;
             rate_limit?: components["schemas"]["RateLimit"] | null;
@@ -780,6 +1030,12 @@ export interface components {
             /** Format: int64 */
             count: number;
             value: string;
+        };
+        /** @description One way an event breaks its schema (see [`crate::schemas`]). */
+        Violation: {
+            message: string;
+            /** @description Where in `metadata`, as a JSON Pointer (`/user/plan`; `""` is the metadata itself). */
+            path: string;
         };
         WebhookList: {
             /** @description Oldest first. */
@@ -873,6 +1129,58 @@ export interface operations {
             };
             /** @description A JWT cannot be exchanged for another */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    data_quality: {
+        parameters: {
+            query?: {
+                /** @description RFC 3339; default: `to` minus 24 hours */
+                from?: string;
+                /** @description RFC 3339; default: now */
+                to?: string;
+                /** @description minute, hour (default) or day */
+                interval?: string;
+                /** @description Admin only: the tenant */
+                tenant_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataQuality"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1388,6 +1696,500 @@ export interface operations {
                 };
                 content: {
                     "application/json": unknown;
+                };
+            };
+        };
+    };
+    get_policy: {
+        parameters: {
+            query?: {
+                /** @description Admin only: the tenant */
+                tenant_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Policy"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A malformed or unknown query parameter */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_policy: {
+        parameters: {
+            query?: {
+                /** @description Admin only: the tenant (or the body's tenant_id) */
+                tenant_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PutPolicy"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Policy"];
+                };
+            };
+            /** @description Malformed JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not `Content-Type: application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_schemas: {
+        parameters: {
+            query?: {
+                /** @description Admin only: the tenant */
+                tenant_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SchemaList"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such tenant (admin) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A malformed or unknown query parameter */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_schema: {
+        parameters: {
+            query?: {
+                /** @description Admin only: the tenant */
+                tenant_id?: string;
+            };
+            header?: never;
+            path: {
+                /** @description An event type or a pattern (`order.*`) */
+                event_type: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schema"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such schema */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_schema: {
+        parameters: {
+            query?: {
+                /** @description Admin only: the tenant (or the body's tenant_id) */
+                tenant_id?: string;
+            };
+            header?: never;
+            path: {
+                /** @description An event type, or a pattern with one * at its start or end, or * */
+                event_type: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PutSchema"];
+            };
+        };
+        responses: {
+            /** @description Replaced */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schema"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schema"];
+                };
+            };
+            /** @description Malformed JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Lacks `manage`, another tenant, or suspended */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not `Content-Type: application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid pattern (field `event_type`), schema (field `schema`, with the reason) or mode */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_schema: {
+        parameters: {
+            query?: {
+                /** @description Admin only: the tenant */
+                tenant_id?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The event type or pattern */
+                event_type: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such schema */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    infer_schema: {
+        parameters: {
+            query?: {
+                /** @description How many of the newest events to read: 1-10000, default 1000 */
+                sample?: number;
+                /** @description Admin only: the tenant */
+                tenant_id?: string;
+            };
+            header?: never;
+            path: {
+                /** @description A concrete event type (no *) */
+                event_type: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Inferred"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A pattern instead of a type, or a bad sample */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    schema_violations: {
+        parameters: {
+            query?: {
+                /** @description RFC 3339; default: `to` minus 24 hours */
+                from?: string;
+                /** @description RFC 3339; default: now */
+                to?: string;
+                /** @description minute, hour (default) or day */
+                interval?: string;
+                /** @description Admin only: the tenant */
+                tenant_id?: string;
+            };
+            header?: never;
+            path: {
+                /** @description A concrete event type */
+                event_type: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TypeViolations"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };

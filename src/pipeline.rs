@@ -4,28 +4,50 @@
 //!
 //! ```text
 //! parse → map → validate   (the entry point's own)
-//!       → tenant check → rate limit → commit → per-item outcomes   (here, shared)
+//!       → tenant check → schema check → rate limit → commit → per-item outcomes
+//!                                                      (here, shared; each a function below)
 //! ```
 //!
 //! Invariants: an item that failed before it got here costs nothing and is counted as
 //! rejected with its reason; the valid items of one request are charged to the tenant's budget
 //! together (all or nothing), and reach the committer together, so they share one transaction;
-//! nothing is reported stored before its commit.
+//! nothing is reported stored before its commit; a step that is off for the tenant (no
+//! schemas, unplanned types allowed) costs one lookup per request, not per event.
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::committer::CommitError;
-use super::ingest::ValidEvent;
-use super::{InsertOutcome, NewEvent};
 use crate::auth::{Principal, Scope};
+use crate::events::committer::CommitError;
+use crate::events::ingest::ValidEvent;
+use crate::events::{InsertOutcome, NewEvent, Violation};
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::ratelimit::{Decision, RateLimitError};
+use crate::schemas::contract::Verdict;
+use crate::schemas::{Counts, Example, Mode};
 use crate::tenants::{Tenant, TenantId, TenantStatus};
 
 /// One item's fate: stored (or found to be a duplicate), or refused with its error.
 pub type ItemResult = Result<InsertOutcome, ApiError>;
+
+/// How a request carries its items, for the field names of per-item errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// One event: fields are named as they are (`metadata`).
+    Single,
+    /// A list under this name: fields are named by index (`events[3].metadata`).
+    Batch(&'static str),
+}
+
+impl Shape {
+    fn field(self, index: usize, name: &str) -> String {
+        match self {
+            Shape::Single => name.to_owned(),
+            Shape::Batch(list) => format!("{list}[{index}].{name}"),
+        }
+    }
+}
 
 /// What a pipeline run did with a request's items, in their order.
 pub struct Ingested {
@@ -71,28 +93,18 @@ pub async fn ingest_tenant(
 }
 
 /// Runs the shared steps for `items` of one request, written to `tenant`. An item whose
-/// `tenant_id` names another tenant is refused (403) on its own. The whole request is refused
-/// only when the valid items do not fit in the tenant's budget (429, nothing stored) or the
-/// store cannot commit (503).
+/// `tenant_id` names another tenant is refused (403) on its own, and so is one that its
+/// schema blocks (422). The whole request is refused only when the valid items do not fit in
+/// the tenant's budget (429, nothing stored) or the store cannot commit (503).
 pub async fn ingest(
     state: &AppState,
     tenant: &Tenant,
     items: Vec<Result<ValidEvent, ApiError>>,
     received_at: DateTime<Utc>,
+    shape: Shape,
 ) -> Result<Ingested, ApiError> {
-    let items: Vec<Result<ValidEvent, ApiError>> = items
-        .into_iter()
-        .enumerate()
-        .map(|(index, item)| match item {
-            Ok(event) if event.tenant_id.is_some_and(|id| id != tenant.id) => {
-                Err(ApiError::Forbidden(
-                    format!("events[{index}].tenant_id names another tenant than this batch's")
-                        .into(),
-                ))
-            }
-            other => other,
-        })
-        .collect();
+    let mut items = refuse_other_tenants(tenant, items);
+    let checks = check_schemas(state, tenant, &mut items, shape).await?;
     for error in items.iter().filter_map(|item| item.as_ref().err()) {
         count_rejected(error);
     }
@@ -106,10 +118,14 @@ pub async fn ingest(
 
     let mut to_commit = Vec::with_capacity(valid);
     let mut results: Vec<Option<ItemResult>> = Vec::with_capacity(items.len());
-    for item in items {
+    for (index, item) in items.into_iter().enumerate() {
         match item {
             Ok(event) => {
-                to_commit.push(new_event(tenant.id, event, received_at));
+                let violations = match checks.get(index) {
+                    Some(Some(check)) if check.mode == Mode::Warn => check.violations.clone(),
+                    _ => Vec::new(),
+                };
+                to_commit.push(new_event(tenant.id, event, received_at, violations));
                 results.push(None);
             }
             Err(error) => results.push(Some(Err(error))),
@@ -134,12 +150,155 @@ pub async fn ingest(
                 .next()
                 .ok_or_else(|| ApiError::internal(anyhow::anyhow!("commit returned too few"))),
         })
-        .collect();
+        .collect::<Vec<ItemResult>>();
+    record_checks(state, tenant, checks, &results, received_at);
     Ok(Ingested {
         results,
         accepted: valid,
         decision,
     })
+}
+
+/// Step: an item whose `tenant_id` names another tenant than the request's is refused.
+fn refuse_other_tenants(
+    tenant: &Tenant,
+    items: Vec<Result<ValidEvent, ApiError>>,
+) -> Vec<Result<ValidEvent, ApiError>> {
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(index, item)| match item {
+            Ok(event) if event.tenant_id.is_some_and(|id| id != tenant.id) => {
+                Err(ApiError::Forbidden(
+                    format!("events[{index}].tenant_id names another tenant than this batch's")
+                        .into(),
+                ))
+            }
+            other => other,
+        })
+        .collect()
+}
+
+/// What the schema check made of one item, kept until its outcome is known.
+struct Check {
+    event_type: String,
+    mode: Mode,
+    violations: Vec<Violation>,
+    /// A copy of the metadata, when this violation was sampled as an example.
+    example: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// Step: each valid item is checked against the tenant's schemas (see [`crate::schemas`]).
+/// An item its schema blocks becomes its error; the others go on, and their checks are
+/// returned by index (empty when the tenant checks nothing).
+async fn check_schemas(
+    state: &AppState,
+    tenant: &Tenant,
+    items: &mut [Result<ValidEvent, ApiError>],
+    shape: Shape,
+) -> Result<Vec<Option<Check>>, ApiError> {
+    let contracts = state.schemas.contracts(tenant.id).await?;
+    if contracts.is_off() {
+        return Ok(Vec::new());
+    }
+    let mut checks = Vec::with_capacity(items.len());
+    for (index, item) in items.iter_mut().enumerate() {
+        let Ok(event) = item else {
+            checks.push(None);
+            continue;
+        };
+        let Verdict::Checked {
+            schema,
+            mode,
+            violations,
+        } = contracts.check(&event.event_type, &mut event.metadata)
+        else {
+            checks.push(None);
+            continue;
+        };
+        let example = (!violations.is_empty()
+            && state.schemas.wants_example(tenant.id, &event.event_type))
+        .then(|| event.metadata.clone());
+        let check = Check {
+            event_type: event.event_type.clone(),
+            mode,
+            violations,
+            example,
+        };
+        if mode == Mode::Block && !check.violations.is_empty() {
+            *item = Err(blocked(schema.as_deref(), &check, shape, index));
+        }
+        checks.push(Some(check));
+    }
+    Ok(checks)
+}
+
+fn blocked(schema: Option<&str>, check: &Check, shape: Shape, index: usize) -> ApiError {
+    match schema {
+        Some(schema) => ApiError::Contract {
+            code: "schema_violation",
+            message: format!(
+                "metadata does not match the schema {schema:?} for event type {:?}: {}",
+                check.event_type,
+                check
+                    .violations
+                    .first()
+                    .map(|v| v.message.as_str())
+                    .unwrap_or_default()
+            ),
+            field: shape.field(index, "metadata"),
+            violations: check.violations.clone(),
+        },
+        None => ApiError::Contract {
+            code: "unplanned_event_type",
+            message: format!(
+                "no schema matches event type {:?}, and this tenant refuses unplanned event types",
+                check.event_type
+            ),
+            field: shape.field(index, "event_type"),
+            violations: check.violations.clone(),
+        },
+    }
+}
+
+/// After the commit: the counts and sampled examples of the checked items, by outcome.
+fn record_checks(
+    state: &AppState,
+    tenant: &Tenant,
+    checks: Vec<Option<Check>>,
+    results: &[ItemResult],
+    received_at: DateTime<Utc>,
+) {
+    for (check, result) in checks.into_iter().zip(results) {
+        let Some(check) = check else { continue };
+        let violated = !check.violations.is_empty();
+        let blocked = violated && check.mode == Mode::Block;
+        state.schemas.count(
+            tenant.id,
+            &check.event_type,
+            received_at,
+            Counts {
+                checked: 1,
+                violations: u64::from(violated),
+                blocked: u64::from(blocked),
+            },
+        );
+        if violated {
+            metrics::counter!("tributary_schema_violations_total", "mode" => check.mode.as_str())
+                .increment(1);
+        }
+        if let Some(metadata) = check.example {
+            state.schemas.add_example(Example {
+                tenant_id: tenant.id,
+                event_type: check.event_type,
+                at: received_at,
+                event_id: result.as_ref().ok().map(|outcome| outcome.id),
+                mode: check.mode,
+                violations: check.violations,
+                metadata,
+            });
+        }
+    }
 }
 
 /// Counts an item refused before it was stored: `tributary_events_rejected_total{reason}`
@@ -197,8 +356,14 @@ async fn spend_budget(
     Ok(decision)
 }
 
-fn new_event(tenant: TenantId, event: ValidEvent, received_at: DateTime<Utc>) -> NewEvent {
+fn new_event(
+    tenant: TenantId,
+    event: ValidEvent,
+    received_at: DateTime<Utc>,
+    violations: Vec<Violation>,
+) -> NewEvent {
     NewEvent {
+        violations,
         id: Uuid::nil(),
         tenant_id: tenant,
         event_type: event.event_type,

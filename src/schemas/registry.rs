@@ -1,0 +1,199 @@
+//! The compiled contracts of each tenant, cached, and the violation counts and examples on
+//! their way to the store.
+//!
+//! Invariants:
+//! - A change to a tenant's schemas or policy drops that tenant's entry on every instance
+//!   before the change is answered on this one (the bus's [`Notice`]s carry it to the others;
+//!   after a gap in the bus's subscription every entry is dropped, since a notice may have
+//!   been missed). A load that raced with a change is used once but not cached.
+//! - Counts are kept in memory per (tenant, concrete event type, minute) and added to the
+//!   store about once a second and at shutdown: a crash loses at most that second's counts,
+//!   never an event. Examples are sampled (a few per type per second) so that a flood of bad
+//!   events does not become a flood of copies.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::broadcast::error::RecvError;
+use tokio_util::sync::CancellationToken;
+
+use super::contract::Contracts;
+use super::{Counts, CountsRow, Example};
+use crate::bus::{DynBus, Notice};
+use crate::store::{DynStore, StoreError};
+use crate::tenants::TenantId;
+
+/// How often gathered counts and examples are written.
+const FLUSH_EVERY: Duration = Duration::from_secs(1);
+/// Examples taken per tenant and event type between two flushes.
+const EXAMPLES_PER_FLUSH: u32 = 3;
+/// Examples kept while the store cannot take them (the newest).
+const MAX_PENDING_EXAMPLES: usize = 1_000;
+
+pub struct SchemaRegistry {
+    store: DynStore,
+    cache: RwLock<HashMap<TenantId, Arc<Contracts>>>,
+    /// Bumped by every invalidation, so that a load that started before one is not cached.
+    generation: AtomicU64,
+    pending: Mutex<Pending>,
+}
+
+#[derive(Default)]
+struct Pending {
+    counts: HashMap<(TenantId, String, i64), Counts>,
+    examples: Vec<Example>,
+    sampled: HashMap<(TenantId, String), u32>,
+}
+
+impl SchemaRegistry {
+    pub fn new(store: DynStore) -> Arc<SchemaRegistry> {
+        Arc::new(SchemaRegistry {
+            store,
+            cache: RwLock::new(HashMap::new()),
+            generation: AtomicU64::new(0),
+            pending: Mutex::new(Pending::default()),
+        })
+    }
+
+    /// The tenant's contracts, from the cache or loaded from the store.
+    pub async fn contracts(&self, tenant: TenantId) -> Result<Arc<Contracts>, StoreError> {
+        if let Some(cached) = read(&self.cache).get(&tenant) {
+            return Ok(cached.clone());
+        }
+        let generation = self.generation.load(Ordering::Acquire);
+        let policy = self.store.schema_policy(tenant).await?;
+        let schemas = self.store.list_schemas(tenant).await?;
+        let contracts = Arc::new(Contracts::new(policy, &schemas));
+        let mut cache = write(&self.cache);
+        if self.generation.load(Ordering::Acquire) == generation {
+            cache.insert(tenant, contracts.clone());
+        }
+        Ok(contracts)
+    }
+
+    /// Drops the tenant's cached contracts (its schemas or policy changed).
+    pub fn invalidate(&self, tenant: TenantId) {
+        let mut cache = write(&self.cache);
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        cache.remove(&tenant);
+    }
+
+    /// Drops every tenant's cached contracts.
+    pub fn clear(&self) {
+        let mut cache = write(&self.cache);
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        cache.clear();
+    }
+
+    /// Adds one checked event to the counts of its minute.
+    pub fn count(&self, tenant: TenantId, event_type: &str, at: DateTime<Utc>, counts: Counts) {
+        let minute = at.timestamp().div_euclid(60) * 60;
+        let mut pending = lock(&self.pending);
+        pending
+            .counts
+            .entry((tenant, event_type.to_owned(), minute))
+            .or_default()
+            .add(counts);
+    }
+
+    /// Whether an example of this type is wanted now (call before copying the event).
+    pub fn wants_example(&self, tenant: TenantId, event_type: &str) -> bool {
+        let mut pending = lock(&self.pending);
+        let taken = pending
+            .sampled
+            .entry((tenant, event_type.to_owned()))
+            .or_default();
+        *taken += 1;
+        *taken <= EXAMPLES_PER_FLUSH
+    }
+
+    pub fn add_example(&self, example: Example) {
+        lock(&self.pending).examples.push(example);
+    }
+
+    /// Writes what was gathered since the last flush. On failure it is put back, to be
+    /// tried again with the next flush.
+    pub async fn flush(&self) -> Result<(), StoreError> {
+        let taken = std::mem::take(&mut *lock(&self.pending));
+        if taken.counts.is_empty() && taken.examples.is_empty() {
+            return Ok(());
+        }
+        let rows: Vec<CountsRow> = taken
+            .counts
+            .iter()
+            .map(|((tenant, event_type, minute), counts)| CountsRow {
+                tenant_id: *tenant,
+                event_type: event_type.clone(),
+                minute: *minute,
+                counts: *counts,
+            })
+            .collect();
+        if let Err(error) = self
+            .store
+            .record_schema_checks(&rows, &taken.examples)
+            .await
+        {
+            let mut pending = lock(&self.pending);
+            for (key, counts) in taken.counts {
+                pending.counts.entry(key).or_default().add(counts);
+            }
+            pending.examples.splice(0..0, taken.examples);
+            let excess = pending.examples.len().saturating_sub(MAX_PENDING_EXAMPLES);
+            pending.examples.drain(..excess);
+            return Err(error);
+        }
+        Ok(())
+    }
+
+    /// Flushes every second and follows the bus's notices, until `stop`; then flushes once
+    /// more.
+    pub fn start(
+        self: &Arc<Self>,
+        bus: DynBus,
+        stop: CancellationToken,
+    ) -> tokio::task::JoinHandle<()> {
+        let registry = self.clone();
+        let mut notices = bus.notices();
+        tokio::spawn(async move {
+            let mut ticker = tokio::time::interval(FLUSH_EVERY);
+            ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    () = stop.cancelled() => break,
+                    _ = ticker.tick() => {
+                        if let Err(error) = registry.flush().await {
+                            tracing::warn!(%error, "could not write schema violation counts; will retry");
+                        }
+                    }
+                    notice = notices.recv() => match notice {
+                        Ok(Notice::SchemasChanged(tenant)) => registry.invalidate(tenant),
+                        Ok(Notice::Resync) | Err(RecvError::Lagged(_)) => registry.clear(),
+                        // The bus is gone: the server is stopping.
+                        Err(RecvError::Closed) => break,
+                    },
+                }
+            }
+            if let Err(error) = registry.flush().await {
+                tracing::warn!(%error, "could not write schema violation counts at shutdown");
+            }
+        })
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    lock.write()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
