@@ -1,7 +1,8 @@
 //! Retention: deletes events stored more than `retention.events_days` ago, or a tenant's own
 //! `retention_days` where it has one (with their webhook deliveries and search entries), and
 //! webhook deliveries that finished more than
-//! `retention.deliveries_days` ago (with their attempts). It runs once at start-up and then
+//! `retention.deliveries_days` ago (with their attempts), and schema violation counts of minutes
+//! as old (`crate::schemas`; examples are capped per type instead). It runs once at start-up and then
 //! every `retention.interval_secs`, in batches, so that ingestion never waits long for the
 //! write lock. Every instance runs it: the deletes are idempotent, so instances pruning at the
 //! same time only share the work.
@@ -26,6 +27,7 @@ const PAUSE: Duration = Duration::from_millis(10);
 pub struct Pruned {
     pub events: u64,
     pub deliveries: u64,
+    pub schema_counts: u64,
 }
 
 /// Starts the pruner, which stops on `state.shutdown`. It runs even when the server keeps
@@ -67,14 +69,18 @@ pub async fn prune_once(state: &AppState, config: &RetentionConfig) -> Result<Pr
     if config.deliveries_days > 0 {
         let before = now - chrono::Duration::days(config.deliveries_days.into());
         pruned.deliveries = in_batches(state, Prune::DeliveriesFinishedBefore(before)).await?;
+        pruned.schema_counts = in_batches(state, Prune::SchemaCountsBefore(before)).await?;
     }
     if pruned != Pruned::default() {
         metrics::counter!("tributary_pruned_total", "what" => "events").increment(pruned.events);
         metrics::counter!("tributary_pruned_total", "what" => "deliveries")
             .increment(pruned.deliveries);
+        metrics::counter!("tributary_pruned_total", "what" => "schema_counts")
+            .increment(pruned.schema_counts);
         tracing::info!(
             events = pruned.events,
             deliveries = pruned.deliveries,
+            schema_counts = pruned.schema_counts,
             "pruned data past its retention"
         );
     }
@@ -85,6 +91,7 @@ enum Prune {
     /// Of one tenant, or of all those that follow the server's retention.
     EventsBefore(Option<TenantId>, Uuid),
     DeliveriesFinishedBefore(DateTime<Utc>),
+    SchemaCountsBefore(DateTime<Utc>),
 }
 
 /// Deletes batch after batch until one comes back short (or the server shuts down); the total.
@@ -96,6 +103,7 @@ async fn in_batches(state: &AppState, what: Prune) -> Result<u64, StoreError> {
             Prune::DeliveriesFinishedBefore(at) => {
                 state.store.prune_webhook_deliveries(at, BATCH).await?
             }
+            Prune::SchemaCountsBefore(at) => state.store.prune_schema_counts(at, BATCH).await?,
         };
         total += deleted;
         if deleted < u64::from(BATCH) || state.shutdown.is_cancelled() {

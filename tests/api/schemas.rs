@@ -818,3 +818,44 @@ async fn another_tenants_schemas_are_invisible_untouchable_and_never_applied() {
         (StatusCode::OK, 1)
     );
 }
+
+#[tokio::test]
+async fn violation_counts_older_than_the_delivery_retention_are_pruned() {
+    let started = chrono::Utc::now();
+    let clock = std::sync::Arc::new(tributary::clock::ManualClock::new(started));
+    let app = crate::helpers::spawn_app_with_clock(
+        |config| {
+            config.retention.deliveries_days = 1;
+            config.retention.interval_secs = 1;
+        },
+        clock.clone(),
+    )
+    .await;
+    let acme = app.create_tenant("acme").await;
+    put_ok(&app, &acme.key, "signup", "observe", plan_schema()).await;
+    app.ingest_ok(&acme.key, json!({"event_type": "signup"}))
+        .await;
+    let range = format!(
+        "/api/v1/schemas/signup/violations?interval=day&from={}&to={}",
+        (started - chrono::Duration::days(1)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        (started + chrono::Duration::days(5)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    );
+    let (_, report) = app.get_json(&range, &acme.key).await;
+    assert_eq!(report["totals"]["checked"], 1, "{report}");
+
+    clock.advance(chrono::Duration::days(2));
+    app.ingest_ok(&acme.key, json!({"event_type": "signup"}))
+        .await;
+    let mut last = Value::Null;
+    for _ in 0..100 {
+        let (_, report) = app.get_json(&range, &acme.key).await;
+        if report["totals"]["checked"] == 1 && report["buckets"].as_array().unwrap().len() == 1 {
+            // The newer minute is what is left; the examples are kept (capped per type).
+            assert_eq!(report["examples"].as_array().unwrap().len(), 2);
+            return;
+        }
+        last = report;
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the old counts were not pruned: {last}");
+}
