@@ -17,6 +17,7 @@ const SearchView = lazy(() => import('@/features/search/components/search-view')
 const KeysView = lazy(() => import('@/features/keys/components/keys-view'))
 const WebhooksView = lazy(() => import('@/features/webhooks/components/webhooks-view'))
 const SettingsView = lazy(() => import('@/features/settings/components/settings-view'))
+const QualityView = lazy(() => import('@/features/quality/components/quality-view'))
 
 const LAST_TENANT_KEY = 'tributary.lastTenant'
 
@@ -133,6 +134,7 @@ export const router = createBrowserRouter([
       { path: 'events', element: <Explorer key="events" view="Events" /> },
       { path: 'stats', element: <StatsView /> },
       { path: 'search', element: <SearchView /> },
+      { path: 'quality', element: <QualityView /> },
       { path: 'keys', element: <KeysView /> },
       { path: 'webhooks', element: <WebhooksView /> },
       { path: 'settings', element: <SettingsView /> },

@@ -31,6 +31,7 @@ export const BuildingIcon = (p: IconProps) => <Icon {...p}><rect x="4" y="3" wid
 export const SendIcon = (p: IconProps) => <Icon {...p}><path d="m22 2-7 20-4-9-9-4z" /><path d="M22 2 11 13" /></Icon>
 export const RefreshIcon = (p: IconProps) => <Icon {...p}><path d="M21 12a9 9 0 1 1-3-6.7L21 8" /><path d="M21 3v5h-5" /></Icon>
 export const FilterIcon = (p: IconProps) => <Icon {...p}><path d="M3 5h18l-7 8v6l-4-2v-4z" /></Icon>
+export const ShieldCheckIcon = (p: IconProps) => <Icon {...p}><path d="M12 3 4.5 6v5.5c0 4.6 3.2 8.2 7.5 9.5 4.3-1.3 7.5-4.9 7.5-9.5V6z" /><path d="m9 12 2 2 4-4" /></Icon>
 export const LogoMark = (p: IconProps) => (
   <svg viewBox="0 0 32 32" aria-hidden="true" {...p}>
     <rect width="32" height="32" rx="7" className="fill-accent-600 dark:fill-accent-500" />

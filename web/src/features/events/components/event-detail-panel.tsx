@@ -12,6 +12,8 @@ import { XIcon } from '@/components/ui/icons'
 import { Spinner } from '@/components/ui/spinner'
 import { TypeBadge } from '@/components/ui/type-badge'
 import { useFilters } from '@/features/filters/hooks/use-filters'
+import { ViolationList } from '@/features/quality/components/violation-badge'
+import { violatedKeys, violationsOf } from '@/features/quality/lib/violations'
 import { useTenantScope } from '@/features/tenants/hooks/use-current-tenant'
 import { cn } from '@/lib/cn'
 import { filterText, flatten, type Property } from '@/lib/flatten'
@@ -132,6 +134,8 @@ const KIND_STYLE: Record<Property['kind'], string> = {
 function PropertyTable({ event }: { event: Event }) {
   const { addMeta, addNot } = useFilters()
   const properties = flatten(event.metadata)
+  const violations = violationsOf(event)
+  const flagged = violatedKeys(properties.map((p) => p.key), violations)
   const fields: [string, string, string?][] = [
     ['Time', formatDateTime(event.timestamp), formatAbsoluteAndAge(event.timestamp)],
     ['Received', formatDateTime(event.received_at), formatAbsoluteAndAge(event.received_at)],
@@ -154,6 +158,7 @@ function PropertyTable({ event }: { event: Event }) {
           </div>
         ))}
       </dl>
+      <ViolationList violations={violations} />
       <div>
         <h3 className="mb-1.5 text-xs font-semibold tracking-wide text-gray-500 uppercase dark:text-gray-400">Properties</h3>
         {properties.length === 0 ? (
@@ -173,9 +178,10 @@ function PropertyTable({ event }: { event: Event }) {
                 const text = filterText(p.value)
                 const shown = typeof p.value === 'string' ? p.value : JSON.stringify(p.value)
                 return (
-                  <tr key={p.key} data-key={p.key} className="group border-b border-gray-100 align-top last:border-0 dark:border-white/5">
-                    <th scope="row" className="w-[38%] py-1.5 pr-2 text-left font-mono font-normal break-all text-gray-600 dark:text-gray-400">
+                  <tr key={p.key} data-key={p.key} data-violation={flagged.has(p.key) || undefined} className={cn('group border-b border-gray-100 align-top last:border-0 dark:border-white/5', flagged.has(p.key) && 'bg-amber-50 dark:bg-amber-400/10')}>
+                    <th scope="row" title={flagged.get(p.key)?.map((v) => v.message).join('\n')} className={cn('w-[38%] py-1.5 pr-2 text-left font-mono font-normal break-all', flagged.has(p.key) ? 'font-semibold text-amber-900 dark:text-amber-200' : 'text-gray-600 dark:text-gray-400')}>
                       {p.key}
+                      {flagged.has(p.key) && <span className="sr-only"> (violates the schema)</span>}
                     </th>
                     <td className="py-1.5 pr-1">
                       <span className={cn('font-mono break-all whitespace-pre-wrap', KIND_STYLE[p.kind])}>{shown}</span>

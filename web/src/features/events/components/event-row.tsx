@@ -4,6 +4,7 @@
 import { forwardRef, type CSSProperties, type KeyboardEvent } from 'react'
 import type { Event } from '@/api/types'
 import { TypeBadge } from '@/components/ui/type-badge'
+import { ViolationBadge } from '@/features/quality/components/violation-badge'
 import { cn } from '@/lib/cn'
 import { displayValue, lookup } from '@/lib/flatten'
 import { formatAbsoluteAndAge, formatDateTime, formatShortTime, metadataPreview } from '@/lib/format'
@@ -96,6 +97,7 @@ export const EventRow = forwardRef<HTMLElement, EventRowProps>(function EventRow
             <span className="min-w-0 shrink">
               <TypeBadge type={event.event_type} />
             </span>
+            <ViolationBadge event={event} />
             {cells.length > 0 && <span className="flex min-w-0 flex-1 gap-2 overflow-hidden">{cells}</span>}
           </div>
           {previewText}
@@ -103,8 +105,11 @@ export const EventRow = forwardRef<HTMLElement, EventRowProps>(function EventRow
       ) : (
         <>
           {time}
-          <span className="min-w-0">
-            <TypeBadge type={event.event_type} />
+          <span className="flex min-w-0 items-center gap-1">
+            <span className="min-w-0">
+              <TypeBadge type={event.event_type} />
+            </span>
+            <ViolationBadge event={event} />
           </span>
           {cells}
           {previewText}

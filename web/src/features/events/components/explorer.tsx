@@ -18,6 +18,7 @@ import { FeedList } from '@/features/feed/components/feed-list'
 import { FeedToolbar } from '@/features/feed/components/feed-toolbar'
 import { useConnectionState, useFeed } from '@/features/feed/hooks/use-live-stream'
 import { FilterBar } from '@/features/filters/components/filter-bar'
+import { BlockedBanner } from '@/features/quality/components/blocked-banner'
 import { excluded, matchesFilters, useFilters } from '@/features/filters/hooks/use-filters'
 import { useTypeBreakdown } from '@/features/stats/api/get-stats'
 import { FirstEventHelp } from '@/features/tenants/components/first-event-help'
@@ -143,6 +144,7 @@ export function Explorer({ view }: { view: 'Live' | 'Events' }) {
         <PageHeader title={view} description={view === 'Live' ? 'Events as they arrive, on top of the stored history.' : 'Stored events, newest first; new ones join at the top while the range ends now.'}>
           <SendTestEvent />
         </PageHeader>
+        {view === 'Live' && <BlockedBanner />}
         <FilterBar />
         <FeedToolbar
           paused={feed.paused}
