@@ -75,8 +75,7 @@ export function SchemaEditor({ pattern, existing, inferFrom, canManage, onSaved,
     <form onSubmit={submit} aria-label={`Schema editor${target ? ` for ${target}` : ''}`} data-testid="schema-editor" className="min-w-0 space-y-3 rounded-xl bg-white p-4 ring-1 ring-gray-200 dark:bg-gray-900 dark:ring-white/10" noValidate>
       <div className="flex flex-wrap items-baseline justify-between gap-x-3 gap-y-1">
         <h2 className="text-sm font-semibold">
-          {title}
-          {pattern && <code className="ml-1.5 font-mono">{pattern}</code>}
+          {title} {pattern && <code className="font-mono">{pattern}</code>}
         </h2>
         {existing && (
           <span className="text-xs text-gray-600 dark:text-gray-400" title={formatDateTime(existing.updated_at)}>

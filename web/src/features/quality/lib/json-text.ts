@@ -11,22 +11,112 @@ export function lineColumn(text: string, offset: number): { line: number; column
   return { line, column }
 }
 
+/**
+ * Where and why a text is not JSON. JSON.parse's messages differ between engines and often give
+ * no position ("Unexpected token ']', …is not valid JSON"), so a small scanner of the grammar
+ * finds the first offending character itself. Only run once JSON.parse has failed.
+ */
+export function locateJsonError(text: string): { offset: number; reason: string } {
+  let i = 0
+  const fail = (reason: string): never => {
+    throw { offset: i, reason }
+  }
+  const ws = () => {
+    while (i < text.length && ' \t\n\r'.includes(text.charAt(i))) i++
+  }
+  const describe = () => (i >= text.length ? 'the text ends too early' : `unexpected ${JSON.stringify(text[i])}`)
+  const string = () => {
+    i++ // the opening quote
+    while (i < text.length) {
+      const c = text.charAt(i)
+      if (c === '"') return void i++
+      if (c === '\\') {
+        const next = text[i + 1]
+        if (next === 'u') {
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) fail('a \\u escape needs four hex digits')
+          i += 6
+        } else if (next !== undefined && '"\\/bfnrt'.includes(next)) i += 2
+        else fail('unknown escape in a string')
+      } else if (c < ' ') fail(c === '\n' ? 'a string cannot span lines (close it with ")' : 'control character in a string')
+      else i++
+    }
+    fail('a string is not closed (missing ")')
+  }
+  const number = () => {
+    const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i))
+    if (!m || m[0] === '' || m[0] === '-') return fail(describe())
+    i += m[0].length
+  }
+  const value = (): void => {
+    ws()
+    const c = text[i]
+    if (c === '{') {
+      i++
+      ws()
+      if (text[i] === '}') return void i++
+      for (;;) {
+        ws()
+        if (text[i] !== '"') fail(text[i] === '}' ? 'trailing comma before }' : `expected a property name in double quotes, found ${i >= text.length ? 'the end' : JSON.stringify(text[i])}`)
+        string()
+        ws()
+        if (text[i] !== ':') fail(`expected ':' after the property name`)
+        i++
+        value()
+        ws()
+        if (text[i] === ',') {
+          i++
+          continue
+        }
+        if (text[i] === '}') return void i++
+        fail(i >= text.length ? 'the object is not closed (missing })' : `expected ',' or '}' after a property value`)
+      }
+    }
+    if (c === '[') {
+      i++
+      ws()
+      if (text[i] === ']') return void i++
+      for (;;) {
+        ws()
+        if (text[i] === ']') fail('trailing comma before ]')
+        value()
+        ws()
+        if (text[i] === ',') {
+          i++
+          continue
+        }
+        if (text[i] === ']') return void i++
+        fail(i >= text.length ? 'the array is not closed (missing ])' : `expected ',' or ']' after an item`)
+      }
+    }
+    if (c === '"') return string()
+    if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) return number()
+    for (const word of ['true', 'false', 'null']) {
+      if (text.startsWith(word, i)) {
+        i += word.length
+        return
+      }
+    }
+    fail(c === "'" ? 'strings use double quotes' : describe())
+  }
+  try {
+    value()
+    ws()
+    if (i < text.length) fail(`unexpected ${JSON.stringify(text[i])} after the end of the document`)
+  } catch (error) {
+    if (error && typeof error === 'object' && 'offset' in error) return error as { offset: number; reason: string }
+    throw error
+  }
+  return { offset: 0, reason: 'not valid JSON' }
+}
+
 export function parseJson(text: string): Parsed {
   if (text.trim() === '') return { ok: false, message: 'The schema is empty: write a JSON object', line: null, column: null }
   try {
     return { ok: true, value: JSON.parse(text) as unknown }
-  } catch (error) {
-    const raw = error instanceof Error ? error.message : String(error)
-    // V8: "… in JSON at position 41 (line 3 column 9)"; older: "… in JSON at position 41".
-    const position = /at position (\d+)/.exec(raw)
-    const where = position ? lineColumn(text, Number(position[1])) : /Unexpected end/i.test(raw) ? lineColumn(text, text.length) : null
-    const reason = raw
-      .replace(/^JSON\.parse: /, '')
-      .replace(/,? ?(?:in JSON )?at position \d+.*$/, '')
-      .replace(/ \(line \d+ column \d+\)$/, '')
-      .trim()
-    const message = where ? `Line ${where.line}, column ${where.column}: ${reason}` : reason
-    return { ok: false, message, line: where?.line ?? null, column: where?.column ?? null }
+  } catch {
+    const { offset, reason } = locateJsonError(text)
+    const { line, column } = lineColumn(text, offset)
+    return { ok: false, message: `Line ${line}, column ${column}: ${reason}`, line, column }
   }
 }
 
