@@ -161,7 +161,7 @@ describe('phone layout at 390×844', () => {
       })),
     )
     page = await open(tenant, 'live', { width: 390, height: 844 })
-    const pages = ['live', 'events', 'stats', 'search?q=card', 'webhooks', 'keys', 'settings']
+    const pages = ['live', 'events', 'stats', 'search?q=card', 'quality', 'webhooks', 'keys', 'settings']
     for (const path of [...pages.map((p) => `/t/${tenant.id}/${p}`), '/tenants']) {
       await page.goto(path)
       await page.locator('main h1').first().waitFor({ timeout: 10_000 })

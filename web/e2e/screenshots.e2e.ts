@@ -15,6 +15,7 @@ import { ADMIN_TOKEN, startServer, type TestServer } from './support/server'
 let server: TestServer
 let browser: Browser
 let demoId: string
+let acmeId: string
 let receivers: Awaited<ReturnType<typeof startReceiver>>[] = []
 
 const TYPES: [string, number, () => Record<string, unknown>][] = [
@@ -60,16 +61,59 @@ async function seedHistory(api: Api) {
   }
 }
 
+/**
+ * acme-prod, for the Data quality view: a warn schema on signup (plans outside the list fail),
+ * an observe pattern on order.*, a block schema on payment (amounts over 300 refused), unplanned
+ * types warned (a misspelled one among them); an hour of events sent after the schemas.
+ */
+async function seedQuality() {
+  const put = async (path: string, body: unknown) => {
+    const response = await fetch(`${server.url}${path}${path.includes('?') ? '&' : '?'}tenant_id=${acmeId}`, { method: 'PUT', headers: { 'X-API-Key': ADMIN_TOKEN, 'Content-Type': 'application/json' }, body: JSON.stringify(body) })
+    if (!response.ok) throw new Error(`quality seed ${path}: ${response.status} ${await response.text()}`)
+  }
+  await put('/api/v1/schemas/signup', { mode: 'warn', schema: { type: 'object', properties: { plan: { enum: ['free', 'pro', 'team'] }, country: { type: 'string', pattern: '^[A-Z]{2}$' } }, required: ['plan', 'country'] } })
+  await put('/api/v1/schemas/order.*', { mode: 'observe', schema: { type: 'object', properties: { order_id: { type: 'string' }, total: { type: 'number', minimum: 0 } }, required: ['order_id', 'total'] } })
+  await put('/api/v1/schemas/payment', { mode: 'block', schema: { type: 'object', properties: { amount: { type: 'integer', maximum: 300 }, currency: { enum: ['EUR', 'USD'] } }, required: ['amount', 'currency'] } })
+  await put('/api/v1/schema-policy', { unplanned: 'warn' })
+  const now = Date.now()
+  const events: { event_type: string; timestamp: string; metadata: Record<string, unknown> }[] = []
+  for (let minute = 60; minute >= 1; minute--) {
+    const at = () => new Date(now - minute * 60_000 + Math.random() * 60_000).toISOString()
+    for (let i = 0; i < 12; i++) {
+      const bad = Math.random() < (minute < 20 ? 0.3 : 0.08)
+      events.push({ event_type: 'signup', timestamp: at(), metadata: { plan: bad ? pick(['enterprise', 'Pro']) : pick(['free', 'pro', 'team']), country: bad && Math.random() < 0.5 ? 'germany' : pick(['DE', 'US', 'FR']) } })
+    }
+    for (let i = 0; i < 8; i++) {
+      const bad = Math.random() < 0.04
+      events.push({ event_type: pick(['order.created', 'order.shipped']), timestamp: at(), metadata: bad ? { order_id: 1000 + i, total: -5 } : { order_id: `ord_${minute}_${i}`, total: 10 + Math.round(Math.random() * 200) } })
+    }
+    for (let i = 0; i < 5; i++) {
+      const bad = minute > 30 && minute < 40 && Math.random() < 0.5
+      events.push({ event_type: 'payment', timestamp: at(), metadata: { amount: bad ? 450 + Math.floor(Math.random() * 500) : 5 + Math.floor(Math.random() * 290), currency: 'EUR' } })
+    }
+    if (minute % 7 === 0) events.push({ event_type: 'sigup', timestamp: at(), metadata: { plan: 'pro', country: 'DE' } })
+  }
+  for (let i = 0; i < events.length; i += 1000) {
+    const response = await fetch(`${server.url}/api/v1/events/batch?tenant_id=${acmeId}`, {
+      method: 'POST',
+      headers: { 'X-API-Key': ADMIN_TOKEN, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ events: events.slice(i, i + 1000).map((e) => ({ ...e, tenant_id: acmeId })) }),
+    })
+    if (response.status !== 202) throw new Error(`quality seed: ${response.status} ${await response.text()}`)
+  }
+}
+
 beforeAll(async () => {
   mkdirSync(SCREENSHOTS_DIR, { recursive: true })
   // A generous limit: seeding an hour of history sends ~17k events in a few requests.
   server = await startServer({ name: 'screens', demo: true, env: { TRIBUTARY_RATELIMIT__DEFAULT_PER_SECOND: '100000', TRIBUTARY_RATELIMIT__DEFAULT_BURST: '100000', ...WEBHOOK_ENV } })
   const api = new Api(server.url)
-  await api.createTenant('acme-prod')
+  acmeId = (await api.createTenant('acme-prod')).id
   await api.createTenant('acme-staging')
   const tenants = (await (await fetch(`${server.url}/api/v1/tenants`, { headers: { 'X-API-Key': ADMIN_TOKEN } })).json()) as TenantList
   demoId = tenants.tenants.find((t) => t.name === 'demo')!.id
   await seedHistory(api)
+  await seedQuality()
   // Two endpoints for the webhooks view: a healthy one and one whose receiver fails.
   receivers = [await startReceiver(), await startReceiver()]
   receivers[1]!.fail(true)
@@ -155,6 +199,13 @@ describe.each(['light', 'dark'] as const)('%s theme', (theme) => {
     await page.getByTestId('search-hit').first().click()
     await shoot(page, `search-${theme}`)
 
+    await page.goto(`/t/${acmeId}/quality?range=1h&type=signup`)
+    await page.getByTestId('violation-example').first().waitFor({ timeout: 10_000 })
+    await expectAccessible(page, `quality-${theme}`)
+    await page.setViewportSize({ width: 1280, height: 1500 })
+    await shoot(page, `quality-${theme}`)
+    await page.setViewportSize({ width: 1280, height: 800 })
+
     await page.goto(`/t/${demoId}/webhooks`)
     await page.locator('[data-testid="delivery"][data-status="succeeded"]').first().waitFor({ timeout: 15_000 })
     await page.locator('[data-testid="delivery"]').first().getByRole('button', { name: /Show attempts/ }).click()
@@ -191,6 +242,7 @@ describe.each(['light', 'dark'] as const)('phone (390×844), %s theme', (theme) 
       ['events', `/t/${demoId}/events?cols=page`, () => page.getByRole('feed', { name: 'Events' }).locator('article').nth(3).waitFor()],
       ['stats', `/t/${demoId}/stats?by=plan`, () => page.getByTestId('property-breakdown').waitFor()],
       ['search', `/t/${demoId}/search?q=${encodeURIComponent('declined OR plan:pro')}`, () => page.getByTestId('search-hit').nth(3).waitFor()],
+      ['quality', `/t/${acmeId}/quality?range=1h`, () => page.getByTestId('quality-row').nth(3).waitFor()],
       ['webhooks', `/t/${demoId}/webhooks`, () => page.locator('[data-testid="delivery"]').first().waitFor({ timeout: 15_000 })],
       ['keys', `/t/${demoId}/keys`, () => page.locator('tr[data-key-name="checkout-service"], [data-key-name="checkout-service"]').first().waitFor()],
       ['settings', `/t/${demoId}/settings`, () => page.getByLabel('Burst').waitFor()],

@@ -33,6 +33,23 @@ export class Api {
     return body.results.map((r) => r.id ?? '')
   }
 
+  /** POST /api/v1/events, whatever it answers (block mode answers 422). */
+  async sendRaw(key: string, event: { event_type: string; metadata?: Record<string, unknown> }): Promise<{ status: number; body: unknown }> {
+    const { status, body } = await this.call<unknown>('POST', '/api/v1/events', { key, body: event })
+    return { status, body }
+  }
+
+  async putSchema(tenantId: string, eventType: string, body: { mode: 'observe' | 'warn' | 'block'; schema: unknown }): Promise<void> {
+    const { status, body: answer } = await this.call('PUT', `/api/v1/schemas/${encodeURIComponent(eventType)}?tenant_id=${tenantId}`, { body })
+    if (status !== 200 && status !== 201) throw new Error(`put schema: ${status} ${JSON.stringify(answer)}`)
+  }
+
+  async createKey(tenantId: string, name: string, scopes: string[]): Promise<string> {
+    const { status, body } = await this.call<{ key?: string }>('POST', `/api/v1/tenants/${tenantId}/keys`, { body: { name, scopes } })
+    if (status !== 201 || !body.key) throw new Error(`create key: ${status} ${JSON.stringify(body)}`)
+    return body.key
+  }
+
   async listEvents(key: string, query = ''): Promise<Event[]> {
     const { body } = await this.call<{ events: Event[] }>('GET', `/api/v1/events?limit=1000${query}`, { key })
     return body.events
