@@ -185,7 +185,7 @@ function TypesTable({ rows, selected, from, to, interval, rangeLabel, onSelect }
               <td className="hidden px-3 py-2.5 md:table-cell" data-testid="quality-mode">
                 {row.checked && !row.schema ? <span className="text-xs text-gray-600 dark:text-gray-400">policy</span> : <ModePill mode={row.mode} />}
               </td>
-              <td className="hidden px-3 py-2.5 text-right text-xs tabular-nums lg:table-cell">{row.checked ? formatCount(row.totals.checked) : <span className="text-gray-500 dark:text-gray-400" title={`${formatCount(row.events)} events, none checked`}>not checked</span>}</td>
+              <td className="hidden px-3 py-2.5 text-right text-xs tabular-nums lg:table-cell">{row.checked ? formatCount(row.totals.checked) : <span className="text-gray-500 dark:text-gray-400" title={`${formatCount(row.events)} events, none checked`}>unchecked</span>}</td>
               <td className="hidden px-3 py-2.5 text-right text-xs tabular-nums sm:table-cell">
                 {row.checked ? formatCount(row.totals.violations) : '—'}
                 {row.totals.blocked > 0 && (
