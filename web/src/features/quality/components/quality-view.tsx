@@ -175,7 +175,7 @@ function TypesTable({ rows, selected, from, to, interval, rangeLabel, onSelect }
                   <span className="sr-only"> — show examples and schema</span>
                 </button>
                 <div className="mt-1 flex min-w-0 items-center gap-1.5 text-xs text-gray-600 md:hidden dark:text-gray-400">
-                  <span className="truncate font-mono">{row.schema ?? 'no schema'}</span>
+                  <span className="truncate font-mono">{row.schema ?? (row.checked ? 'unplanned' : 'no schema')}</span>
                   {row.mode && <ModePill mode={row.mode} />}
                 </div>
               </td>
@@ -183,7 +183,12 @@ function TypesTable({ rows, selected, from, to, interval, rangeLabel, onSelect }
                 {row.schema ?? <span className="font-sans text-gray-500 dark:text-gray-400">{row.checked ? 'unplanned' : 'no schema'}</span>}
               </td>
               <td className="hidden px-3 py-2.5 md:table-cell" data-testid="quality-mode">
-                {row.checked && !row.schema ? <span className="text-xs text-gray-600 dark:text-gray-400">policy</span> : <ModePill mode={row.mode} />}
+                <ModePill mode={row.mode} />
+                {row.checked && !row.schema && row.mode && (
+                  <span className="ml-1 text-xs text-gray-600 dark:text-gray-400" title="The unplanned-type policy checks this type">
+                    policy
+                  </span>
+                )}
               </td>
               <td className="hidden px-3 py-2.5 text-right text-xs tabular-nums lg:table-cell">{row.checked ? formatCount(row.totals.checked) : <span className="text-gray-500 dark:text-gray-400" title={`${formatCount(row.events)} events, none checked`}>unchecked</span>}</td>
               <td className="hidden px-3 py-2.5 text-right text-xs tabular-nums sm:table-cell">
