@@ -59,9 +59,12 @@ export function SchemaEditor({ pattern, existing, inferFrom, canManage, onSaved,
     )
   }
 
+  // Inference reads the events of one concrete type; a pattern is inferred from the type it was opened from.
+  const inferType = inferFrom ?? (target && !target.includes('*') ? target : null)
+
   function startFromDraft() {
-    const from = inferFrom ?? target
-    infer.mutate(from, {
+    if (!inferType) return
+    infer.mutate(inferType, {
       onSuccess: (proposal) => {
         setText(pretty(proposal.schema))
         setDraft({ sampled: proposal.sampled, from: proposal.event_type })
@@ -117,7 +120,13 @@ export function SchemaEditor({ pattern, existing, inferFrom, canManage, onSaved,
             JSON Schema for <code className="font-mono">metadata</code> <span className="font-normal text-gray-500 dark:text-gray-400">(draft 2020-12)</span>
           </label>
           {canManage && (
-            <Button size="sm" onClick={startFromDraft} loading={infer.isPending} disabled={!(inferFrom ?? target)}>
+            <Button
+              size="sm"
+              onClick={startFromDraft}
+              loading={infer.isPending}
+              disabled={!inferType}
+              title={inferType ? `Propose a schema from the newest stored ${inferType} events` : 'A draft is inferred from one event type: select a type this pattern matches in the table above'}
+            >
               Start from inferred draft
             </Button>
           )}
