@@ -5,7 +5,7 @@ import { keepPreviousData, queryOptions, useQuery } from '@tanstack/react-query'
 import { api } from '@/api/client'
 import { useTenantScope } from '@/features/tenants/hooks/use-current-tenant'
 import type { Interval } from '../lib/rows'
-import type { DataQuality } from './contract'
+import type { DataQuality } from '@/api/types'
 
 type Scope = { tenant_id?: string }
 

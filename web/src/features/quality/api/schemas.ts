@@ -5,7 +5,7 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tansta
 import { api } from '@/api/client'
 import { useTenantScope } from '@/features/tenants/hooks/use-current-tenant'
 import type { Interval } from '../lib/rows'
-import type { InferredSchema, PutSchema, Schema, SchemaList, SchemaPolicy, UnplannedPolicy, ViolationReport } from './contract'
+import type { EventSchema, InferredSchema, PutSchema, SchemaList, SchemaPolicy, UnplannedPolicy, ViolationReport } from '@/api/types'
 
 /** Patterns contain `*`, which stays as is in a path segment; everything else is escaped. */
 export const schemaPath = (eventType: string) => `/api/v1/schemas/${encodeURIComponent(eventType)}`
@@ -44,7 +44,7 @@ export function useSaveSchema() {
   const { scope } = useTenantScope()
   const invalidate = useInvalidate()
   return useMutation({
-    mutationFn: ({ eventType, body }: { eventType: string; body: PutSchema }) => api.put<Schema>(schemaPath(eventType), body, { query: scope }),
+    mutationFn: ({ eventType, body }: { eventType: string; body: PutSchema }) => api.put<EventSchema>(schemaPath(eventType), body, { query: scope }),
     onSuccess: invalidate,
     // The editor shows the refusal next to itself.
     meta: { silent: true },

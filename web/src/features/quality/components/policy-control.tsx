@@ -5,7 +5,7 @@ import { useId } from 'react'
 import { toApiError } from '@/api/errors'
 import { cn } from '@/lib/cn'
 import { notifySuccess } from '@/lib/notify'
-import type { UnplannedPolicy } from '../api/contract'
+import type { UnplannedPolicy } from '@/api/types'
 import { useSavePolicy } from '../api/schemas'
 import { refusal } from '../lib/words'
 

@@ -16,7 +16,7 @@ import { useStats } from '@/features/stats/api/get-stats'
 import { useCurrentTenantId } from '@/features/tenants/hooks/use-current-tenant'
 import { cn } from '@/lib/cn'
 import { formatCount, formatDateTime, formatRelative } from '@/lib/format'
-import type { Schema, SchemaMode } from '../api/contract'
+import type { EventSchema, SchemaMode } from '@/api/types'
 import { useDataQuality } from '../api/data-quality'
 import { useSchemas, useViolations } from '../api/schemas'
 import { formatRate } from '../lib/words'
@@ -217,7 +217,7 @@ function TypesTable({ rows, selected, from, to, interval, rangeLabel, onSelect }
   )
 }
 
-function TypeDetail({ row, schemas, windowMs, interval, rangeLabel, canManage, onClose }: { row: QualityRow; schemas: Schema[]; windowMs: number; interval: Interval; rangeLabel: string; canManage: boolean; onClose: () => void }) {
+function TypeDetail({ row, schemas, windowMs, interval, rangeLabel, canManage, onClose }: { row: QualityRow; schemas: EventSchema[]; windowMs: number; interval: Interval; rangeLabel: string; canManage: boolean; onClose: () => void }) {
   const tenantId = useCurrentTenantId()
   const report = useViolations(row.checked ? row.eventType : null, windowMs, interval)
   // The schema that checks the type (a pattern, possibly), else a new one for the type itself.
@@ -276,7 +276,7 @@ function TypeDetail({ row, schemas, windowMs, interval, rangeLabel, canManage, o
   )
 }
 
-function SchemasList({ schemas, loading, editing, onEdit }: { schemas: Schema[]; loading: boolean; editing: string | null; onEdit: (pattern: string) => void }) {
+function SchemasList({ schemas, loading, editing, onEdit }: { schemas: EventSchema[]; loading: boolean; editing: string | null; onEdit: (pattern: string) => void }) {
   return (
     <section aria-labelledby="schemas-heading" className="overflow-hidden rounded-xl bg-white ring-1 ring-gray-200 dark:bg-gray-900 dark:ring-white/10">
       <h2 id="schemas-heading" className="border-b border-gray-200 px-4 py-2.5 text-sm font-semibold dark:border-white/10">

@@ -10,7 +10,7 @@ import { Field, inputClass } from '@/components/ui/field'
 import { cn } from '@/lib/cn'
 import { formatCount, formatDateTime, formatRelative } from '@/lib/format'
 import { notifySuccess } from '@/lib/notify'
-import type { Schema, SchemaMode } from '../api/contract'
+import type { EventSchema, SchemaMode } from '@/api/types'
 import { useDeleteSchema, useInferSchema, useSaveSchema } from '../api/schemas'
 import { STARTER_SCHEMA, parseJson, pretty, schemaShapeError } from '../lib/json-text'
 import { MODES, refusal } from '../lib/words'
@@ -18,7 +18,7 @@ import { MODES, refusal } from '../lib/words'
 export interface SchemaEditorProps {
   /** The event type or pattern edited; null: a new schema, its pattern typed here. */
   pattern: string | null
-  existing: Schema | null
+  existing: EventSchema | null
   /** The concrete type to infer a draft from (a pattern's own name is tried otherwise). */
   inferFrom?: string
   canManage: boolean
@@ -48,7 +48,8 @@ export function SchemaEditor({ pattern, existing, inferFrom, canManage, onSaved,
     event.preventDefault()
     if (!parsed.ok || localError || !target) return
     save.mutate(
-      { eventType: target, body: { mode, schema: parsed.value } },
+      // The document types it as an object; true / false are valid schemas too, and sent as such.
+      { eventType: target, body: { mode, schema: parsed.value as Record<string, unknown> } },
       {
         onSuccess: (saved) => {
           setDraft(null)

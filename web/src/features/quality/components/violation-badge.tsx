@@ -1,8 +1,7 @@
 // An event's schema violations where events are listed: a warning badge in the row, the list of
 // path + message in the detail panel. Small on purpose: both are on the first load.
-import type { Event } from '@/api/types'
 import { cn } from '@/lib/cn'
-import type { Violation } from '../api/contract'
+import type { Event, Violation } from '@/api/types'
 import { violationsOf } from '../lib/violations'
 import { pathLabel } from '../lib/words'
 

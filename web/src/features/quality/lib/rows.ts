@@ -2,8 +2,7 @@
 // data-quality report lists only types that were checked (a schema matched, or the unplanned
 // policy is warn/block); types that went through unchecked come from the stats' `by_type`, with
 // the schema that would match them now (one created after their events, or none).
-import type { TypeCount } from '@/api/types'
-import type { QualityBucket, QualityTotals, QualityType, Schema, SchemaMode } from '../api/contract'
+import type { EventSchema, QualityBucket, QualityTotals, QualityType, SchemaMode, TypeCount } from '@/api/types'
 
 export interface QualityRow {
   eventType: string
@@ -43,7 +42,7 @@ export function patternMatches(pattern: string, type: string): boolean {
  * The schema the server applies to `type`: an exact one first, else the matching pattern with
  * the longest literal part (prefix before suffix on a tie, then by name, so the answer is stable).
  */
-export function matchSchema<T extends Pick<Schema, 'event_type'>>(type: string, schemas: readonly T[]): T | null {
+export function matchSchema<T extends Pick<EventSchema, 'event_type'>>(type: string, schemas: readonly T[]): T | null {
   let best: T | null = null
   let bestRank: [number, number, number] = [-1, -1, -1]
   for (const s of schemas) {
@@ -63,7 +62,7 @@ export function matchSchema<T extends Pick<Schema, 'event_type'>>(type: string, 
  * Checked types (from the data-quality report) and unchecked ones (from the stats), one row each.
  * Worst first: by violation rate, then by violations, then the unchecked by volume, then by name.
  */
-export function mergeTypes(report: readonly QualityType[], byType: readonly TypeCount[], schemas: readonly Pick<Schema, 'event_type' | 'mode'>[]): QualityRow[] {
+export function mergeTypes(report: readonly QualityType[], byType: readonly TypeCount[], schemas: readonly Pick<EventSchema, 'event_type' | 'mode'>[]): QualityRow[] {
   const counts = new Map(byType.map((t) => [t.event_type, t.count]))
   const rows: QualityRow[] = report.map((t) => ({
     eventType: t.event_type,

@@ -2,13 +2,11 @@
 // keys of the property table (`user.plan`), and which rows of that table a violation points at.
 // Kept apart from the Data quality view (which is lazy-loaded): the feed rows and the event
 // detail use it on the first load.
-import type { Event } from '@/api/types'
-import type { Violation } from '../api/contract'
+import type { Event, Violation } from '@/api/types'
 
 /** An event's violations (the key is absent when there are none). */
 export function violationsOf(event: Event): Violation[] {
-  const list = (event as Event & { violations?: Violation[] | null }).violations
-  return Array.isArray(list) ? list : []
+  return event.violations ?? []
 }
 
 /** `/user/plan` → ['user', 'plan'] (RFC 6901: `~1` is `/`, `~0` is `~`); "" → []. */

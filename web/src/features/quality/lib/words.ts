@@ -1,6 +1,6 @@
 // The Data quality view's words: rates, paths, modes, and why a change was refused.
 import { describeError, toApiError } from '@/api/errors'
-import type { SchemaMode } from '../api/contract'
+import type { SchemaMode } from '@/api/types'
 
 /** "4.2%", "<0.1%", "0%"; "—" when nothing was checked. */
 export function formatRate(rate: number | null): string {
