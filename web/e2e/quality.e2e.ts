@@ -145,7 +145,7 @@ describe('data quality', () => {
     const policy = page.getByTestId('unplanned-policy')
     await policy.getByRole('radio', { name: /Allow/ }).waitFor()
     await expect.poll(() => policy.getByRole('radio', { name: /Allow/ }).isChecked()).toBe(true)
-    await policy.getByText('Warn', { exact: true }).click()
+    await policy.locator('label', { hasText: 'Warn' }).click()
     await expect.poll(() => toasts(page!).allTextContents()).toContainEqual(expect.stringContaining('Unplanned event types: warn'))
     await api.send(tenant.api_key.key!, { event_type: 'sigunp', metadata: { plan: 'pro' } })
     await page.reload()
