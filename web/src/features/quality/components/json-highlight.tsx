@@ -45,7 +45,7 @@ function render(value: unknown, pointer: string, depth: number, marked: Readonly
             {pad}
             {'  '}
             {marked.has(path) ? (
-              <mark data-violation-path={path} className="rounded-sm bg-amber-200/80 text-inherit ring-1 ring-amber-500/60 dark:bg-amber-400/25 dark:ring-amber-400/50">
+              <mark data-violation-path={path} className="rounded-sm bg-amber-100 text-inherit ring-1 ring-amber-500 dark:bg-amber-400/25 dark:ring-amber-400/50">
                 {content}
               </mark>
             ) : (
