@@ -69,7 +69,7 @@ pub async fn prune_once(state: &AppState, config: &RetentionConfig) -> Result<Pr
     if config.deliveries_days > 0 {
         let before = now - chrono::Duration::days(config.deliveries_days.into());
         pruned.deliveries = in_batches(state, Prune::DeliveriesFinishedBefore(before)).await?;
-        pruned.schema_counts = in_batches(state, Prune::SchemaCountsBefore(before)).await?;
+        pruned.schema_counts = in_batches(state, Prune::OldSchemaCounts(before)).await?;
     }
     if pruned != Pruned::default() {
         metrics::counter!("tributary_pruned_total", "what" => "events").increment(pruned.events);
@@ -91,7 +91,8 @@ enum Prune {
     /// Of one tenant, or of all those that follow the server's retention.
     EventsBefore(Option<TenantId>, Uuid),
     DeliveriesFinishedBefore(DateTime<Utc>),
-    SchemaCountsBefore(DateTime<Utc>),
+    /// Schema violation counts of minutes before this.
+    OldSchemaCounts(DateTime<Utc>),
 }
 
 /// Deletes batch after batch until one comes back short (or the server shuts down); the total.
@@ -103,7 +104,7 @@ async fn in_batches(state: &AppState, what: Prune) -> Result<u64, StoreError> {
             Prune::DeliveriesFinishedBefore(at) => {
                 state.store.prune_webhook_deliveries(at, BATCH).await?
             }
-            Prune::SchemaCountsBefore(at) => state.store.prune_schema_counts(at, BATCH).await?,
+            Prune::OldSchemaCounts(at) => state.store.prune_schema_counts(at, BATCH).await?,
         };
         total += deleted;
         if deleted < u64::from(BATCH) || state.shutdown.is_cancelled() {

@@ -145,10 +145,7 @@ impl Fields {
     fn add(&mut self, map: &Map<String, Value>, depth: usize) {
         self.count += 1;
         for (key, value) in map {
-            self.keys
-                .entry(key.clone())
-                .or_default()
-                .add(value, depth);
+            self.keys.entry(key.clone()).or_default().add(value, depth);
         }
     }
 

@@ -418,6 +418,38 @@ async fn warn_mode_stores_violations_shown_everywhere_and_filterable() {
         Some("q"),
     )
     .await;
+
+    // The batch and the SDK paths store the violations the same way.
+    put_ok(
+        &app,
+        &acme.key,
+        "Signed_Up",
+        "warn",
+        json!({"properties": {"properties": {"required": ["plan"]}}}),
+    )
+    .await;
+    let batch = app
+        .ingest_batch(
+            &acme.key,
+            json!({"events": [{"event_type": "signup", "metadata": {"plan": 7}}]}),
+        )
+        .await;
+    assert!(batch.status().is_success());
+    let segment = app
+        .client
+        .post(app.url("/v1/batch"))
+        .basic_auth(&acme.key, Some(""))
+        .json(&json!({"batch": [{"type": "track", "event": "Signed Up", "userId": "u", "properties": {}}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(segment.status(), StatusCode::OK);
+    let flagged = app.all_events(&acme.key, "&violations=true").await;
+    assert_eq!(flagged.len(), 3);
+    assert_eq!(flagged[0]["event_type"], "Signed_Up");
+    assert_eq!(flagged[0]["violations"][0]["path"], "/properties");
+    assert_eq!(flagged[1]["violations"][0]["path"], "/plan");
+
     let bad_flag = app
         .get("/api/v1/events?violations=maybe", &acme.key)
         .send()
