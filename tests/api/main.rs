@@ -3,6 +3,7 @@
 
 mod auth;
 mod breakdown;
+mod cancellation;
 mod cli;
 mod compat;
 mod config;
