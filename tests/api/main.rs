@@ -12,6 +12,7 @@ mod deploy;
 mod durability;
 mod helpers;
 mod ingest;
+mod isolation;
 mod operations;
 mod pg;
 mod process;
