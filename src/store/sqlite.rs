@@ -22,9 +22,10 @@ use serde_json::{Map, Value};
 use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
-    SqliteSynchronous,
+    SqliteSynchronous, SqliteTransactionManager,
 };
 use sqlx::{QueryBuilder, Row, Sqlite};
+use sqlx_core::transaction::TransactionManager;
 use uuid::Uuid;
 
 use super::{Backend, Store, StoreError, sqlite_json_path};
@@ -71,6 +72,17 @@ impl SqliteStore {
         let pool = SqlitePoolOptions::new()
             .max_connections(max_connections.max(2))
             .acquire_timeout(Duration::from_secs(5))
+            // When a COMMIT fails (a full disk: SQLITE_FULL), SQLite has already rolled the
+            // transaction back, sqlx's ROLLBACK then fails and sqlx keeps counting the
+            // transaction as open: every later BEGIN on that connection would be refused
+            // (InvalidSavePointStatement, a 500), even once space is back. A connection that
+            // comes back with a transaction still counted (that, or a rollback still queued)
+            // is closed instead of pooled.
+            .after_release(|connection, _| {
+                Box::pin(async move {
+                    Ok(SqliteTransactionManager::get_transaction_depth(connection) == 0)
+                })
+            })
             .connect_with(options)
             .await?;
         MIGRATOR.run(&pool).await?;
