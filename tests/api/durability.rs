@@ -32,7 +32,7 @@ async fn durable_database() -> (String, Option<tempfile::TempDir>, Option<TestDa
     }
 }
 
-async fn create_tenant(client: &reqwest::Client, address: &str) -> String {
+pub(crate) async fn create_tenant(client: &reqwest::Client, address: &str) -> String {
     let body: Value = client
         .post(format!("{address}/api/v1/tenants"))
         .header("X-API-Key", ADMIN_TOKEN)
@@ -47,12 +47,12 @@ async fn create_tenant(client: &reqwest::Client, address: &str) -> String {
 }
 
 /// Where the senders send: the current server's address, swapped on each restart.
-type Target = Arc<Mutex<String>>;
+pub(crate) type Target = Arc<Mutex<String>>;
 
 /// Senders that ingest (one batch of 20 for every two single events), recording every
 /// acknowledged id. They stop when the server goes away, or, when `persistent`, keep retrying
 /// (the kill loop restarts the server under them) until `stop` is cancelled.
-fn start_senders(
+pub(crate) fn start_senders(
     target: &Target,
     key: &str,
     acked: &Arc<Mutex<Vec<String>>>,
@@ -113,7 +113,7 @@ fn start_senders(
         .collect()
 }
 
-async fn stored_ids(
+pub(crate) async fn stored_ids(
     client: &reqwest::Client,
     address: &str,
     key: &str,

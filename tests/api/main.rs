@@ -14,6 +14,7 @@ mod helpers;
 mod ingest;
 mod isolation;
 mod operations;
+mod outages;
 mod pg;
 mod process;
 mod query;
