@@ -2,7 +2,8 @@
 //! (never the shared PostgreSQL): PostgreSQL restarted under load on a throwaway cluster
 //! (`initdb` + `pg_ctl` on a free port), and a full disk under SQLite (a small tmpfs mounted
 //! for the test). In both, ingest answers 503 while it cannot commit, recovers by itself once
-//! the resource is back (no restart of Tributary), and nothing acknowledged is lost.
+//! the resource is back (no restart of Tributary), and nothing acknowledged is lost. Each runs
+//! in its store's pass of the suite (`TRIBUTARY_TEST_BACKEND`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -15,7 +16,7 @@ use sqlx::Connection;
 use tokio_util::sync::CancellationToken;
 
 use crate::durability::{create_tenant, start_senders, stored_ids};
-use crate::helpers::{TestApp, spawn_app_on};
+use crate::helpers::{TestApp, postgres_backend, spawn_app_on};
 
 fn under_ci() -> bool {
     std::env::var("CI").is_ok_and(|value| value == "true")
@@ -208,6 +209,10 @@ impl Drop for OwnPostgres {
 
 #[tokio::test]
 async fn postgres_restarted_under_load_is_503_meanwhile_then_recovers_losing_nothing() {
+    // Run in the PostgreSQL pass of the suite (the cluster is the test's own either way).
+    if !postgres_backend() {
+        return;
+    }
     let Some(postgres) = tokio::task::spawn_blocking(OwnPostgres::create)
         .await
         .unwrap()
@@ -340,6 +345,10 @@ fn fill(path: &Path) {
 
 #[tokio::test]
 async fn sqlite_on_a_full_disk_is_503_then_recovers_intact_when_space_is_back() {
+    // Run in the SQLite pass of the suite.
+    if postgres_backend() {
+        return;
+    }
     let Some(disk) = SmallDisk::mount("24m") else {
         return;
     };
