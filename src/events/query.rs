@@ -89,7 +89,7 @@ pub(crate) fn common(
                 "true" => true,
                 "false" => false,
                 _ => {
-                    return Err(ApiError::validation(
+                    return Err(ValidationError::new(
                         "violations",
                         "violations must be true or false",
                     ));

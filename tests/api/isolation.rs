@@ -51,6 +51,9 @@ struct Owner {
     delivery_id: String,
 }
 
+/// The owner's event type, which has a schema of the owner's.
+const OWNER_EVENT_TYPE: &str = "owned";
+
 /// Strings of the owner's that no answer to another credential may contain.
 const SECRET_MARKERS: [&str; 3] = [
     "owner-secret-marker",
@@ -140,6 +143,10 @@ async fn owner_state(app: &TestApp, owner: &Owner) -> BTreeMap<&'static str, Val
         .map(|d| d["id"].clone())
         .collect();
     state.insert("deliveries", Value::from(deliveries));
+    let (_, schemas) = app.get_json("/api/v1/schemas", key).await;
+    state.insert("schemas", schemas);
+    let (_, policy) = app.get_json("/api/v1/schema-policy", key).await;
+    state.insert("schema-policy", policy);
     state
 }
 
@@ -154,6 +161,7 @@ fn owner_path(template: &str, owner: &Owner) -> Result<String, String> {
             "{key_id}" => owner.tenant.key_id.clone(),
             "{id}" => owner.endpoint_id.clone(),
             "{delivery_id}" => owner.delivery_id.clone(),
+            "{event_type}" => OWNER_EVENT_TYPE.to_owned(),
             s if s.starts_with('{') => return Err(format!("path parameter {s}")),
             s => s.to_owned(),
         });
@@ -184,6 +192,11 @@ fn body_for(method: &str, template: &str, owner: &Owner) -> Option<Value> {
         ("patch", "/api/v1/webhooks/{id}") => {
             json!({"url": "https://intruder.invalid/hook", "enabled": false, "description": "intruder"})
         }
+        ("put", "/api/v1/schemas/{event_type}") => json!({
+            "tenant_id": tenant, "mode": "block",
+            "schema": {"type": "object", "required": ["intruder"]}
+        }),
+        ("put", "/api/v1/schema-policy") => json!({"tenant_id": tenant, "unplanned": "block"}),
         _ => return None,
     })
 }
@@ -245,6 +258,15 @@ async fn no_other_credential_reads_or_changes_the_owners_data_through_any_operat
     assert_eq!(response.status(), StatusCode::ACCEPTED);
     let delivery: Value = response.json().await.unwrap();
     let delivery_id = delivery["id"].as_str().unwrap().to_owned();
+    let response = app
+        .client
+        .put(app.url(&format!("/api/v1/schemas/{OWNER_EVENT_TYPE}")))
+        .header("X-API-Key", &owner_tenant.key)
+        .json(&json!({"mode": "warn", "schema": {"type": "object", "description": "owner-secret-marker"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED, "the owner's schema");
     let (revoked, revoked_key_id) = app
         .create_key(&owner_tenant, &["ingest", "read", "manage"])
         .await;
