@@ -371,7 +371,7 @@ fn generate(rng: &mut StdRng) -> (&'static str, Map<String, Value>) {
 // --- stores -------------------------------------------------------------------------------------
 
 async fn open(path: &Path, index: bool, tenant: &Tenant) -> anyhow::Result<SqliteStore> {
-    let store = SqliteStore::connect(&format!("sqlite://{}", path.display()), 4).await?;
+    let store = SqliteStore::connect(&format!("sqlite://{}", path.display()), 4, None).await?;
     add_tenant(&store, tenant).await?;
     Ok(if index {
         store

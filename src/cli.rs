@@ -95,7 +95,7 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
             )?;
         }
         Command::Migrate => {
-            store::connect(&config.database.url, 1).await?;
+            store::connect(&config.database.url, 1, None).await?;
             tracing::info!("migrations applied");
         }
         Command::Serve { demo } => {

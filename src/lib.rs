@@ -9,6 +9,7 @@ pub mod clock;
 pub mod compat;
 pub mod config;
 pub mod demo;
+pub mod error;
 pub mod events;
 pub mod http;
 pub mod pipeline;

@@ -95,6 +95,7 @@ proptest! {
     #[test]
     fn event_validation_never_panics_and_names_the_field(value in json()) {
         if let Err(error) = validate_event(value, "events[3].") {
+            let error = ApiError::from(error);
             actionable(&error)?;
             prop_assert!(error.field().is_some_and(|f| f.starts_with("events[3]")), "{error:?}");
         }
@@ -150,13 +151,13 @@ proptest! {
     ) {
         let raw: String = form_urlencoded::Serializer::new(String::new()).extend_pairs(&pairs).finish();
         if let Err(error) = parse_list_query(Some(&raw)) {
-            actionable(&error)?;
+            actionable(&error.into())?;
         }
         if let Err(error) = parse_stats_query(Some(&raw), received()) {
-            actionable(&error)?;
+            actionable(&error.into())?;
         }
         if let Err(error) = crate::search::parse_params(Some(&raw)) {
-            actionable(&error)?;
+            actionable(&error.into())?;
         }
     }
 

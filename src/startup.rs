@@ -54,14 +54,18 @@ impl Application {
     ) -> anyhow::Result<Application> {
         // Before any HTTP client exists: webhook deliveries use rustls with this provider.
         crate::webhooks::install_crypto_provider();
-        let store = store::connect(&config.database.url, config.database.max_connections)
-            .await
-            .with_context(|| {
-                format!(
-                    "cannot open the database ({})",
-                    config.redacted()["database"]["url"]
-                )
-            })?;
+        let store = store::connect(
+            &config.database.url,
+            config.database.max_connections,
+            Some(Duration::from_secs(config.http.request_timeout_secs)),
+        )
+        .await
+        .with_context(|| {
+            format!(
+                "cannot open the database ({})",
+                config.redacted()["database"]["url"]
+            )
+        })?;
         let (admin_token_hash, generated_admin_token) = settle_admin_token(&store, &config).await?;
         let jwt_secret = match &config.auth.jwt_secret {
             Some(secret) => secret.as_bytes().to_vec(),

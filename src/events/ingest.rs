@@ -6,7 +6,7 @@ use chrono::{DateTime, Datelike, SubsecRound, Utc};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use crate::http::error::ApiError;
+use crate::error::ValidationError;
 use crate::tenants::TenantId;
 
 pub const MAX_EVENT_TYPE_CHARS: usize = 128;
@@ -33,13 +33,13 @@ pub fn is_valid_event_type(raw: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"_.:-".contains(&b))
 }
 
-pub fn event_type_error(field: String) -> ApiError {
-    ApiError::validation(field, "event_type must be 1-128 chars of [A-Za-z0-9_.:-]")
+pub fn event_type_error(field: String) -> ValidationError {
+    ValidationError::new(field, "event_type must be 1-128 chars of [A-Za-z0-9_.:-]")
 }
 
 /// Validates one event. `at` prefixes field names (`""` for a single event, `events[3].` in
 /// a batch).
-pub fn validate_event(value: Value, at: &str) -> Result<ValidEvent, ApiError> {
+pub fn validate_event(value: Value, at: &str) -> Result<ValidEvent, ValidationError> {
     let field = |name: &str| format!("{at}{name}");
     let Value::Object(mut object) = value else {
         let whole = if at.is_empty() {
@@ -47,7 +47,7 @@ pub fn validate_event(value: Value, at: &str) -> Result<ValidEvent, ApiError> {
         } else {
             at.trim_end_matches('.').to_owned()
         };
-        return Err(ApiError::validation(
+        return Err(ValidationError::new(
             whole,
             "an event must be a JSON object",
         ));
@@ -57,10 +57,10 @@ pub fn validate_event(value: Value, at: &str) -> Result<ValidEvent, ApiError> {
         match object.remove("tenant_id") {
             None | Some(Value::Null) => None,
             Some(Value::String(raw)) => Some(TenantId(Uuid::parse_str(&raw).map_err(|_| {
-                ApiError::validation(field("tenant_id"), "tenant_id must be a UUID")
+                ValidationError::new(field("tenant_id"), "tenant_id must be a UUID")
             })?)),
             Some(_) => {
-                return Err(ApiError::validation(
+                return Err(ValidationError::new(
                     field("tenant_id"),
                     "tenant_id must be a UUID",
                 ));
@@ -70,7 +70,7 @@ pub fn validate_event(value: Value, at: &str) -> Result<ValidEvent, ApiError> {
     let event_type = match object.remove("event_type") {
         Some(Value::String(raw)) if is_valid_event_type(&raw) => raw,
         None | Some(Value::Null) => {
-            return Err(ApiError::validation(
+            return Err(ValidationError::new(
                 field("event_type"),
                 "event_type is required",
             ));
@@ -81,10 +81,10 @@ pub fn validate_event(value: Value, at: &str) -> Result<ValidEvent, ApiError> {
     let timestamp = match object.remove("timestamp") {
         None | Some(Value::Null) => None,
         Some(Value::String(raw)) => Some(parse_timestamp(&raw).ok_or_else(|| {
-            ApiError::validation(field("timestamp"), format!("timestamp {TIMESTAMP_RULE}"))
+            ValidationError::new(field("timestamp"), format!("timestamp {TIMESTAMP_RULE}"))
         })?),
         Some(_) => {
-            return Err(ApiError::validation(
+            return Err(ValidationError::new(
                 field("timestamp"),
                 "timestamp must be an RFC 3339 date-time string",
             ));
@@ -101,7 +101,7 @@ pub fn validate_event(value: Value, at: &str) -> Result<ValidEvent, ApiError> {
             Some(raw)
         }
         Some(_) => {
-            return Err(ApiError::validation(
+            return Err(ValidationError::new(
                 field("event_id"),
                 "event_id must be a string of 1-256 characters without control characters",
             ));
@@ -112,7 +112,7 @@ pub fn validate_event(value: Value, at: &str) -> Result<ValidEvent, ApiError> {
         None | Some(Value::Null) => Map::new(),
         Some(Value::Object(map)) => {
             if depth_of_object(&map) > MAX_METADATA_DEPTH {
-                return Err(ApiError::validation(
+                return Err(ValidationError::new(
                     field("metadata"),
                     format!("metadata must not nest deeper than {MAX_METADATA_DEPTH} levels"),
                 ));
@@ -120,7 +120,7 @@ pub fn validate_event(value: Value, at: &str) -> Result<ValidEvent, ApiError> {
             map
         }
         Some(_) => {
-            return Err(ApiError::validation(
+            return Err(ValidationError::new(
                 field("metadata"),
                 "metadata must be a JSON object",
             ));
@@ -178,8 +178,8 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn field_of(result: Result<ValidEvent, ApiError>) -> String {
-        result.unwrap_err().field().unwrap_or_default().to_owned()
+    fn field_of(result: Result<ValidEvent, ValidationError>) -> String {
+        result.unwrap_err().field
     }
 
     #[test]

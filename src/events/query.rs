@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::ingest::{TIMESTAMP_RULE, event_type_error, is_valid_event_type, parse_timestamp};
 use super::{EventCursor, EventFilter, StatsInterval};
-use crate::http::error::ApiError;
+use crate::error::ValidationError;
 use crate::tenants::TenantId;
 
 pub const DEFAULT_LIMIT: u32 = 100;
@@ -46,10 +46,10 @@ pub const MAX_META_FILTERS: usize = 20;
 /// Most `event_type` values in one call.
 pub const MAX_EVENT_TYPE_FILTERS: usize = 100;
 
-pub(crate) fn pairs(raw: Option<&str>) -> Result<Vec<(String, String)>, ApiError> {
+pub(crate) fn pairs(raw: Option<&str>) -> Result<Vec<(String, String)>, ValidationError> {
     let raw = raw.unwrap_or("");
     if raw.len() > MAX_QUERY_BYTES {
-        return Err(ApiError::validation(
+        return Err(ValidationError::new(
             "query",
             format!("the query string must be at most {MAX_QUERY_BYTES} bytes"),
         ));
@@ -65,11 +65,11 @@ pub(crate) fn common(
     value: &str,
     tenant_id: &mut Option<TenantId>,
     filter: &mut EventFilter,
-) -> Result<bool, ApiError> {
+) -> Result<bool, ValidationError> {
     match name {
         "tenant_id" => {
             let id = Uuid::parse_str(value)
-                .map_err(|_| ApiError::validation("tenant_id", "tenant_id must be a UUID"))?;
+                .map_err(|_| ValidationError::new("tenant_id", "tenant_id must be a UUID"))?;
             *tenant_id = Some(TenantId(id));
         }
         "event_type" => {
@@ -78,7 +78,7 @@ pub(crate) fn common(
             }
             filter.event_types.push(value.to_owned());
             if filter.event_types.len() > MAX_EVENT_TYPE_FILTERS {
-                return Err(ApiError::validation(
+                return Err(ValidationError::new(
                     "event_type",
                     format!("at most {MAX_EVENT_TYPE_FILTERS} event_type values per request"),
                 ));
@@ -89,7 +89,7 @@ pub(crate) fn common(
                 "true" => true,
                 "false" => false,
                 _ => {
-                    return Err(ApiError::validation(
+                    return Err(ValidationError::new(
                         "violations",
                         "violations must be true or false",
                     ));
@@ -102,14 +102,14 @@ pub(crate) fn common(
         _ => match name.strip_prefix("meta.") {
             Some(path) => {
                 if value.contains('\0') {
-                    return Err(ApiError::validation(
+                    return Err(ValidationError::new(
                         name,
                         "metadata filter values cannot contain NUL",
                     ));
                 }
                 filter.meta.push((meta_path(name, path)?, value.to_owned()));
                 if filter.meta.len() > MAX_META_FILTERS {
-                    return Err(ApiError::validation(
+                    return Err(ValidationError::new(
                         name,
                         format!("at most {MAX_META_FILTERS} meta.* filters per request"),
                     ));
@@ -121,13 +121,13 @@ pub(crate) fn common(
     Ok(true)
 }
 
-fn time_param(name: &'static str, value: &str) -> Result<DateTime<Utc>, ApiError> {
+fn time_param(name: &'static str, value: &str) -> Result<DateTime<Utc>, ValidationError> {
     parse_timestamp(value)
-        .ok_or_else(|| ApiError::validation(name, format!("{name} {TIMESTAMP_RULE}")))
+        .ok_or_else(|| ValidationError::new(name, format!("{name} {TIMESTAMP_RULE}")))
 }
 
 /// `meta.user.plan` → `["user", "plan"]`. Segments must be non-empty and free of quotes.
-fn meta_path(name: &str, path: &str) -> Result<Vec<String>, ApiError> {
+fn meta_path(name: &str, path: &str) -> Result<Vec<String>, ValidationError> {
     let segments: Vec<String> = path.split('.').map(str::to_owned).collect();
     let valid = segments.iter().all(|s| {
         !s.is_empty()
@@ -136,7 +136,7 @@ fn meta_path(name: &str, path: &str) -> Result<Vec<String>, ApiError> {
             && !s.chars().any(char::is_control)
     });
     if !valid || segments.len() > 16 {
-        return Err(ApiError::validation(
+        return Err(ValidationError::new(
             name,
             "metadata filters look like meta.<key>[.<nested key>]=<value>",
         ));
@@ -144,20 +144,20 @@ fn meta_path(name: &str, path: &str) -> Result<Vec<String>, ApiError> {
     Ok(segments)
 }
 
-pub(crate) fn check_range(filter: &EventFilter) -> Result<(), ApiError> {
+pub(crate) fn check_range(filter: &EventFilter) -> Result<(), ValidationError> {
     if let (Some(from), Some(to)) = (filter.from, filter.to)
         && from >= to
     {
-        return Err(ApiError::validation("from", "from must be earlier than to"));
+        return Err(ValidationError::new("from", "from must be earlier than to"));
     }
     Ok(())
 }
 
-pub(crate) fn unknown(name: &str) -> ApiError {
-    ApiError::validation(name, format!("unknown query parameter `{name}`"))
+pub(crate) fn unknown(name: &str) -> ValidationError {
+    ValidationError::new(name, format!("unknown query parameter `{name}`"))
 }
 
-pub fn parse_list_query(raw: Option<&str>) -> Result<ListQuery, ApiError> {
+pub fn parse_list_query(raw: Option<&str>) -> Result<ListQuery, ValidationError> {
     let mut query = ListQuery {
         limit: DEFAULT_LIMIT,
         ..ListQuery::default()
@@ -173,7 +173,7 @@ pub fn parse_list_query(raw: Option<&str>) -> Result<ListQuery, ApiError> {
                     .ok()
                     .filter(|n| (1..=MAX_LIMIT).contains(n))
                     .ok_or_else(|| {
-                        ApiError::validation("limit", format!("limit must be 1-{MAX_LIMIT}"))
+                        ValidationError::new("limit", format!("limit must be 1-{MAX_LIMIT}"))
                     })?;
             }
             "cursor" => query.cursor = Some(decode_cursor(&value)?),
@@ -188,7 +188,10 @@ pub fn parse_list_query(raw: Option<&str>) -> Result<ListQuery, ApiError> {
 
 /// Stats default to the last 24 hours, with an interval that gives a readable number of
 /// buckets for the range: minutes up to 3 hours, hours up to 7 days, days beyond.
-pub fn parse_stats_query(raw: Option<&str>, now: DateTime<Utc>) -> Result<StatsQuery, ApiError> {
+pub fn parse_stats_query(
+    raw: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<StatsQuery, ValidationError> {
     let mut tenant_id = None;
     let mut filter = EventFilter::default();
     let mut interval = None;
@@ -204,7 +207,7 @@ pub fn parse_stats_query(raw: Option<&str>, now: DateTime<Utc>) -> Result<StatsQ
                     "hour" => StatsInterval::Hour,
                     "day" => StatsInterval::Day,
                     _ => {
-                        return Err(ApiError::validation(
+                        return Err(ValidationError::new(
                             "interval",
                             "interval must be minute, hour or day",
                         ));
@@ -213,19 +216,19 @@ pub fn parse_stats_query(raw: Option<&str>, now: DateTime<Utc>) -> Result<StatsQ
             }
             "group_by" => {
                 let path = value.strip_prefix("meta.").ok_or_else(|| {
-                    ApiError::validation(
+                    ValidationError::new(
                         "group_by",
                         "group_by names a metadata key: meta.<key>[.<nested key>]",
                     )
                 })?;
                 let path = meta_path("group_by", path).map_err(|_| {
-                    ApiError::validation(
+                    ValidationError::new(
                         "group_by",
                         "group_by names a metadata key: meta.<key>[.<nested key>]",
                     )
                 })?;
                 if group_by.replace(path).is_some() {
-                    return Err(ApiError::validation(
+                    return Err(ValidationError::new(
                         "group_by",
                         "group_by can be given once",
                     ));
@@ -248,7 +251,7 @@ pub fn parse_stats_query(raw: Option<&str>, now: DateTime<Utc>) -> Result<StatsQ
         StatsInterval::Day
     });
     if span / interval.seconds() > MAX_BUCKETS {
-        return Err(ApiError::validation(
+        return Err(ValidationError::new(
             "interval",
             format!(
                 "that range has more than {MAX_BUCKETS} buckets at this interval; pick a wider interval"
@@ -274,8 +277,8 @@ pub fn encode_cursor(cursor: EventCursor) -> String {
     ))
 }
 
-pub fn decode_cursor(raw: &str) -> Result<EventCursor, ApiError> {
-    let invalid = || ApiError::validation("cursor", "cursor is not one this server issued");
+pub fn decode_cursor(raw: &str) -> Result<EventCursor, ValidationError> {
+    let invalid = || ValidationError::new("cursor", "cursor is not one this server issued");
     let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| invalid())?;
     let text = String::from_utf8(bytes).map_err(|_| invalid())?;
     let (micros, id) = text.split_once('.').ok_or_else(invalid)?;
@@ -304,7 +307,7 @@ mod tests {
             decoded.timestamp.timestamp_micros(),
             cursor.timestamp.timestamp_micros()
         );
-        assert_eq!(decode_cursor("!!").unwrap_err().field(), Some("cursor"));
+        assert_eq!(decode_cursor("!!").unwrap_err().field(), "cursor");
     }
 
     #[test]
@@ -335,7 +338,7 @@ mod tests {
         ] {
             assert_eq!(
                 parse_list_query(Some(raw)).unwrap_err().field(),
-                Some(field),
+                field,
                 "{raw}"
             );
         }
@@ -355,6 +358,6 @@ mod tests {
         .unwrap();
         assert_eq!(short.interval, StatsInterval::Minute);
         let too_many = parse_stats_query(Some("from=2000-01-01T00:00:00Z&interval=minute"), now);
-        assert_eq!(too_many.unwrap_err().field(), Some("interval"));
+        assert_eq!(too_many.unwrap_err().field(), "interval");
     }
 }

@@ -176,7 +176,7 @@ pub async fn ingest_one(
     let event = read_json_body(&headers, body, limit, limit)
         .await
         .and_then(|bytes| parse_json::<Value>(&bytes))
-        .and_then(|value| validate_event(value, ""))
+        .and_then(|value| validate_event(value, "").map_err(ApiError::from))
         .inspect_err(pipeline::count_rejected)?;
     let requested = event.tenant_id.or(query_tenant(query.as_deref())?);
     let tenant = pipeline::ingest_tenant(&state, &principal, requested).await?;
@@ -274,7 +274,7 @@ pub async fn ingest_batch(
             let value: Value = serde_json::from_str(raw.get()).map_err(|error| {
                 ApiError::validation(format!("events[{index}]"), format!("invalid JSON: {error}"))
             })?;
-            validate_event(value, &format!("events[{index}]."))
+            validate_event(value, &format!("events[{index}].")).map_err(ApiError::from)
         })
         .collect();
 

@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::error::{DomainError, ValidationError};
 use crate::http::request_id;
 use crate::store::StoreError;
 
@@ -187,6 +188,27 @@ impl From<StoreError> for ApiError {
                 source: Some(error.into()),
             },
             error => ApiError::Internal(error.into()),
+        }
+    }
+}
+
+impl From<ValidationError> for ApiError {
+    fn from(error: ValidationError) -> Self {
+        ApiError::Validation {
+            message: error.message,
+            field: Some(error.field),
+        }
+    }
+}
+
+impl From<DomainError> for ApiError {
+    fn from(error: DomainError) -> Self {
+        match error {
+            DomainError::Invalid(invalid) => invalid.into(),
+            DomainError::NotFound(what) => ApiError::NotFound(what),
+            DomainError::Conflict(message) => ApiError::Conflict(message),
+            DomainError::Store(store) => store.into(),
+            DomainError::Internal(source) => ApiError::Internal(source),
         }
     }
 }

@@ -127,7 +127,7 @@ pub struct DataQuality {
 
 /// The query of the calls that only name a tenant.
 fn tenant_query(raw: Option<&str>) -> Result<Option<TenantId>, ApiError> {
-    crate::webhooks::parse_tenant_query(raw)
+    Ok(crate::webhooks::parse_tenant_query(raw)?)
 }
 
 /// The tenant a call acts on, with the scope it needs; a change also needs an active tenant.
@@ -368,7 +368,7 @@ pub async fn infer_schema(
                     })?;
             }
             "access_token" => {}
-            _ => return Err(crate::events::query::unknown(&name)),
+            _ => return Err(crate::events::query::unknown(&name).into()),
         }
     }
     let tenant = resolve(&state, &principal, Scope::Manage, requested).await?;
@@ -438,7 +438,7 @@ fn parse_range(raw: Option<&str>, now: DateTime<Utc>) -> Result<Range, ApiError>
                     }
                 };
             }
-            _ => return Err(crate::events::query::unknown(&name)),
+            _ => return Err(crate::events::query::unknown(&name).into()),
         }
     }
     let to = filter.to.unwrap_or(now);
@@ -507,7 +507,7 @@ pub async fn schema_violations(
     let range = parse_range(query.as_deref(), state.clock.now())?;
     let tenant = resolve(&state, &principal, Scope::Read, range.tenant).await?;
     if !crate::events::ingest::is_valid_event_type(&event_type) {
-        return Err(crate::events::ingest::event_type_error("event_type".into()));
+        return Err(crate::events::ingest::event_type_error("event_type".into()).into());
     }
     // Counts not yet written are part of the answer.
     flush(&state).await;

@@ -32,10 +32,10 @@ use uuid::Uuid;
 pub use parse::{ParseError, Query};
 pub use snippet::{Fragment, Snippet};
 
+use crate::error::ValidationError;
 use crate::events::query::{check_range, common, pairs, unknown};
 use crate::events::{Event, EventFilter};
-use crate::http::error::ApiError;
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 use crate::tenants::TenantId;
 
 pub const DEFAULT_LIMIT: u32 = 20;
@@ -92,19 +92,19 @@ pub struct Hit {
 }
 
 /// `q` as a [`Query`], or 422 on `q` saying what is wrong and where.
-pub fn parse_q(value: &str) -> Result<Query, ApiError> {
-    Query::parse(value).map_err(|ParseError(message)| ApiError::validation("q", message))
+pub fn parse_q(value: &str) -> Result<Query, ValidationError> {
+    Query::parse(value).map_err(|ParseError(message)| ValidationError::new("q", message))
 }
 
 /// Takes the `violations:true` / `violations:false` words out of `q` (outside quotes): they
 /// filter on what the event's schema found (see `crate::schemas`), not on its text. Returns
 /// the rest of `q` and the flag, if one was given.
-pub fn take_violations_flag(q: &str) -> Result<(String, Option<bool>), ApiError> {
+pub fn take_violations_flag(q: &str) -> Result<(String, Option<bool>), ValidationError> {
     let mut flag = None;
     let mut rest = String::with_capacity(q.len());
     let mut quoted = false;
     let mut word = String::new();
-    let mut flush = |word: &mut String, rest: &mut String| -> Result<(), ApiError> {
+    let mut flush = |word: &mut String, rest: &mut String| -> Result<(), ValidationError> {
         let value = match word.as_str() {
             "violations:true" => Some(true),
             "violations:false" => Some(false),
@@ -112,7 +112,7 @@ pub fn take_violations_flag(q: &str) -> Result<(String, Option<bool>), ApiError>
         };
         match value {
             Some(value) if flag.is_some_and(|f| f != value) => {
-                return Err(ApiError::validation(
+                return Err(ValidationError::new(
                     "q",
                     "q has both violations:true and violations:false",
                 ));
@@ -140,7 +140,7 @@ pub fn take_violations_flag(q: &str) -> Result<(String, Option<bool>), ApiError>
 
 /// Adds `q` to the text condition of a filter (a repeated `q` must match too). A `q` that is
 /// only `violations:true` (or `false`) sets that filter and adds no text condition.
-pub fn add_q(filter: &mut EventFilter, value: &str) -> Result<(), ApiError> {
+pub fn add_q(filter: &mut EventFilter, value: &str) -> Result<(), ValidationError> {
     let (value, flag) = take_violations_flag(value)?;
     if let Some(flag) = flag {
         filter.violations = Some(flag);
@@ -158,7 +158,7 @@ pub fn add_q(filter: &mut EventFilter, value: &str) -> Result<(), ApiError> {
 
 /// Reads the search endpoint's query string: `q` (required), `limit`, `cursor`, and the
 /// list's filters (`event_type`, `from`, `to`, `meta.<key>`, `tenant_id`).
-pub fn parse_params(raw: Option<&str>) -> Result<SearchParams, ApiError> {
+pub fn parse_params(raw: Option<&str>) -> Result<SearchParams, ValidationError> {
     let mut tenant_id = None;
     let mut filter = EventFilter::default();
     let mut limit = DEFAULT_LIMIT;
@@ -175,7 +175,7 @@ pub fn parse_params(raw: Option<&str>) -> Result<SearchParams, ApiError> {
                     .ok()
                     .filter(|n| (1..=MAX_LIMIT).contains(n))
                     .ok_or_else(|| {
-                        ApiError::validation("limit", format!("limit must be 1-{MAX_LIMIT}"))
+                        ValidationError::new("limit", format!("limit must be 1-{MAX_LIMIT}"))
                     })?;
             }
             "cursor" => cursor = Some(decode_cursor(&value)?),
@@ -184,12 +184,12 @@ pub fn parse_params(raw: Option<&str>) -> Result<SearchParams, ApiError> {
     }
     check_range(&filter)?;
     let query = filter.text.take().ok_or_else(|| match filter.violations {
-        Some(_) => ApiError::validation(
+        Some(_) => ValidationError::new(
             "q",
             "q needs words to search for besides violations:…; \
              GET /api/v1/events?violations=true lists every such event",
         ),
-        None => ApiError::validation("q", "q is required: the words to search for"),
+        None => ValidationError::new("q", "q is required: the words to search for"),
     })?;
     Ok(SearchParams {
         tenant_id,
@@ -205,7 +205,7 @@ pub async fn search(
     store: &dyn Store,
     tenant: TenantId,
     params: &SearchParams,
-) -> Result<SearchResults, ApiError> {
+) -> Result<SearchResults, StoreError> {
     let mut hits = store
         .search_events(
             tenant,
@@ -249,8 +249,8 @@ pub fn encode_cursor(cursor: SearchCursor) -> String {
     ))
 }
 
-pub fn decode_cursor(raw: &str) -> Result<SearchCursor, ApiError> {
-    let invalid = || ApiError::validation("cursor", "cursor is not one this server issued");
+pub fn decode_cursor(raw: &str) -> Result<SearchCursor, ValidationError> {
+    let invalid = || ValidationError::new("cursor", "cursor is not one this server issued");
     let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| invalid())?;
     let text = String::from_utf8(bytes).map_err(|_| invalid())?;
     let mut parts = text.strip_prefix('s').ok_or_else(invalid)?.splitn(3, '.');
@@ -338,7 +338,7 @@ mod tests {
         ] {
             let error = parse_params(Some(raw)).err();
             assert_eq!(
-                error.as_ref().and_then(ApiError::field),
+                error.as_ref().map(ValidationError::field),
                 Some(field),
                 "{raw}"
             );

@@ -8,6 +8,7 @@ pub mod postgres;
 pub mod sqlite;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -56,10 +57,20 @@ impl StoreError {
 
 fn is_busy(error: &sqlx::Error) -> bool {
     match error {
-        // SQLITE_BUSY / SQLITE_LOCKED, PostgreSQL's "too many connections" and shutdown codes.
+        // SQLITE_BUSY / SQLITE_LOCKED, PostgreSQL's "too many connections" and shutdown codes;
+        // a statement stopped for running past the statement timeout (SQLITE_INTERRUPT,
+        // PostgreSQL's query_canceled); a full disk (SQLITE_FULL, PostgreSQL's disk_full).
         sqlx::Error::Database(db) => matches!(
             db.code().as_deref(),
-            Some("5") | Some("6") | Some("53300") | Some("57P01") | Some("57P03")
+            Some("5")
+                | Some("6")
+                | Some("9")
+                | Some("13")
+                | Some("53100")
+                | Some("53300")
+                | Some("57014")
+                | Some("57P01")
+                | Some("57P03")
         ),
         _ => false,
     }
@@ -410,14 +421,24 @@ pub trait Store: Send + Sync + 'static {
 }
 
 /// Opens the store named by the URL (`sqlite://…` or `postgres://…`) and applies migrations.
-pub async fn connect(url: &str, max_connections: u32) -> Result<DynStore, anyhow::Error> {
+///
+/// `statement_timeout` bounds how long the database works on one read of events (list, stats,
+/// search) before it stops it: PostgreSQL's `statement_timeout` on every pooled connection,
+/// SQLite's progress handler (see [`sqlite::SqliteStore`]). The server passes its request
+/// timeout, so that a request answered 503 leaves nothing running behind it; `None` (the CLI)
+/// sets no bound.
+pub async fn connect(
+    url: &str,
+    max_connections: u32,
+    statement_timeout: Option<Duration>,
+) -> Result<DynStore, anyhow::Error> {
     if url.starts_with("sqlite:") {
         Ok(Arc::new(
-            sqlite::SqliteStore::connect(url, max_connections).await?,
+            sqlite::SqliteStore::connect(url, max_connections, statement_timeout).await?,
         ))
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
         Ok(Arc::new(
-            postgres::PostgresStore::connect(url, max_connections).await?,
+            postgres::PostgresStore::connect(url, max_connections, statement_timeout).await?,
         ))
     } else {
         anyhow::bail!("database.url must start with sqlite:// or postgres:// (got {url:?})")

@@ -25,7 +25,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
-use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
+use std::str::FromStr;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::{Postgres, QueryBuilder, Row};
 use uuid::Uuid;
 
@@ -54,14 +56,39 @@ pub struct PostgresStore {
 impl PostgresStore {
     /// Connects and applies the migrations. sqlx takes an advisory lock while migrating, so
     /// several instances starting together on one database do not race.
-    pub async fn connect(url: &str, max_connections: u32) -> Result<Self, StoreError> {
+    ///
+    /// Every pooled connection starts with `statement_timeout` set to `statement_timeout`:
+    /// PostgreSQL cancels a statement that runs longer (SQLSTATE 57014, answered 503), because
+    /// dropping a query's future on our side (the request timed out) does not stop it there.
+    /// The migrations and the search backfill run before, on a connection without that bound.
+    pub async fn connect(
+        url: &str,
+        max_connections: u32,
+        statement_timeout: Option<Duration>,
+    ) -> Result<Self, StoreError> {
+        let options = PgConnectOptions::from_str(url)?;
+        {
+            let setup = PgPoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(Duration::from_secs(5))
+                .connect_with(options.clone())
+                .await?;
+            MIGRATOR.run(&setup).await?;
+            backfill_search_index(&setup).await?;
+            setup.close().await;
+        }
+        let options = match statement_timeout {
+            Some(limit) => options.options([(
+                "statement_timeout",
+                format!("{}ms", limit.as_millis().max(1)),
+            )]),
+            None => options,
+        };
         let pool = PgPoolOptions::new()
             .max_connections(max_connections.max(2))
             .acquire_timeout(Duration::from_secs(5))
-            .connect(url)
+            .connect_with(options)
             .await?;
-        MIGRATOR.run(&pool).await?;
-        backfill_search_index(&pool).await?;
         Ok(PostgresStore {
             pool,
             search_index: true,

@@ -3,19 +3,29 @@
 //! machine. Writes of events come from the single group committer, so write transactions
 //! rarely wait on each other; `BEGIN IMMEDIATE` takes the write lock up front, which avoids the
 //! deadlock-prone upgrade from a read lock.
+//!
+//! Reads of events (list, stats, search) run on an [`Interruptible`] connection: a progress
+//! handler stops the statement (SQLITE_INTERRUPT, answered 503) once it has run longer than
+//! the statement timeout, or at once when the request that asked for it is dropped (it timed
+//! out, or the client left). Without it a dropped request's query would go on burning CPU on
+//! the connection's worker thread until it finished by itself.
 
 use std::path::Path;
 use std::str::FromStr;
-use std::time::Duration;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
+use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
-    SqliteSynchronous,
+    SqliteSynchronous, SqliteTransactionManager,
 };
 use sqlx::{QueryBuilder, Row, Sqlite};
+use sqlx_core::transaction::TransactionManager;
 use uuid::Uuid;
 
 use super::{Backend, Store, StoreError, sqlite_json_path};
@@ -38,10 +48,16 @@ pub struct SqliteStore {
     pool: SqlitePool,
     /// Whether inserts maintain the full-text index: always, except to measure its cost.
     search_index: bool,
+    /// How long a read of events may run; `None`: until it is dropped.
+    statement_timeout: Option<Duration>,
 }
 
 impl SqliteStore {
-    pub async fn connect(url: &str, max_connections: u32) -> Result<Self, StoreError> {
+    pub async fn connect(
+        url: &str,
+        max_connections: u32,
+        statement_timeout: Option<Duration>,
+    ) -> Result<Self, StoreError> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -56,6 +72,17 @@ impl SqliteStore {
         let pool = SqlitePoolOptions::new()
             .max_connections(max_connections.max(2))
             .acquire_timeout(Duration::from_secs(5))
+            // When a COMMIT fails (a full disk: SQLITE_FULL), SQLite has already rolled the
+            // transaction back, sqlx's ROLLBACK then fails and sqlx keeps counting the
+            // transaction as open: every later BEGIN on that connection would be refused
+            // (InvalidSavePointStatement, a 500), even once space is back. A connection that
+            // comes back with a transaction still counted (that, or a rollback still queued)
+            // is closed instead of pooled.
+            .after_release(|connection, _| {
+                Box::pin(async move {
+                    Ok(SqliteTransactionManager::get_transaction_depth(connection) == 0)
+                })
+            })
             .connect_with(options)
             .await?;
         MIGRATOR.run(&pool).await?;
@@ -63,7 +90,32 @@ impl SqliteStore {
         Ok(SqliteStore {
             pool,
             search_index: true,
+            statement_timeout,
         })
+    }
+
+    /// A pooled connection whose statements stop when [`Self::statement_timeout`] has passed
+    /// or when the returned guard is dropped before [`Interruptible::finish`].
+    async fn interruptible(&self) -> Result<Interruptible, StoreError> {
+        let mut connection = self.pool.acquire().await?;
+        let state = Arc::new(InterruptState {
+            armed: AtomicBool::new(true),
+            cancelled: AtomicBool::new(false),
+        });
+        let handler = state.clone();
+        let deadline = self.statement_timeout.map(|limit| Instant::now() + limit);
+        // Called every PROGRESS_OPS virtual machine steps: returning false interrupts the
+        // statement. Once disarmed (the read finished) it lets every later statement of the
+        // connection run, until the next read replaces it.
+        connection
+            .lock_handle()
+            .await?
+            .set_progress_handler(PROGRESS_OPS, move || {
+                !handler.armed.load(Ordering::Relaxed)
+                    || !(handler.cancelled.load(Ordering::Relaxed)
+                        || deadline.is_some_and(|at| Instant::now() >= at))
+            });
+        Ok(Interruptible { connection, state })
     }
 
     /// Stops indexing the events inserted from now on, so that a benchmark can measure what
@@ -72,6 +124,41 @@ impl SqliteStore {
     pub fn without_search_index(mut self) -> Self {
         self.search_index = false;
         self
+    }
+}
+
+/// Virtual machine steps between two calls of the progress handler: about a millisecond or
+/// less of work, so that a stop takes effect at once, for the cost of one check per call.
+const PROGRESS_OPS: i32 = 10_000;
+
+struct InterruptState {
+    /// Whether the read is still running (the handler may stop statements).
+    armed: AtomicBool,
+    /// Set when the guard is dropped while armed.
+    cancelled: AtomicBool,
+}
+
+/// A connection for one read; see [`SqliteStore::interruptible`].
+struct Interruptible {
+    connection: PoolConnection<Sqlite>,
+    state: Arc<InterruptState>,
+}
+
+impl Interruptible {
+    /// The read is done: the connection goes back to the pool, its handler disarmed.
+    fn finish(self) {
+        self.state.armed.store(false, Ordering::Relaxed);
+    }
+}
+
+impl Drop for Interruptible {
+    fn drop(&mut self) {
+        if self.state.armed.load(Ordering::Relaxed) {
+            // Dropped mid-read (or after an error): stop what runs, and close the connection
+            // rather than pool it, since its handler would go on stopping statements.
+            self.state.cancelled.store(true, Ordering::Relaxed);
+            self.connection.close_on_drop();
+        }
     }
 }
 
@@ -487,13 +574,10 @@ impl Store for SqliteStore {
         query
             .push(" ORDER BY ts DESC, id DESC LIMIT ")
             .push_bind(i64::from(limit));
-        query
-            .build()
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(event_from_row)
-            .collect()
+        let mut read = self.interruptible().await?;
+        let rows = query.build().fetch_all(&mut *read.connection).await?;
+        read.finish();
+        rows.iter().map(event_from_row).collect()
     }
 
     async fn get_event(&self, tenant: TenantId, id: Uuid) -> Result<Option<Event>, StoreError> {
@@ -546,9 +630,10 @@ impl Store for SqliteStore {
         by_type.push_bind(tenant.0.to_string());
         push_filter(&mut by_type, filter);
         by_type.push(" GROUP BY event_type ORDER BY n DESC, event_type");
+        let mut read = self.interruptible().await?;
         let by_type: Vec<(String, u64)> = by_type
             .build()
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *read.connection)
             .await?
             .iter()
             .map(|row| {
@@ -573,7 +658,7 @@ impl Store for SqliteStore {
         buckets.push(" GROUP BY bucket ORDER BY bucket");
         let buckets: Vec<(i64, u64)> = buckets
             .build()
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *read.connection)
             .await?
             .iter()
             .map(|row| {
@@ -583,6 +668,7 @@ impl Store for SqliteStore {
                 ))
             })
             .collect::<Result<_, sqlx::Error>>()?;
+        read.finish();
 
         Ok(EventCounts {
             total: by_type.iter().map(|(_, n)| n).sum(),
@@ -622,7 +708,9 @@ impl Store for SqliteStore {
         query
             .push(" GROUP BY v) WHERE v IS NOT NULL ORDER BY n DESC, v LIMIT ")
             .push_bind(i64::from(limit));
-        let rows = query.build().fetch_all(&self.pool).await?;
+        let mut read = self.interruptible().await?;
+        let rows = query.build().fetch_all(&mut *read.connection).await?;
+        read.finish();
         let mut counts = ValueCounts::default();
         for row in &rows {
             counts.with_key = row.try_get::<i64, _>("with_key")? as u64;
@@ -699,10 +787,10 @@ impl Store for SqliteStore {
         }
         sql.push(" ORDER BY score DESC, ts DESC, id DESC LIMIT ")
             .push_bind(i64::from(limit));
-        sql.build()
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
+        let mut read = self.interruptible().await?;
+        let rows = sql.build().fetch_all(&mut *read.connection).await?;
+        read.finish();
+        rows.iter()
             .map(|row| {
                 Ok(SearchHit {
                     event: event_from_row(row)?,

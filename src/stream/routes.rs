@@ -77,7 +77,7 @@ fn parse_params(raw: Option<&str>) -> Result<Params, ApiError> {
             }
             "event_type" => {
                 if !is_valid_event_type(&value) {
-                    return Err(event_type_error("event_type".into()));
+                    return Err(event_type_error("event_type".into()).into());
                 }
                 types.push(value.into_owned());
             }

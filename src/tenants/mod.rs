@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::http::error::ApiError;
+use crate::error::ValidationError;
 
 /// A tenant's id. A distinct type so that a tenant id is never confused with another uuid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -56,15 +56,15 @@ impl RateLimit {
     pub const MAX: u32 = 10_000_000;
 
     /// Checks the bounds that keep the limiter's arithmetic meaningful.
-    pub fn validate(self, field: &'static str) -> Result<Self, ApiError> {
+    pub fn validate(self, field: &'static str) -> Result<Self, ValidationError> {
         if self.per_second == 0 || self.per_second > Self::MAX {
-            return Err(ApiError::validation(
+            return Err(ValidationError::new(
                 format!("{field}.per_second"),
                 format!("per_second must be between 1 and {}", Self::MAX),
             ));
         }
         if self.burst == 0 || self.burst > Self::MAX {
-            return Err(ApiError::validation(
+            return Err(ValidationError::new(
                 format!("{field}.burst"),
                 format!("burst must be between 1 and {}", Self::MAX),
             ));
@@ -87,11 +87,11 @@ pub struct Tenant {
 }
 
 /// A tenant name: trimmed, 1–100 characters, no control characters.
-pub fn parse_tenant_name(raw: &str) -> Result<String, ApiError> {
+pub fn parse_tenant_name(raw: &str) -> Result<String, ValidationError> {
     let name = raw.trim();
     let chars = name.chars().count();
     if chars == 0 || chars > 100 || name.chars().any(char::is_control) {
-        return Err(ApiError::validation(
+        return Err(ValidationError::new(
             "name",
             "name must be 1-100 characters without control characters",
         ));
@@ -113,9 +113,9 @@ pub struct TenantUpdate {
 pub const MAX_RETENTION_DAYS: u32 = 36_500;
 
 /// A tenant's retention: 0 (forever) to [`MAX_RETENTION_DAYS`].
-pub fn validate_retention_days(days: u32) -> Result<u32, ApiError> {
+pub fn validate_retention_days(days: u32) -> Result<u32, ValidationError> {
     if days > MAX_RETENTION_DAYS {
-        return Err(ApiError::validation(
+        return Err(ValidationError::new(
             "retention_days",
             format!("retention_days must be 0 (keep forever) to {MAX_RETENTION_DAYS}, or null"),
         ));

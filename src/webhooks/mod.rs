@@ -18,7 +18,8 @@
 //!   404).
 //!
 //! This module holds the types shared by the store, the worker and the handlers, and the
-//! logic of the API calls (plain functions, no HTTP types besides [`ApiError`]).
+//! logic of the API calls (plain functions returning [`crate::error`]'s domain errors, no HTTP
+//! types).
 
 pub mod routes;
 pub mod signing;
@@ -36,10 +37,10 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::config::WebhooksConfig;
+use crate::error::{DomainError, ValidationError};
 use crate::events::EventCursor;
 use crate::events::ingest::{event_type_error, is_valid_event_type};
 use crate::events::query::{decode_cursor, encode_cursor};
-use crate::http::error::ApiError;
 use crate::store::{Store, StoreError};
 use crate::tenants::TenantId;
 
@@ -311,14 +312,14 @@ pub struct EndpointInput {
     pub enabled: Option<bool>,
 }
 
-pub fn validate_description(raw: &str) -> Result<String, ApiError> {
+pub fn validate_description(raw: &str) -> Result<String, ValidationError> {
     let description = raw.trim();
     if description.chars().count() > MAX_DESCRIPTION_CHARS
         || description
             .chars()
             .any(|c| c.is_control() && c != '\n' && c != '\t')
     {
-        return Err(ApiError::validation(
+        return Err(ValidationError::new(
             "description",
             format!(
                 "description must be at most {MAX_DESCRIPTION_CHARS} characters without control characters"
@@ -329,9 +330,9 @@ pub fn validate_description(raw: &str) -> Result<String, ApiError> {
 }
 
 /// Checks each type, then sorts and deduplicates them.
-pub fn validate_event_types(raw: Vec<String>) -> Result<Vec<String>, ApiError> {
+pub fn validate_event_types(raw: Vec<String>) -> Result<Vec<String>, ValidationError> {
     if raw.len() > MAX_EVENT_TYPES {
-        return Err(ApiError::validation(
+        return Err(ValidationError::new(
             "event_types",
             format!("an endpoint filters on at most {MAX_EVENT_TYPES} event types"),
         ));
@@ -354,10 +355,10 @@ pub async fn create_endpoint(
     tenant: TenantId,
     input: EndpointInput,
     now: DateTime<Utc>,
-) -> Result<Endpoint, ApiError> {
+) -> Result<Endpoint, DomainError> {
     let url = input
         .url
-        .ok_or_else(|| ApiError::validation("url", "url is required"))?;
+        .ok_or_else(|| ValidationError::new("url", "url is required"))?;
     let url = ssrf::validate_target(&url, config.allow_private_targets).await?;
     let endpoint = Endpoint {
         id: Uuid::now_v7(),
@@ -385,11 +386,11 @@ pub async fn get_endpoint(
     store: &dyn Store,
     tenant: TenantId,
     id: Uuid,
-) -> Result<Endpoint, ApiError> {
+) -> Result<Endpoint, DomainError> {
     store
         .get_webhook_endpoint(tenant, id)
         .await?
-        .ok_or(ApiError::NotFound("webhook endpoint"))
+        .ok_or(DomainError::NotFound("webhook endpoint"))
 }
 
 pub async fn update_endpoint(
@@ -399,7 +400,7 @@ pub async fn update_endpoint(
     id: Uuid,
     input: EndpointInput,
     now: DateTime<Utc>,
-) -> Result<Endpoint, ApiError> {
+) -> Result<Endpoint, DomainError> {
     let url = match input.url {
         Some(url) => Some(ssrf::validate_target(&url, config.allow_private_targets).await?),
         None => None,
@@ -419,7 +420,7 @@ pub async fn update_endpoint(
     store
         .update_webhook_endpoint(tenant, id, &update)
         .await?
-        .ok_or(ApiError::NotFound("webhook endpoint"))
+        .ok_or(DomainError::NotFound("webhook endpoint"))
 }
 
 /// Replaces the secret; the old one keeps signing beside it for [`PREVIOUS_SECRET_GRACE`].
@@ -428,7 +429,7 @@ pub async fn rotate_secret(
     tenant: TenantId,
     id: Uuid,
     now: DateTime<Utc>,
-) -> Result<Endpoint, ApiError> {
+) -> Result<Endpoint, DomainError> {
     let update = EndpointUpdate {
         rotate_secret: Some((generate_secret(), now + PREVIOUS_SECRET_GRACE)),
         updated_at: now,
@@ -437,7 +438,7 @@ pub async fn rotate_secret(
     store
         .update_webhook_endpoint(tenant, id, &update)
         .await?
-        .ok_or(ApiError::NotFound("webhook endpoint"))
+        .ok_or(DomainError::NotFound("webhook endpoint"))
 }
 
 /// The body of a test delivery.
@@ -462,10 +463,10 @@ pub async fn send_test(
     tenant: TenantId,
     id: Uuid,
     now: DateTime<Utc>,
-) -> Result<Delivery, ApiError> {
+) -> Result<Delivery, DomainError> {
     let endpoint = get_endpoint(store, tenant, id).await?;
     if !endpoint.enabled {
-        return Err(ApiError::Conflict(
+        return Err(DomainError::Conflict(
             "this endpoint is disabled: enable it before sending a test event".into(),
         ));
     }
@@ -478,7 +479,7 @@ pub async fn send_test(
             message: "This is a test delivery from Tributary.",
         },
     };
-    let payload = serde_json::to_string(&body).map_err(ApiError::internal)?;
+    let payload = serde_json::to_string(&body).map_err(DomainError::internal)?;
     let delivery = NewTestDelivery {
         id: Uuid::now_v7(),
         tenant_id: tenant,
@@ -490,7 +491,7 @@ pub async fn send_test(
     store
         .get_webhook_delivery(tenant, id, delivery.id)
         .await?
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("the test delivery vanished")))
+        .ok_or_else(|| DomainError::internal(anyhow::anyhow!("the test delivery vanished")))
 }
 
 /// Makes a delivery due now, whatever its status.
@@ -500,7 +501,7 @@ pub async fn retry_delivery(
     endpoint_id: Uuid,
     delivery_id: Uuid,
     now: DateTime<Utc>,
-) -> Result<Delivery, ApiError> {
+) -> Result<Delivery, DomainError> {
     // "webhook endpoint not found" rather than "delivery not found" for a wrong endpoint. On a
     // disabled endpoint the retry is queued all the same: it goes out once it is enabled.
     get_endpoint(store, tenant, endpoint_id).await?;
@@ -508,12 +509,12 @@ pub async fn retry_delivery(
         .retry_webhook_delivery(tenant, endpoint_id, delivery_id, now)
         .await?
     {
-        return Err(ApiError::NotFound("delivery"));
+        return Err(DomainError::NotFound("delivery"));
     }
     store
         .get_webhook_delivery(tenant, endpoint_id, delivery_id)
         .await?
-        .ok_or(ApiError::NotFound("delivery"))
+        .ok_or(DomainError::NotFound("delivery"))
 }
 
 /// Parameters of the delivery log.
@@ -526,7 +527,7 @@ pub struct DeliveryQuery {
 }
 
 /// Parses `?status=&limit=&cursor=&tenant_id=`; unknown parameters are refused.
-pub fn parse_delivery_query(raw: Option<&str>) -> Result<DeliveryQuery, ApiError> {
+pub fn parse_delivery_query(raw: Option<&str>) -> Result<DeliveryQuery, ValidationError> {
     let mut query = DeliveryQuery {
         limit: DEFAULT_DELIVERY_LIMIT,
         ..DeliveryQuery::default()
@@ -536,7 +537,7 @@ pub fn parse_delivery_query(raw: Option<&str>) -> Result<DeliveryQuery, ApiError
             "tenant_id" => query.tenant_id = Some(parse_tenant_param(&value)?),
             "status" => {
                 query.status = Some(DeliveryStatus::parse(&value).ok_or_else(|| {
-                    ApiError::validation(
+                    ValidationError::new(
                         "status",
                         "status must be pending, succeeded, failed or dead",
                     )
@@ -548,7 +549,7 @@ pub fn parse_delivery_query(raw: Option<&str>) -> Result<DeliveryQuery, ApiError
                     .ok()
                     .filter(|n| (1..=MAX_DELIVERY_LIMIT).contains(n))
                     .ok_or_else(|| {
-                        ApiError::validation(
+                        ValidationError::new(
                             "limit",
                             format!("limit must be 1-{MAX_DELIVERY_LIMIT}"),
                         )
@@ -557,7 +558,7 @@ pub fn parse_delivery_query(raw: Option<&str>) -> Result<DeliveryQuery, ApiError
             "cursor" => query.cursor = Some(decode_cursor(&value)?),
             "access_token" => {}
             other => {
-                return Err(ApiError::validation(
+                return Err(ValidationError::new(
                     other,
                     format!("unknown query parameter `{other}`"),
                 ));
@@ -568,14 +569,14 @@ pub fn parse_delivery_query(raw: Option<&str>) -> Result<DeliveryQuery, ApiError
 }
 
 /// `?tenant_id=` alone (the other webhook calls take nothing else).
-pub fn parse_tenant_query(raw: Option<&str>) -> Result<Option<TenantId>, ApiError> {
+pub fn parse_tenant_query(raw: Option<&str>) -> Result<Option<TenantId>, ValidationError> {
     let mut tenant = None;
     for (name, value) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
         match &*name {
             "tenant_id" => tenant = Some(parse_tenant_param(&value)?),
             "access_token" => {}
             other => {
-                return Err(ApiError::validation(
+                return Err(ValidationError::new(
                     other,
                     format!("unknown query parameter `{other}`"),
                 ));
@@ -585,10 +586,10 @@ pub fn parse_tenant_query(raw: Option<&str>) -> Result<Option<TenantId>, ApiErro
     Ok(tenant)
 }
 
-fn parse_tenant_param(value: &str) -> Result<TenantId, ApiError> {
+fn parse_tenant_param(value: &str) -> Result<TenantId, ValidationError> {
     Uuid::parse_str(value)
         .map(TenantId)
-        .map_err(|_| ApiError::validation("tenant_id", "tenant_id must be a UUID"))
+        .map_err(|_| ValidationError::new("tenant_id", "tenant_id must be a UUID"))
 }
 
 /// One page of an endpoint's deliveries, newest first, and the cursor of the next.
@@ -597,7 +598,7 @@ pub async fn list_deliveries(
     tenant: TenantId,
     endpoint_id: Uuid,
     query: &DeliveryQuery,
-) -> Result<(Vec<Delivery>, Option<String>), ApiError> {
+) -> Result<(Vec<Delivery>, Option<String>), DomainError> {
     // 404 for another tenant's endpoint rather than an empty page.
     get_endpoint(store, tenant, endpoint_id).await?;
     let deliveries = store
@@ -679,7 +680,7 @@ mod tests {
         ] {
             assert_eq!(
                 parse_delivery_query(Some(raw)).unwrap_err().field(),
-                Some(field),
+                field,
                 "{raw}"
             );
         }
@@ -690,6 +691,6 @@ mod tests {
         let types = validate_event_types(vec!["b".into(), "a".into(), "b".into()]).unwrap();
         assert_eq!(types, ["a", "b"]);
         let error = validate_event_types(vec!["ok".into(), "not ok".into()]).unwrap_err();
-        assert_eq!(error.field(), Some("event_types[1]"));
+        assert_eq!(error.field(), "event_types[1]");
     }
 }

@@ -19,7 +19,7 @@ use std::time::Duration;
 use reqwest::Url;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
-use crate::http::error::ApiError;
+use crate::error::ValidationError;
 
 /// How long a create/update waits for DNS before accepting the URL unchecked (it is checked
 /// again at every delivery).
@@ -159,8 +159,8 @@ fn private_target(host: &str, reason: &str) -> String {
 /// certainly not a public target (a private IP literal, `localhost`, a name whose every DNS
 /// answer is private); a name that does not resolve (yet) is accepted, since every delivery
 /// is checked again.
-pub async fn validate_target(raw: &str, allow_private: bool) -> Result<String, ApiError> {
-    let invalid = |message: String| ApiError::validation("url", message);
+pub async fn validate_target(raw: &str, allow_private: bool) -> Result<String, ValidationError> {
+    let invalid = |message: String| ValidationError::new("url", message);
     if raw.chars().count() > super::MAX_URL_CHARS {
         return Err(invalid(format!(
             "url must be at most {} characters",
@@ -393,7 +393,7 @@ mod tests {
             "http://169.254.169.254/",
         ] {
             let error = validate_target(url, false).await.unwrap_err();
-            assert_eq!(error.field(), Some("url"), "{url}");
+            assert_eq!(error.field(), "url", "{url}");
             assert!(error.to_string().contains("public"), "{url}: {error}");
             assert!(validate_target(url, true).await.is_ok(), "{url}");
         }
@@ -402,10 +402,7 @@ mod tests {
             "not a url",
             "http://example.com/#frag",
         ] {
-            assert_eq!(
-                validate_target(url, true).await.unwrap_err().field(),
-                Some("url")
-            );
+            assert_eq!(validate_target(url, true).await.unwrap_err().field(), "url");
         }
         // A name that does not resolve is accepted: deliveries are checked again.
         assert!(

@@ -3,6 +3,7 @@
 
 mod auth;
 mod breakdown;
+mod cancellation;
 mod cli;
 mod compat;
 mod config;
@@ -11,7 +12,9 @@ mod deploy;
 mod durability;
 mod helpers;
 mod ingest;
+mod isolation;
 mod operations;
+mod outages;
 mod pg;
 mod process;
 mod query;

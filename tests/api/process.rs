@@ -84,6 +84,10 @@ impl ServerProcess {
         }
     }
 
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn kill_hard(&mut self) {
         self.child.kill().expect("SIGKILL");
         self.child.wait().expect("reaped");

@@ -38,7 +38,7 @@ where
 {
     let path = std::env::temp_dir().join(format!("tributary-store-{}.db", Uuid::new_v4().simple()));
     let _file = SqliteFile(path.clone());
-    let store = store::connect(&format!("sqlite://{}", path.display()), 4)
+    let store = store::connect(&format!("sqlite://{}", path.display()), 4, None)
         .await
         .expect("open the SQLite store");
     assert_eq!(store.backend(), Backend::Sqlite);
@@ -53,7 +53,7 @@ where
     let Some(database) = fresh_database().await else {
         return;
     };
-    let store = store::connect(&database.url, 8)
+    let store = store::connect(&database.url, 8, None)
         .await
         .expect("open the PostgreSQL store");
     assert_eq!(store.backend(), Backend::Postgres);

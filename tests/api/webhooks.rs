@@ -34,9 +34,9 @@ use crate::process::{ServerProcess, serve};
 // --- a receiver ------------------------------------------------------------------------------
 
 #[derive(Debug, Clone)]
-struct Received {
+pub(crate) struct Received {
     headers: HeaderMap,
-    body: Bytes,
+    pub(crate) body: Bytes,
     /// The status the receiver answered.
     answered: u16,
 }
@@ -50,9 +50,10 @@ struct ReceiverState {
     delay_ms: AtomicU64,
 }
 
-/// An HTTP server on 127.0.0.1 that records requests; stops when dropped.
-struct Receiver {
-    url: String,
+/// An HTTP server on 127.0.0.1 that records requests; stops when dropped. The durability
+/// tests' kill loop uses it too.
+pub(crate) struct Receiver {
+    pub(crate) url: String,
     state: Arc<ReceiverState>,
     stop: CancellationToken,
 }
@@ -84,7 +85,7 @@ async fn receive(
 }
 
 impl Receiver {
-    async fn start() -> Receiver {
+    pub(crate) async fn start() -> Receiver {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         Receiver::serve(listener)
     }
@@ -134,7 +135,7 @@ impl Receiver {
         self.state.delay_ms.store(millis, Ordering::SeqCst);
     }
 
-    fn requests(&self) -> Vec<Received> {
+    pub(crate) fn requests(&self) -> Vec<Received> {
         self.state.requests.lock().unwrap().clone()
     }
 
@@ -1574,7 +1575,7 @@ mod store_level {
     {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("t.db").display());
-        case(store::connect(&url, 8).await.unwrap()).await;
+        case(store::connect(&url, 8, None).await.unwrap()).await;
     }
 
     async fn with_postgres<F, Fut>(case: F)
@@ -1585,7 +1586,7 @@ mod store_level {
         let Some(database) = fresh_database().await else {
             return;
         };
-        case(store::connect(&database.url, 16).await.unwrap()).await;
+        case(store::connect(&database.url, 16, None).await.unwrap()).await;
     }
 
     macro_rules! both_stores {
