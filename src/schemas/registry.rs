@@ -8,7 +8,8 @@
 //!   been missed). A load that raced with a change is used once but not cached.
 //! - Counts are kept in memory per (tenant, concrete event type, minute) and added to the
 //!   store about once a second and at shutdown: a crash loses at most that second's counts,
-//!   never an event. Examples are sampled (a few per type per second) so that a flood of bad
+//!   never an event. Flushes run one at a time, so a read that flushes first sees every
+//!   count gathered before it. Examples are sampled (a few per type per second) so that a flood of bad
 //!   events does not become a flood of copies.
 
 use std::collections::HashMap;
@@ -39,6 +40,10 @@ pub struct SchemaRegistry {
     /// Bumped by every invalidation, so that a load that started before one is not cached.
     generation: AtomicU64,
     pending: Mutex<Pending>,
+    /// Held through a whole flush: a read that flushes first must wait for a flush already
+    /// in flight, or it could answer before that flush's counts are stored (and examples
+    /// would be stored out of order).
+    flushing: tokio::sync::Mutex<()>,
 }
 
 #[derive(Default)]
@@ -55,6 +60,7 @@ impl SchemaRegistry {
             cache: RwLock::new(HashMap::new()),
             generation: AtomicU64::new(0),
             pending: Mutex::new(Pending::default()),
+            flushing: tokio::sync::Mutex::new(()),
         })
     }
 
@@ -117,6 +123,7 @@ impl SchemaRegistry {
     /// Writes what was gathered since the last flush. On failure it is put back, to be
     /// tried again with the next flush.
     pub async fn flush(&self) -> Result<(), StoreError> {
+        let _flushing = self.flushing.lock().await;
         let taken = std::mem::take(&mut *lock(&self.pending));
         if taken.counts.is_empty() && taken.examples.is_empty() {
             return Ok(());

@@ -3,7 +3,7 @@
 // Beside the list on a desktop (never over it); a full-height sheet on a phone, its close button
 // always in reach. Escape closes it.
 import { useQuery } from '@tanstack/react-query'
-import { useEffect, useId, useState, type ReactNode } from 'react'
+import { useId, useLayoutEffect, useState, type ReactNode } from 'react'
 import { api } from '@/api/client'
 import { describeError } from '@/api/errors'
 import type { DeliveryList, Event, WebhookList } from '@/api/types'
@@ -21,7 +21,9 @@ import { formatAbsoluteAndAge, formatDateTime, formatRelative } from '@/lib/form
 import { JsonView } from './json-view'
 
 export function EventDetailSheet({ event, error, onClose, phone }: { event: Event | null; error: unknown; onClose: () => void; phone: boolean }) {
-  useEffect(() => {
+  // A layout effect, so that Escape works from the first frame the panel is seen in (a passive
+  // effect can run later than that on a busy machine).
+  useLayoutEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.key === 'Escape' && !document.querySelector('dialog[open]')) onClose()
     }
