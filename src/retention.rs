@@ -28,6 +28,8 @@ pub struct Pruned {
     pub events: u64,
     pub deliveries: u64,
     pub schema_counts: u64,
+    /// Cached breakdown units (see [`crate::events::rollup`]).
+    pub breakdown_cache: u64,
 }
 
 /// Starts the pruner, which stops on `state.shutdown`. It runs even when the server keeps
@@ -58,6 +60,10 @@ pub async fn prune_once(state: &AppState, config: &RetentionConfig) -> Result<Pr
     if config.events_days > 0 {
         let before = days_ago(config.events_days);
         pruned.events = in_batches(state, Prune::EventsBefore(None, before)).await?;
+        // Breakdowns of times this old are rarely asked for again; a unit dropped early is
+        // only computed again, never wrong.
+        let before = now - chrono::Duration::days(config.events_days.into());
+        pruned.breakdown_cache = in_batches(state, Prune::BreakdownCacheBefore(before)).await?;
     }
     for tenant in state.store.list_tenants().await? {
         if let Some(days @ 1..) = tenant.retention_days {
@@ -77,10 +83,13 @@ pub async fn prune_once(state: &AppState, config: &RetentionConfig) -> Result<Pr
             .increment(pruned.deliveries);
         metrics::counter!("tributary_pruned_total", "what" => "schema_counts")
             .increment(pruned.schema_counts);
+        metrics::counter!("tributary_pruned_total", "what" => "breakdown_cache")
+            .increment(pruned.breakdown_cache);
         tracing::info!(
             events = pruned.events,
             deliveries = pruned.deliveries,
             schema_counts = pruned.schema_counts,
+            breakdown_cache = pruned.breakdown_cache,
             "pruned data past its retention"
         );
     }
@@ -93,6 +102,8 @@ enum Prune {
     DeliveriesFinishedBefore(DateTime<Utc>),
     /// Schema violation counts of minutes before this.
     OldSchemaCounts(DateTime<Utc>),
+    /// Cached breakdown units of times before this.
+    BreakdownCacheBefore(DateTime<Utc>),
 }
 
 /// Deletes batch after batch until one comes back short (or the server shuts down); the total.
@@ -105,6 +116,7 @@ async fn in_batches(state: &AppState, what: Prune) -> Result<u64, StoreError> {
                 state.store.prune_webhook_deliveries(at, BATCH).await?
             }
             Prune::OldSchemaCounts(at) => state.store.prune_schema_counts(at, BATCH).await?,
+            Prune::BreakdownCacheBefore(at) => state.store.prune_breakdown_cache(at, BATCH).await?,
         };
         total += deleted;
         if deleted < u64::from(BATCH) || state.shutdown.is_cancelled() {

@@ -4,6 +4,7 @@
 pub mod committer;
 pub mod ingest;
 pub mod query;
+pub mod rollup;
 pub mod routes;
 
 use chrono::{DateTime, Utc};

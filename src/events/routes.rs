@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use super::ingest::{ValidEvent, validate_event};
 use super::query::{encode_cursor, parse_list_query, parse_stats_query};
-use super::{Event, EventCursor, StatsInterval};
+use super::{Event, EventCursor, StatsInterval, rollup};
 use crate::auth::{Principal, Scope};
 use crate::http::AppState;
 use crate::http::error::{ApiError, ErrorBody, ErrorDetail};
@@ -457,22 +457,20 @@ pub async fn stats(
 ) -> Result<Json<Stats>, ApiError> {
     let query = parse_stats_query(query.as_deref(), state.clock.now())?;
     let tenant = read_tenant(&state, &principal, query.tenant_id).await?;
-    // The breakdown reads the same rows as the counts: run both at once (separate connections;
-    // both stores serve concurrent reads).
+    // Both read the rollup where they can (see `rollup`); run them at once (separate
+    // connections; both stores serve concurrent reads).
     let top_values = async {
         match &query.group_by {
-            Some(path) => state
-                .store
-                .top_values(tenant, &query.filter, path, BREAKDOWN_VALUES)
-                .await
-                .map(|values| Some((path, values))),
+            Some(path) => {
+                rollup::top_values(&state.store, tenant, &query.filter, path, BREAKDOWN_VALUES)
+                    .await
+                    .map(|values| Some((path, values)))
+            }
             None => Ok(None),
         }
     };
     let (counts, values) = tokio::try_join!(
-        state
-            .store
-            .count_events(tenant, &query.filter, query.interval),
+        rollup::counts(&state.store, tenant, &query.filter, query.interval),
         top_values
     )?;
     let breakdown = values.map(|(path, values)| {

@@ -198,6 +198,50 @@ pub trait Store: Send + Sync + 'static {
         limit: u32,
     ) -> Result<ValueCounts, StoreError>;
 
+    // --- the stats rollup (see crate::events::rollup) ---------------------------------------
+    //
+    // `insert_events` adds each stored event to the rollup row of its (tenant, UTC minute of
+    // its timestamp, type), and `prune_events` takes the events it deletes back out, each in
+    // the same transaction; both bump the `version` of every row they change.
+
+    /// The rollup's rows of minutes `from..to` (seconds, multiples of 60), optionally only of
+    /// the given types (empty: all), summed over shards.
+    async fn rollup_minutes(
+        &self,
+        tenant: TenantId,
+        event_types: &[String],
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<crate::events::rollup::MinuteCount>, StoreError>;
+
+    /// The cached breakdown units of `path` within the spans, optionally only of the given
+    /// types, each read in one snapshot with its stamp.
+    async fn cached_breakdown(
+        &self,
+        tenant: TenantId,
+        path: &[String],
+        spans: &[crate::events::rollup::UnitSpan],
+        event_types: &[String],
+    ) -> Result<Vec<crate::events::rollup::UnitValues>, StoreError>;
+
+    /// Computes the units' values from the events, each with its stamp from the same
+    /// snapshot; a unit with more than `max_values` distinct values comes back `overflow`.
+    async fn compute_breakdown(
+        &self,
+        tenant: TenantId,
+        path: &[String],
+        units: &[crate::events::rollup::UnitKey],
+        max_values: usize,
+    ) -> Result<Vec<crate::events::rollup::UnitValues>, StoreError>;
+
+    /// Caches computed units, replacing what was cached for them.
+    async fn store_breakdown(
+        &self,
+        tenant: TenantId,
+        path: &[String],
+        units: &[crate::events::rollup::UnitValues],
+    ) -> Result<(), StoreError>;
+
     // --- search ----------------------------------------------------------------------------
 
     /// Events matching `query` and `filter` (whose `text`, if any, must match as well), most
@@ -407,6 +451,14 @@ pub trait Store: Send + Sync + 'static {
     /// Deletes at most `limit` webhook deliveries that finished (succeeded or dead) before
     /// `before`, with their attempts. Deliveries still to be made are never pruned.
     async fn prune_webhook_deliveries(
+        &self,
+        before: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<u64, StoreError>;
+
+    /// Deletes at most `limit` cached breakdown units (with their values) of buckets that
+    /// start before `before`.
+    async fn prune_breakdown_cache(
         &self,
         before: DateTime<Utc>,
         limit: u32,

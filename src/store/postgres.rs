@@ -33,6 +33,7 @@ use uuid::Uuid;
 
 use super::{Backend, Store, StoreError};
 use crate::auth::{ApiKey, Scope};
+use crate::events::rollup::{MinuteCount, UnitKey, UnitSpan, UnitValues};
 use crate::events::{
     Event, EventCounts, EventCursor, EventFilter, InsertOutcome, NewEvent, StatsInterval,
     ValueCounts,
@@ -42,6 +43,7 @@ use crate::tenants::{RateLimit, Tenant, TenantId, TenantStatus, TenantUpdate};
 use crate::webhooks as hooks;
 
 mod schemas;
+mod stats;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
@@ -51,6 +53,9 @@ pub struct PostgresStore {
     pool: PgPool,
     /// Whether inserts maintain the full-text index: always, except to measure its cost.
     search_index: bool,
+    /// This store's rows of the stats rollup (see `stats`): commits write `shard`, retention
+    /// `-1 - shard`.
+    shard: i32,
 }
 
 impl PostgresStore {
@@ -92,6 +97,7 @@ impl PostgresStore {
         Ok(PostgresStore {
             pool,
             search_index: true,
+            shard: rand::random_range(0..STATS_SHARDS),
         })
     }
 
@@ -103,6 +109,9 @@ impl PostgresStore {
         self
     }
 }
+
+/// How many shards the stats rollup's writers pick from; readers sum them.
+const STATS_SHARDS: i32 = 64;
 
 /// The `tsvector` literal of an event (see migrations/postgres/0002_search.sql).
 fn search_vector(tenant: TenantId, event_type: &str, metadata: &Map<String, Value>) -> String {
@@ -611,6 +620,7 @@ impl Store for PostgresStore {
             .filter(|event| inserted.contains(&event.id))
             .collect();
         enqueue_webhook_deliveries(&mut tx, &fresh).await?;
+        stats::add_events(&mut tx, self.shard, &fresh).await?;
         tx.commit().await?;
         Ok(outcomes)
     }
@@ -744,27 +754,14 @@ impl Store for PostgresStore {
         // SQLite's paths); null, objects and arrays are left out. The window sum (numeric in
         // PostgreSQL, hence the cast) runs before LIMIT.
         let mut query = QueryBuilder::<Postgres>::new(
-            "SELECT v, n, (SUM(n) OVER ())::bigint AS with_key FROM (SELECT CASE WHEN json_typeof(",
+            "SELECT v, n, (SUM(n) OVER ())::bigint AS with_key FROM (SELECT ",
         );
+        stats::push_value(&mut query, path);
         query
-            .push(SEARCHABLE_METADATA)
-            .push(" #> ")
-            .push_bind(path.to_vec())
-            .push("::text[]) IN ('string', 'number', 'boolean') THEN ")
-            .push(SEARCHABLE_METADATA)
-            .push(" #>> ")
-            .push_bind(path.to_vec())
-            .push("::text[] END AS v, COUNT(*) AS n FROM events WHERE tenant_id = ")
+            .push(" AS v, COUNT(*) AS n FROM events WHERE tenant_id = ")
             .push_bind(tenant.0);
         push_filter(&mut query, filter);
-        for depth in 1..path.len() {
-            query
-                .push(" AND json_typeof(")
-                .push(SEARCHABLE_METADATA)
-                .push(" #> ")
-                .push_bind(path[..depth].to_vec())
-                .push("::text[]) = 'object'");
-        }
+        stats::push_path_through_objects(&mut query, path);
         query
             .push(" GROUP BY v) AS counted WHERE v IS NOT NULL ORDER BY n DESC, v COLLATE \"C\" LIMIT ")
             .push_bind(i64::from(limit));
@@ -777,6 +774,45 @@ impl Store for PostgresStore {
                 .push((row.try_get("v")?, count(row.try_get("n")?)?));
         }
         Ok(counts)
+    }
+
+    async fn rollup_minutes(
+        &self,
+        tenant: TenantId,
+        event_types: &[String],
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<MinuteCount>, StoreError> {
+        stats::minutes(&self.pool, tenant, event_types, from, to).await
+    }
+
+    async fn cached_breakdown(
+        &self,
+        tenant: TenantId,
+        path: &[String],
+        spans: &[UnitSpan],
+        event_types: &[String],
+    ) -> Result<Vec<UnitValues>, StoreError> {
+        stats::cached(&self.pool, tenant, path, spans, event_types).await
+    }
+
+    async fn compute_breakdown(
+        &self,
+        tenant: TenantId,
+        path: &[String],
+        units: &[UnitKey],
+        max_values: usize,
+    ) -> Result<Vec<UnitValues>, StoreError> {
+        stats::compute(&self.pool, tenant, path, units, max_values).await
+    }
+
+    async fn store_breakdown(
+        &self,
+        tenant: TenantId,
+        path: &[String],
+        units: &[UnitValues],
+    ) -> Result<(), StoreError> {
+        stats::store(&self.pool, tenant, path, units).await
     }
 
     async fn search_events(
@@ -1253,32 +1289,30 @@ impl Store for PostgresStore {
         before: Uuid,
         limit: u32,
     ) -> Result<u64, StoreError> {
-        // Deliveries go by cascade; the search vector is a column of the row.
-        let deleted = match tenant {
+        // Deliveries go by cascade; the search vector is a column of the row; the rollup in
+        // the same statement.
+        let chosen = |query: &mut QueryBuilder<Postgres>| match tenant {
             Some(tenant) => {
-                sqlx::query(
-                    "DELETE FROM events WHERE id IN (SELECT id FROM events \
-                     WHERE tenant_id = $1 AND id < $2 ORDER BY id LIMIT $3)",
-                )
-                .bind(tenant.0)
-                .bind(before)
-                .bind(i64::from(limit))
-                .execute(&self.pool)
-                .await?
+                query
+                    .push("SELECT id FROM events WHERE tenant_id = ")
+                    .push_bind(tenant.0)
+                    .push(" AND id < ")
+                    .push_bind(before)
+                    .push(" ORDER BY id LIMIT ")
+                    .push_bind(i64::from(limit));
             }
             None => {
-                sqlx::query(
-                    "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE id < $1 \
-                     AND tenant_id IN (SELECT id FROM tenants WHERE retention_days IS NULL) \
-                     ORDER BY id LIMIT $2)",
-                )
-                .bind(before)
-                .bind(i64::from(limit))
-                .execute(&self.pool)
-                .await?
+                query
+                    .push("SELECT id FROM events WHERE id < ")
+                    .push_bind(before)
+                    .push(
+                        " AND tenant_id IN (SELECT id FROM tenants WHERE retention_days IS NULL) \
+                         ORDER BY id LIMIT ",
+                    )
+                    .push_bind(i64::from(limit));
             }
         };
-        Ok(deleted.rows_affected())
+        stats::delete_events(&self.pool, -1 - self.shard, chosen).await
     }
 
     async fn prune_webhook_deliveries(
@@ -1296,6 +1330,14 @@ impl Store for PostgresStore {
         .execute(&self.pool)
         .await?;
         Ok(deleted.rows_affected())
+    }
+
+    async fn prune_breakdown_cache(
+        &self,
+        before: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<u64, StoreError> {
+        stats::prune_cache(&self.pool, before.timestamp(), limit).await
     }
 
     async fn prune_schema_counts(

@@ -30,6 +30,7 @@ use uuid::Uuid;
 
 use super::{Backend, Store, StoreError, sqlite_json_path};
 use crate::auth::{ApiKey, Scope};
+use crate::events::rollup::{MinuteCount, UnitKey, UnitSpan, UnitValues};
 use crate::events::{
     Event, EventCounts, EventCursor, EventFilter, InsertOutcome, NewEvent, StatsInterval,
     ValueCounts,
@@ -39,6 +40,7 @@ use crate::tenants::{RateLimit, Tenant, TenantId, TenantStatus, TenantUpdate};
 use crate::webhooks as hooks;
 
 mod schemas;
+mod stats;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 
@@ -546,6 +548,7 @@ impl Store for SqliteStore {
         }
         enqueue_webhook_deliveries(&mut tx, &fresh).await?;
         index_events(&mut tx, &to_index).await?;
+        stats::add_events(&mut tx, &fresh).await?;
         tx.commit().await?;
         Ok(outcomes)
     }
@@ -687,22 +690,11 @@ impl Store for SqliteStore {
         // The value as the metadata filters compare it (see push_filter): strings by content,
         // numbers and booleans by their JSON text; null, objects and arrays are left out. The
         // window sum runs before LIMIT, so it counts every event that has a value.
-        let json_path = sqlite_json_path(path);
-        let mut query = QueryBuilder::<Sqlite>::new(
-            "SELECT v, n, SUM(n) OVER () AS with_key FROM (SELECT CASE json_type(metadata, ",
-        );
+        let mut query =
+            QueryBuilder::<Sqlite>::new("SELECT v, n, SUM(n) OVER () AS with_key FROM (SELECT ");
+        stats::push_value(&mut query, path);
         query
-            .push_bind(json_path.clone())
-            .push(") WHEN 'text' THEN json_extract(metadata, ")
-            .push_bind(json_path.clone())
-            .push(") WHEN 'integer' THEN metadata -> ")
-            .push_bind(json_path.clone())
-            .push(" WHEN 'real' THEN metadata -> ")
-            .push_bind(json_path)
-            .push(
-                " WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' END AS v, COUNT(*) AS n \
-                   FROM events WHERE tenant_id = ",
-            )
+            .push(" AS v, COUNT(*) AS n FROM events WHERE tenant_id = ")
             .push_bind(tenant.0.to_string());
         push_filter(&mut query, filter);
         query
@@ -719,6 +711,57 @@ impl Store for SqliteStore {
                 .push((row.try_get("v")?, row.try_get::<i64, _>("n")? as u64));
         }
         Ok(counts)
+    }
+
+    async fn rollup_minutes(
+        &self,
+        tenant: TenantId,
+        event_types: &[String],
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<MinuteCount>, StoreError> {
+        let mut read = self.interruptible().await?;
+        let minutes = stats::minutes(&mut read, tenant, event_types, from, to).await?;
+        read.finish();
+        Ok(minutes)
+    }
+
+    async fn cached_breakdown(
+        &self,
+        tenant: TenantId,
+        path: &[String],
+        spans: &[UnitSpan],
+        event_types: &[String],
+    ) -> Result<Vec<UnitValues>, StoreError> {
+        let mut read = self.interruptible().await?;
+        let units = stats::cached(&mut read, tenant, path, spans, event_types).await?;
+        read.finish();
+        Ok(units)
+    }
+
+    async fn compute_breakdown(
+        &self,
+        tenant: TenantId,
+        path: &[String],
+        units: &[UnitKey],
+        max_values: usize,
+    ) -> Result<Vec<UnitValues>, StoreError> {
+        let mut read = self.interruptible().await?;
+        let units = stats::compute(&mut read, tenant, path, units, max_values).await?;
+        read.finish();
+        Ok(units)
+    }
+
+    async fn store_breakdown(
+        &self,
+        tenant: TenantId,
+        path: &[String],
+        units: &[UnitValues],
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        stats::store(&mut tx, tenant, path, units).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn search_events(
@@ -1227,32 +1270,34 @@ impl Store for SqliteStore {
         before: Uuid,
         limit: u32,
     ) -> Result<u64, StoreError> {
-        // The FTS rows go by trigger, deliveries by cascade.
-        let deleted = match tenant {
+        // The FTS rows go by trigger, deliveries by cascade; the rollup in the same
+        // transaction.
+        let chosen = |query: &mut QueryBuilder<Sqlite>| match tenant {
             Some(tenant) => {
-                sqlx::query(
-                    "DELETE FROM events WHERE id IN (SELECT id FROM events \
-                     WHERE tenant_id = ? AND id < ? ORDER BY id LIMIT ?)",
-                )
-                .bind(tenant.0.to_string())
-                .bind(before.to_string())
-                .bind(i64::from(limit))
-                .execute(&self.pool)
-                .await?
+                query
+                    .push("SELECT id FROM events WHERE tenant_id = ")
+                    .push_bind(tenant.0.to_string())
+                    .push(" AND id < ")
+                    .push_bind(before.to_string());
+                query
+                    .push(" ORDER BY id LIMIT ")
+                    .push_bind(i64::from(limit));
             }
             None => {
-                sqlx::query(
-                    "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE id < ? \
-                     AND tenant_id IN (SELECT id FROM tenants WHERE retention_days IS NULL) \
-                     ORDER BY id LIMIT ?)",
-                )
-                .bind(before.to_string())
-                .bind(i64::from(limit))
-                .execute(&self.pool)
-                .await?
+                query
+                    .push("SELECT id FROM events WHERE id < ")
+                    .push_bind(before.to_string())
+                    .push(
+                        " AND tenant_id IN (SELECT id FROM tenants WHERE retention_days IS NULL) \
+                         ORDER BY id LIMIT ",
+                    )
+                    .push_bind(i64::from(limit));
             }
         };
-        Ok(deleted.rows_affected())
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let deleted = stats::delete_events(&mut tx, chosen).await?;
+        tx.commit().await?;
+        Ok(deleted)
     }
 
     async fn prune_webhook_deliveries(
@@ -1270,6 +1315,14 @@ impl Store for SqliteStore {
         .execute(&self.pool)
         .await?;
         Ok(deleted.rows_affected())
+    }
+
+    async fn prune_breakdown_cache(
+        &self,
+        before: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<u64, StoreError> {
+        stats::prune_cache(&self.pool, before.timestamp(), limit).await
     }
 
     async fn prune_schema_counts(

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Map, Value, json};
 use tributary::auth::{ApiKey, Scope};
+use tributary::events::rollup::{self, UnitSpan};
 use tributary::events::{Event, EventCursor, EventFilter, InsertOutcome, NewEvent, StatsInterval};
 use tributary::store::{self, Backend, DynStore, Store, StoreError};
 use tributary::tenants::{RateLimit, Tenant, TenantId, TenantStatus, TenantUpdate};
@@ -121,6 +122,7 @@ store_suite! {
     counts_respect_the_filter_and_the_tenant,
     pruning_deletes_the_events_committed_before_the_cutoff_oldest_first,
     a_tenant_with_its_own_retention_is_pruned_only_on_its_own,
+    the_stats_rollup_answers_as_the_scan_through_ingest_caching_and_pruning,
 }
 
 // --- fixtures ------------------------------------------------------------------------------
@@ -1582,4 +1584,191 @@ async fn a_tenant_with_its_own_retention_is_pruned_only_on_its_own(store: DynSto
             .unwrap()
             .is_some()
     );
+}
+
+// --- the stats rollup ----------------------------------------------------------------------
+
+/// Varied events over 30 hours: flat, nested and deep keys, numbers (1e20, 1.5), booleans,
+/// nulls, arrays, a unique id per event, and a burst of 1,100 distinct ids in one hour of one
+/// type (more than a cached unit keeps).
+fn rollup_corpus(
+    a: &Tenant,
+    b: &Tenant,
+    base: DateTime<Utc>,
+    seed: u64,
+    count: usize,
+) -> Vec<NewEvent> {
+    let mut state = seed;
+    let mut next = move |n: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % n
+    };
+    (0..count)
+        .map(|i| {
+            let tenant = if next(5) == 0 { b } else { a };
+            let event_type = ["view", "click", "buy"][next(3) as usize];
+            let at = base + Duration::milliseconds(i64::try_from(next(30 * 3_600_000)).unwrap());
+            let amount = match next(4) {
+                0 => json!(1e20),
+                1 => json!(1.5),
+                2 => json!(7),
+                _ => json!("7"),
+            };
+            let plan = ["free", "pro", "team"][next(3) as usize];
+            let mut meta = json!({
+                "page": format!("/p{}", next(15)),
+                "user": {"plan": plan, "amount": amount},
+                "flag": next(2) == 0,
+                "nested": {"deep": {"x": format!("x{}", next(4))}},
+                "id": format!("{seed}-{i}"),
+            });
+            if next(3) == 0 {
+                meta["maybe"] = Value::Null;
+                meta["tags"] = json!([1, 2]);
+            }
+            event(tenant, event_type, at, meta)
+        })
+        .collect()
+}
+
+async fn the_stats_rollup_answers_as_the_scan_through_ingest_caching_and_pruning(store: DynStore) {
+    let (a, b) = (tenant(&*store, "a").await, tenant(&*store, "b").await);
+    let base = at("2026-03-01T00:00:00Z");
+    let first = rollup_corpus(&a, &b, base, 7, 1_500);
+    for chunk in first.chunks(250) {
+        insert(&*store, chunk).await;
+    }
+    let burst: Vec<NewEvent> = (0..1_100)
+        .map(|i| {
+            let at = base + Duration::hours(5) + Duration::seconds(i);
+            event(
+                &a,
+                "burst",
+                at,
+                json!({"id": format!("burst-{i}"), "page": "/p1"}),
+            )
+        })
+        .collect();
+    insert(&*store, &burst).await;
+    let cut = Uuid::now_v7();
+
+    let minutes = |m: i64| base + Duration::minutes(m);
+    let ranges = [
+        (base - Duration::hours(1), base + Duration::hours(40)),
+        (minutes(17) + Duration::seconds(23), minutes(29 * 60 + 1)),
+        (
+            minutes(59) + Duration::milliseconds(59_500),
+            minutes(120) + Duration::milliseconds(250),
+        ),
+        (minutes(180), minutes(180) + Duration::seconds(45)),
+        (minutes(4 * 60 + 55), minutes(6 * 60 + 7)),
+    ];
+    let type_filters: [&[&str]; 3] = [&[], &["view"], &["click", "buy", "burst"]];
+    let keys = [
+        "page",
+        "user.plan",
+        "user.amount",
+        "flag",
+        "tags",
+        "nested.deep.x",
+        "maybe",
+        "id",
+        "absent",
+    ];
+    let check = async |stage: &str| {
+        for tenant in [&a, &b] {
+            for (from, to) in ranges {
+                for types in type_filters {
+                    let filter = EventFilter {
+                        event_types: types.iter().map(|t| (*t).to_owned()).collect(),
+                        from: Some(from),
+                        to: Some(to),
+                        ..EventFilter::default()
+                    };
+                    let context = format!("{stage}: {} {from}..{to} {types:?}", tenant.name);
+                    for interval in [
+                        StatsInterval::Minute,
+                        StatsInterval::Hour,
+                        StatsInterval::Day,
+                    ] {
+                        assert_eq!(
+                            rollup::counts(&store, tenant.id, &filter, interval)
+                                .await
+                                .unwrap(),
+                            store
+                                .count_events(tenant.id, &filter, interval)
+                                .await
+                                .unwrap(),
+                            "{context} {interval:?}"
+                        );
+                    }
+                    for key in keys {
+                        let path: Vec<String> = key.split('.').map(str::to_owned).collect();
+                        let scanned = store
+                            .top_values(tenant.id, &filter, &path, 10)
+                            .await
+                            .unwrap();
+                        // Twice: computed (and cached), then from the cache.
+                        for pass in ["computed", "cached"] {
+                            assert_eq!(
+                                rollup::top_values(&store, tenant.id, &filter, &path, 10)
+                                    .await
+                                    .unwrap(),
+                                scanned,
+                                "{context} {key} {pass}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    };
+    check("first ingest").await;
+    // The hours of the whole range are cached now, stamped.
+    let path = vec!["page".to_owned()];
+    let hours = UnitSpan {
+        width: 3_600,
+        from: base.timestamp(),
+        to: (base + Duration::hours(30)).timestamp(),
+    };
+    let cached = store
+        .cached_breakdown(a.id, &path, &[hours], &[])
+        .await
+        .unwrap();
+    assert!(cached.len() >= 30 * 3, "{}", cached.len());
+    assert!(cached.iter().all(|unit| unit.stamp > 0));
+    assert!(
+        store
+            .cached_breakdown(b.id, &["id".to_owned()], &[hours], &["burst".to_owned()])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Late events land in minutes that are cached: the cache must not answer for them.
+    let late = rollup_corpus(&a, &b, base, 11, 400);
+    insert(&*store, &late).await;
+    check("late events").await;
+
+    // Pruning takes events (of one tenant, then of all) back out of the rollup.
+    store.prune_events(Some(a.id), cut, 300).await.unwrap();
+    check("a pruned in part").await;
+    store.prune_events(None, cut, 100_000).await.unwrap();
+    check("all pruned before the cut").await;
+    store
+        .prune_events(None, Uuid::now_v7(), 100_000)
+        .await
+        .unwrap();
+    let empty = EventFilter {
+        from: Some(base - Duration::hours(1)),
+        to: Some(base + Duration::hours(40)),
+        ..EventFilter::default()
+    };
+    let counts = rollup::counts(&store, a.id, &empty, StatsInterval::Hour)
+        .await
+        .unwrap();
+    assert_eq!(counts.total, 0, "{counts:?}");
+    check("everything pruned").await;
 }
