@@ -38,15 +38,15 @@ const COMPUTE_SPAN: i64 = 4 * 3_600;
 /// Distinct values kept per unit; a unit with more is marked `overflow`.
 pub const MAX_UNIT_VALUES: usize = 1_000;
 
-/// One row of the rollup, summed over the store's shards.
+/// The rollup's counts of one bucket of minutes and one type, summed over the store's shards.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MinuteCount {
-    /// Start of the minute, in seconds since the Unix epoch.
+    /// Start of the bucket, in seconds since the Unix epoch.
     pub minute: i64,
     pub event_type: String,
-    /// May be 0 once every event of the minute was pruned.
+    /// May be 0 once every event of the bucket was pruned.
     pub events: i64,
-    /// Grows with every change to the minute's rows.
+    /// The sum of the minute rows' versions: grows with every change to them.
     pub version: i64,
 }
 
@@ -152,12 +152,14 @@ pub async fn counts(
         .iter()
         .map(|&edge| narrowed(filter, edge))
         .collect();
-    let (minutes, edges) = tokio::try_join!(
-        store.rollup_minutes(
+    let width = interval.seconds();
+    let (rows, edges) = tokio::try_join!(
+        store.rollup_counts(
             tenant,
             &filter.event_types,
             split.minutes.0,
-            split.minutes.1
+            split.minutes.1,
+            width,
         ),
         futures::future::try_join_all(
             edge_filters
@@ -165,19 +167,16 @@ pub async fn counts(
                 .map(|edge| store.count_events(tenant, edge, interval)),
         ),
     )?;
-    let width = interval.seconds();
     let mut by_type: HashMap<String, u64> = HashMap::new();
     let mut buckets: BTreeMap<i64, u64> = BTreeMap::new();
-    for row in minutes {
+    for row in rows {
         let Ok(events) = u64::try_from(row.events) else {
             continue;
         };
         if events == 0 {
             continue;
         }
-        *buckets
-            .entry(row.minute.div_euclid(width) * width)
-            .or_default() += events;
+        *buckets.entry(row.minute).or_default() += events;
         *by_type.entry(row.event_type).or_default() += events;
     }
     for edge in edges {
@@ -210,24 +209,29 @@ pub async fn top_values(
         return store.top_values(tenant, filter, path, limit).await;
     };
     let units = plan(split.minutes.0, split.minutes.1);
-    let minutes = store
-        .rollup_minutes(
-            tenant,
-            &filter.event_types,
-            split.minutes.0,
-            split.minutes.1,
-        )
-        .await?;
-    let current = current_stamps(&units, &minutes);
-    let cached = store
-        .cached_breakdown(tenant, path, &spans(&units), &filter.event_types)
-        .await?;
-    let cached: HashMap<UnitKey, UnitValues> = cached
+    let spans = spans(&units);
+    let mut current: BTreeMap<UnitKey, i64> = BTreeMap::new();
+    for span in &spans {
+        let rows = store
+            .rollup_counts(tenant, &filter.event_types, span.from, span.to, span.width)
+            .await?;
+        for row in rows.into_iter().filter(|row| row.events > 0) {
+            let key = UnitKey {
+                width: span.width,
+                bucket: row.minute,
+                event_type: row.event_type,
+            };
+            current.insert(key, row.version);
+        }
+    }
+    let cached: HashMap<UnitKey, UnitValues> = store
+        .breakdown_units(tenant, path, &spans, &filter.event_types)
+        .await?
         .into_iter()
         .map(|unit| (unit.key.clone(), unit))
         .collect();
-
-    let mut values: HashMap<String, u64> = HashMap::new();
+    // Stale: units whose events changed since they were cached (or never were), and cached
+    // units whose events are all gone, to be emptied.
     let mut stale = Vec::new();
     for (key, stamp) in &current {
         match cached.get(key) {
@@ -235,28 +239,38 @@ pub async fn top_values(
                 if unit.overflow {
                     return store.top_values(tenant, filter, path, limit).await;
                 }
-                add(&mut values, &unit.values);
             }
             _ => stale.push(key.clone()),
         }
     }
+    stale.extend(
+        cached
+            .keys()
+            .filter(|key| !current.contains_key(*key))
+            .cloned(),
+    );
+    stale.sort();
     // A few buckets at a time, each cached before the next is read: a first request over a
     // long range that runs out of time still leaves most of its work for the next one.
     for chunk in stale.chunk_by(|a, b| a.bucket / COMPUTE_SPAN == b.bucket / COMPUTE_SPAN) {
         let computed = store
             .compute_breakdown(tenant, path, chunk, MAX_UNIT_VALUES)
             .await?;
-        // The cache only saves time: a failure to write it is not the reader's failure.
-        if let Err(error) = store.store_breakdown(tenant, path, &computed).await {
-            tracing::warn!(%error, "could not cache a stats breakdown");
-        }
+        let stored = store.store_breakdown(tenant, path, &computed).await;
         if computed.iter().any(|unit| unit.overflow) {
             return store.top_values(tenant, filter, path, limit).await;
         }
-        for unit in &computed {
-            add(&mut values, &unit.values);
+        if let Err(error) = stored {
+            // The sum below reads the cache: without this chunk in it, read the events.
+            tracing::warn!(%error, "could not cache a stats breakdown; scanning instead");
+            return store.top_values(tenant, filter, path, limit).await;
         }
     }
+    let mut values: HashMap<String, u64> = store
+        .breakdown_sum(tenant, path, &spans, &filter.event_types)
+        .await?
+        .into_iter()
+        .collect();
     for &edge in &split.edges {
         let part = store
             .top_values(tenant, &narrowed(filter, edge), path, u32::MAX)
@@ -308,35 +322,6 @@ fn spans(units: &[(i64, i64)]) -> Vec<UnitSpan> {
         }
     }
     spans
-}
-
-/// Each unit of the plan that has events, with its stamp: the sum of its minutes' versions.
-fn current_stamps(units: &[(i64, i64)], minutes: &[MinuteCount]) -> BTreeMap<UnitKey, i64> {
-    let mut events: BTreeMap<UnitKey, (i64, i64)> = BTreeMap::new();
-    for row in minutes {
-        // The unit holding the minute: the last one starting at or before it.
-        let index = units.partition_point(|&(_, bucket)| bucket <= row.minute);
-        let Some(&(width, bucket)) = index.checked_sub(1).and_then(|i| units.get(i)) else {
-            continue;
-        };
-        if row.minute >= bucket + width {
-            continue;
-        }
-        let entry = events
-            .entry(UnitKey {
-                width,
-                bucket,
-                event_type: row.event_type.clone(),
-            })
-            .or_default();
-        entry.0 += row.events;
-        entry.1 += row.version;
-    }
-    events
-        .into_iter()
-        .filter(|(_, (events, _))| *events > 0)
-        .map(|(key, (_, stamp))| (key, stamp))
-        .collect()
 }
 
 #[cfg(test)]
@@ -421,40 +406,6 @@ mod tests {
                     from: 3 * hour + 300,
                     to: 3 * hour + 360
                 },
-            ]
-        );
-    }
-
-    #[test]
-    fn a_units_stamp_sums_its_minutes_versions_and_units_without_events_are_left_out() {
-        let units = plan(0, 3_600 + 120);
-        let row = |minute: i64, event_type: &str, events: i64, version: i64| MinuteCount {
-            minute,
-            event_type: event_type.to_owned(),
-            events,
-            version,
-        };
-        let stamps = current_stamps(
-            &units,
-            &[
-                row(0, "a", 3, 2),
-                row(600, "a", 1, 5),
-                row(600, "b", 0, 4),
-                row(3_600, "a", 2, 1),
-                row(3_660, "b", 1, 1),
-            ],
-        );
-        let key = |width: i64, bucket: i64, event_type: &str| UnitKey {
-            width,
-            bucket,
-            event_type: event_type.to_owned(),
-        };
-        assert_eq!(
-            stamps.into_iter().collect::<Vec<_>>(),
-            vec![
-                (key(60, 3_600, "a"), 1),
-                (key(60, 3_660, "b"), 1),
-                (key(3_600, 0, "a"), 7),
             ]
         );
     }

@@ -204,25 +204,38 @@ pub trait Store: Send + Sync + 'static {
     // its timestamp, type), and `prune_events` takes the events it deletes back out, each in
     // the same transaction; both bump the `version` of every row they change.
 
-    /// The rollup's rows of minutes `from..to` (seconds, multiples of 60), optionally only of
-    /// the given types (empty: all), summed over shards.
-    async fn rollup_minutes(
+    /// The rollup's counts of minutes `from..to` (seconds, multiples of 60) per bucket of
+    /// `width` seconds (a multiple of 60; buckets start at multiples of it) and type,
+    /// optionally only of the given types (empty: all): events and the sum of the minute rows'
+    /// versions, over every shard. `MinuteCount::minute` is the bucket's start.
+    async fn rollup_counts(
         &self,
         tenant: TenantId,
         event_types: &[String],
         from: i64,
         to: i64,
+        width: i64,
     ) -> Result<Vec<crate::events::rollup::MinuteCount>, StoreError>;
 
-    /// The cached breakdown units of `path` within the spans, optionally only of the given
-    /// types, each read in one snapshot with its stamp.
-    async fn cached_breakdown(
+    /// The cached breakdown units of `path` within the spans (their stamps and overflow, not
+    /// their values), optionally only of the given types.
+    async fn breakdown_units(
         &self,
         tenant: TenantId,
         path: &[String],
         spans: &[crate::events::rollup::UnitSpan],
         event_types: &[String],
     ) -> Result<Vec<crate::events::rollup::UnitValues>, StoreError>;
+
+    /// The cached values of `path` summed over every unit within the spans (optionally only
+    /// of the given types), in one snapshot.
+    async fn breakdown_sum(
+        &self,
+        tenant: TenantId,
+        path: &[String],
+        spans: &[crate::events::rollup::UnitSpan],
+        event_types: &[String],
+    ) -> Result<Vec<(String, u64)>, StoreError>;
 
     /// Computes the units' values from the events, each with its stamp from the same
     /// snapshot; a unit with more than `max_values` distinct values comes back `overflow`.

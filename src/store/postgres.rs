@@ -776,24 +776,35 @@ impl Store for PostgresStore {
         Ok(counts)
     }
 
-    async fn rollup_minutes(
+    async fn rollup_counts(
         &self,
         tenant: TenantId,
         event_types: &[String],
         from: i64,
         to: i64,
+        width: i64,
     ) -> Result<Vec<MinuteCount>, StoreError> {
-        stats::minutes(&self.pool, tenant, event_types, from, to).await
+        stats::counts(&self.pool, tenant, event_types, from, to, width).await
     }
 
-    async fn cached_breakdown(
+    async fn breakdown_units(
         &self,
         tenant: TenantId,
         path: &[String],
         spans: &[UnitSpan],
         event_types: &[String],
     ) -> Result<Vec<UnitValues>, StoreError> {
-        stats::cached(&self.pool, tenant, path, spans, event_types).await
+        stats::units(&self.pool, tenant, path, spans, event_types).await
+    }
+
+    async fn breakdown_sum(
+        &self,
+        tenant: TenantId,
+        path: &[String],
+        spans: &[UnitSpan],
+        event_types: &[String],
+    ) -> Result<Vec<(String, u64)>, StoreError> {
+        stats::sum(&self.pool, tenant, path, spans, event_types).await
     }
 
     async fn compute_breakdown(

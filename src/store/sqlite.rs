@@ -713,20 +713,21 @@ impl Store for SqliteStore {
         Ok(counts)
     }
 
-    async fn rollup_minutes(
+    async fn rollup_counts(
         &self,
         tenant: TenantId,
         event_types: &[String],
         from: i64,
         to: i64,
+        width: i64,
     ) -> Result<Vec<MinuteCount>, StoreError> {
         let mut read = self.interruptible().await?;
-        let minutes = stats::minutes(&mut read, tenant, event_types, from, to).await?;
+        let counts = stats::counts(&mut read, tenant, event_types, from, to, width).await?;
         read.finish();
-        Ok(minutes)
+        Ok(counts)
     }
 
-    async fn cached_breakdown(
+    async fn breakdown_units(
         &self,
         tenant: TenantId,
         path: &[String],
@@ -734,9 +735,22 @@ impl Store for SqliteStore {
         event_types: &[String],
     ) -> Result<Vec<UnitValues>, StoreError> {
         let mut read = self.interruptible().await?;
-        let units = stats::cached(&mut read, tenant, path, spans, event_types).await?;
+        let units = stats::units(&mut read, tenant, path, spans, event_types).await?;
         read.finish();
         Ok(units)
+    }
+
+    async fn breakdown_sum(
+        &self,
+        tenant: TenantId,
+        path: &[String],
+        spans: &[UnitSpan],
+        event_types: &[String],
+    ) -> Result<Vec<(String, u64)>, StoreError> {
+        let mut read = self.interruptible().await?;
+        let values = stats::sum(&mut read, tenant, path, spans, event_types).await?;
+        read.finish();
+        Ok(values)
     }
 
     async fn compute_breakdown(

@@ -1734,14 +1734,14 @@ async fn the_stats_rollup_answers_as_the_scan_through_ingest_caching_and_pruning
         to: (base + Duration::hours(30)).timestamp(),
     };
     let cached = store
-        .cached_breakdown(a.id, &path, &[hours], &[])
+        .breakdown_units(a.id, &path, &[hours], &[])
         .await
         .unwrap();
     assert!(cached.len() >= 30 * 3, "{}", cached.len());
     assert!(cached.iter().all(|unit| unit.stamp > 0));
     assert!(
         store
-            .cached_breakdown(b.id, &["id".to_owned()], &[hours], &["burst".to_owned()])
+            .breakdown_units(b.id, &["id".to_owned()], &[hours], &["burst".to_owned()])
             .await
             .unwrap()
             .is_empty()

@@ -91,25 +91,33 @@ pub(super) async fn delete_events(
     Ok(u64::try_from(deleted).unwrap_or(0))
 }
 
-pub(super) async fn minutes(
+pub(super) async fn counts(
     pool: &PgPool,
     tenant: TenantId,
     event_types: &[String],
     from: i64,
     to: i64,
+    width: i64,
 ) -> Result<Vec<MinuteCount>, StoreError> {
-    let mut query = QueryBuilder::<Postgres>::new(
-        "SELECT minute, event_type, SUM(events)::bigint AS events, SUM(version)::bigint AS version \
-         FROM stats_counts WHERE tenant_id = ",
-    );
+    // The bucket's start: the minute floored to a multiple of the width (also before 1970).
+    let mut query = QueryBuilder::<Postgres>::new("SELECT minute - (((minute % ");
     query
+        .push_bind(width)
+        .push(") + ")
+        .push_bind(width)
+        .push(") % ")
+        .push_bind(width)
+        .push(
+            ") AS bucket, event_type, SUM(events)::bigint AS events, \
+             SUM(version)::bigint AS version FROM stats_counts WHERE tenant_id = ",
+        )
         .push_bind(tenant.0)
         .push(" AND minute >= ")
         .push_bind(from)
         .push(" AND minute < ")
         .push_bind(to);
     push_types(&mut query, event_types);
-    query.push(" GROUP BY minute, event_type");
+    query.push(" GROUP BY bucket, event_type");
     query
         .build()
         .fetch_all(pool)
@@ -117,7 +125,7 @@ pub(super) async fn minutes(
         .iter()
         .map(|row| {
             Ok(MinuteCount {
-                minute: row.try_get("minute")?,
+                minute: row.try_get("bucket")?,
                 event_type: row.try_get("event_type")?,
                 events: row.try_get("events")?,
                 version: row.try_get("version")?,
@@ -143,15 +151,14 @@ async fn snapshot(pool: &PgPool) -> Result<sqlx::Transaction<'static, Postgres>,
     Ok(tx)
 }
 
-pub(super) async fn cached(
+pub(super) async fn units(
     pool: &PgPool,
     tenant: TenantId,
     path: &[String],
     spans: &[UnitSpan],
     event_types: &[String],
 ) -> Result<Vec<UnitValues>, StoreError> {
-    let mut units: BTreeMap<UnitKey, UnitValues> = BTreeMap::new();
-    let mut tx = snapshot(pool).await?;
+    let mut units = Vec::new();
     for span in spans {
         let mut query = QueryBuilder::<Postgres>::new(
             "SELECT width, bucket, event_type, stamp, overflow FROM stats_breakdown_units \
@@ -159,34 +166,52 @@ pub(super) async fn cached(
         );
         push_span(&mut query, tenant, path, span);
         push_types(&mut query, event_types);
-        for row in query.build().fetch_all(&mut *tx).await? {
-            let key = unit_key(&row)?;
-            units.insert(
-                key.clone(),
-                UnitValues {
-                    key,
-                    stamp: row.try_get("stamp")?,
-                    overflow: row.try_get("overflow")?,
-                    values: Vec::new(),
-                },
-            );
-        }
-        let mut query = QueryBuilder::<Postgres>::new(
-            "SELECT width, bucket, event_type, value, events FROM stats_breakdown_values \
-             WHERE tenant_id = ",
-        );
-        push_span(&mut query, tenant, path, span);
-        push_types(&mut query, event_types);
-        for row in query.build().fetch_all(&mut *tx).await? {
-            if let Some(unit) = units.get_mut(&unit_key(&row)?) {
-                let events: i64 = row.try_get("events")?;
-                unit.values
-                    .push((row.try_get("value")?, u64::try_from(events).unwrap_or(0)));
-            }
+        for row in query.build().fetch_all(pool).await? {
+            units.push(UnitValues {
+                key: unit_key(&row)?,
+                stamp: row.try_get("stamp")?,
+                overflow: row.try_get("overflow")?,
+                values: Vec::new(),
+            });
         }
     }
-    tx.commit().await?;
-    Ok(units.into_values().collect())
+    Ok(units)
+}
+
+pub(super) async fn sum(
+    pool: &PgPool,
+    tenant: TenantId,
+    path: &[String],
+    spans: &[UnitSpan],
+    event_types: &[String],
+) -> Result<Vec<(String, u64)>, StoreError> {
+    if spans.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut query = QueryBuilder::<Postgres>::new(
+        "SELECT value, SUM(events)::bigint AS events FROM stats_breakdown_values WHERE (",
+    );
+    for (index, span) in spans.iter().enumerate() {
+        if index > 0 {
+            query.push(" OR ");
+        }
+        query.push("(tenant_id = ");
+        push_span(&mut query, tenant, path, span);
+        query.push(")");
+    }
+    query.push(")");
+    push_types(&mut query, event_types);
+    query.push(" GROUP BY value");
+    query
+        .build()
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|row| {
+            let events: i64 = row.try_get("events")?;
+            Ok((row.try_get("value")?, u64::try_from(events).unwrap_or(0)))
+        })
+        .collect()
 }
 
 fn push_span(

@@ -79,25 +79,33 @@ pub(super) async fn delete_events(
     Ok(delete.build().execute(&mut *tx).await?.rows_affected())
 }
 
-pub(super) async fn minutes(
+pub(super) async fn counts(
     read: &mut Interruptible,
     tenant: TenantId,
     event_types: &[String],
     from: i64,
     to: i64,
+    width: i64,
 ) -> Result<Vec<MinuteCount>, StoreError> {
-    let mut query = QueryBuilder::<Sqlite>::new(
-        "SELECT minute, event_type, SUM(events) AS events, SUM(version) AS version \
-         FROM stats_counts WHERE tenant_id = ",
-    );
+    // The bucket's start: the minute floored to a multiple of the width (also before 1970).
+    let mut query = QueryBuilder::<Sqlite>::new("SELECT minute - (((minute % ");
     query
+        .push_bind(width)
+        .push(") + ")
+        .push_bind(width)
+        .push(") % ")
+        .push_bind(width)
+        .push(
+            ") AS bucket, event_type, SUM(events) AS events, SUM(version) AS version \
+             FROM stats_counts WHERE tenant_id = ",
+        )
         .push_bind(tenant.0.to_string())
         .push(" AND minute >= ")
         .push_bind(from)
         .push(" AND minute < ")
         .push_bind(to);
     push_types(&mut query, event_types);
-    query.push(" GROUP BY minute, event_type");
+    query.push(" GROUP BY bucket, event_type");
     query
         .build()
         .fetch_all(&mut *read.connection)
@@ -105,7 +113,7 @@ pub(super) async fn minutes(
         .iter()
         .map(|row| {
             Ok(MinuteCount {
-                minute: row.try_get("minute")?,
+                minute: row.try_get("bucket")?,
                 event_type: row.try_get("event_type")?,
                 events: row.try_get("events")?,
                 version: row.try_get("version")?,
@@ -129,7 +137,7 @@ fn path_key(path: &[String]) -> Result<String, StoreError> {
     serde_json::to_string(path).map_err(|error| StoreError::Invalid(format!("path: {error}")))
 }
 
-pub(super) async fn cached(
+pub(super) async fn units(
     read: &mut Interruptible,
     tenant: TenantId,
     path: &[String],
@@ -138,8 +146,7 @@ pub(super) async fn cached(
 ) -> Result<Vec<UnitValues>, StoreError> {
     let tenant_text = tenant.0.to_string();
     let path = path_key(path)?;
-    let mut units: BTreeMap<UnitKey, UnitValues> = BTreeMap::new();
-    let mut tx = Connection::begin(&mut *read.connection).await?;
+    let mut units = Vec::new();
     for span in spans {
         let mut query = QueryBuilder::<Sqlite>::new(
             "SELECT width, bucket, event_type, stamp, overflow FROM stats_breakdown_units \
@@ -147,34 +154,54 @@ pub(super) async fn cached(
         );
         push_span(&mut query, &tenant_text, &path, span);
         push_types(&mut query, event_types);
-        for row in query.build().fetch_all(&mut *tx).await? {
-            let key = unit_key(&row)?;
-            units.insert(
-                key.clone(),
-                UnitValues {
-                    key,
-                    stamp: row.try_get("stamp")?,
-                    overflow: row.try_get("overflow")?,
-                    values: Vec::new(),
-                },
-            );
-        }
-        let mut query = QueryBuilder::<Sqlite>::new(
-            "SELECT width, bucket, event_type, value, events FROM stats_breakdown_values \
-             WHERE tenant_id = ",
-        );
-        push_span(&mut query, &tenant_text, &path, span);
-        push_types(&mut query, event_types);
-        for row in query.build().fetch_all(&mut *tx).await? {
-            if let Some(unit) = units.get_mut(&unit_key(&row)?) {
-                let events: i64 = row.try_get("events")?;
-                unit.values
-                    .push((row.try_get("value")?, u64::try_from(events).unwrap_or(0)));
-            }
+        for row in query.build().fetch_all(&mut *read.connection).await? {
+            units.push(UnitValues {
+                key: unit_key(&row)?,
+                stamp: row.try_get("stamp")?,
+                overflow: row.try_get("overflow")?,
+                values: Vec::new(),
+            });
         }
     }
-    tx.commit().await?;
-    Ok(units.into_values().collect())
+    Ok(units)
+}
+
+pub(super) async fn sum(
+    read: &mut Interruptible,
+    tenant: TenantId,
+    path: &[String],
+    spans: &[UnitSpan],
+    event_types: &[String],
+) -> Result<Vec<(String, u64)>, StoreError> {
+    if spans.is_empty() {
+        return Ok(Vec::new());
+    }
+    let tenant_text = tenant.0.to_string();
+    let path = path_key(path)?;
+    let mut query = QueryBuilder::<Sqlite>::new(
+        "SELECT value, SUM(events) AS events FROM stats_breakdown_values WHERE (",
+    );
+    for (index, span) in spans.iter().enumerate() {
+        if index > 0 {
+            query.push(" OR ");
+        }
+        query.push("(tenant_id = ");
+        push_span(&mut query, &tenant_text, &path, span);
+        query.push(")");
+    }
+    query.push(")");
+    push_types(&mut query, event_types);
+    query.push(" GROUP BY value");
+    query
+        .build()
+        .fetch_all(&mut *read.connection)
+        .await?
+        .iter()
+        .map(|row| {
+            let events: i64 = row.try_get("events")?;
+            Ok((row.try_get("value")?, u64::try_from(events).unwrap_or(0)))
+        })
+        .collect()
 }
 
 fn push_span(query: &mut QueryBuilder<Sqlite>, tenant: &str, path: &str, span: &UnitSpan) {
