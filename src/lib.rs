@@ -13,6 +13,7 @@ pub mod error;
 pub mod events;
 pub mod http;
 pub mod pipeline;
+pub mod privacy;
 pub mod ratelimit;
 pub mod retention;
 pub mod schemas;

@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! parse → map → validate   (the entry point's own)
-//!       → tenant check → schema check → rate limit → commit → per-item outcomes
+//!       → tenant check → schema check → redaction → rate limit → commit → per-item outcomes
 //!                                                      (here, shared; each a function below)
 //! ```
 //!
@@ -23,6 +23,7 @@ use crate::events::ingest::ValidEvent;
 use crate::events::{InsertOutcome, NewEvent, Violation};
 use crate::http::AppState;
 use crate::http::error::ApiError;
+use crate::privacy::redact::scrub_messages;
 use crate::ratelimit::{Decision, RateLimitError};
 use crate::schemas::contract::Verdict;
 use crate::schemas::{Counts, Example, Mode};
@@ -104,7 +105,8 @@ pub async fn ingest(
     shape: Shape,
 ) -> Result<Ingested, ApiError> {
     let mut items = refuse_other_tenants(tenant, items);
-    let checks = check_schemas(state, tenant, &mut items, shape).await?;
+    let mut checks = check_schemas(state, tenant, &mut items, shape).await?;
+    redact(state, tenant, &mut items, &mut checks).await?;
     for error in items.iter().filter_map(|item| item.as_ref().err()) {
         count_rejected(error);
     }
@@ -231,6 +233,45 @@ async fn check_schemas(
         checks.push(Some(check));
     }
     Ok(checks)
+}
+
+/// Step: each valid item's metadata as the tenant's redaction policy has it (see
+/// [`crate::privacy`]), after the schema check (schemas describe what senders send) and
+/// before anything is stored; sampled examples and stored violation messages too, so that
+/// no copy keeps a redacted value. A blocked item's answer still quotes what its sender sent.
+async fn redact(
+    state: &AppState,
+    tenant: &Tenant,
+    items: &mut [Result<ValidEvent, ApiError>],
+    checks: &mut [Option<Check>],
+) -> Result<(), ApiError> {
+    let redactor = state.privacy.redactor(tenant.id).await?;
+    if redactor.is_off() {
+        return Ok(());
+    }
+    for (index, item) in items.iter_mut().enumerate() {
+        let check = checks.get_mut(index).and_then(Option::as_mut);
+        match (item, check) {
+            (Ok(event), Some(check)) if !check.violations.is_empty() => {
+                let before = event.metadata.clone();
+                redactor.redact(&mut event.metadata);
+                scrub_messages(&mut check.violations, &before, &event.metadata);
+                if check.example.is_some() {
+                    check.example = Some(event.metadata.clone());
+                }
+            }
+            (Ok(event), _) => redactor.redact(&mut event.metadata),
+            (Err(_), Some(check)) => {
+                if let Some(example) = check.example.as_mut() {
+                    let before = example.clone();
+                    redactor.redact(example);
+                    scrub_messages(&mut check.violations, &before, example);
+                }
+            }
+            (Err(_), None) => {}
+        }
+    }
+    Ok(())
 }
 
 fn blocked(schema: Option<&str>, check: &Check, shape: Shape, index: usize) -> ApiError {

@@ -97,8 +97,10 @@ impl Application {
         let (committer, committer_task) =
             Committer::start(store.clone(), bus.clone(), config.ingest.commit_max_events);
         let schemas = crate::schemas::registry::SchemaRegistry::new(store.clone());
+        let privacy = crate::privacy::registry::PrivacyRegistry::new(store.clone());
         let state = AppState {
             schemas,
+            privacy,
             store,
             committer,
             bus,
@@ -225,6 +227,9 @@ impl Application {
         // Stopped only once every request is answered, so that its last counts are written.
         let schemas_stop = CancellationToken::new();
         let schemas_task = state.schemas.start(state.bus.clone(), schemas_stop.clone());
+        let privacy_task = state
+            .privacy
+            .start(state.bus.clone(), state.shutdown.clone());
         let app = router(state);
         let shutdown = async move {
             shutdown.await;
@@ -243,6 +248,9 @@ impl Application {
         schemas_task
             .await
             .context("the schema counts writer failed")?;
+        privacy_task
+            .await
+            .context("the privacy notices follower failed")?;
         tracing::info!("stopped");
         Ok(())
     }

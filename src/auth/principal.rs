@@ -81,6 +81,22 @@ impl Principal {
     /// deleting a webhook stay open, so that an incident can be contained; ingest is refused
     /// on its own path, and deliveries wait until the tenant is active again. The admin is
     /// never refused.
+    /// The tenant a tenant-scoped call acts on, with the scope it needs: a key's own tenant
+    /// (naming another is 403), or the one an admin names, which must exist (404).
+    pub async fn tenant_for(
+        &self,
+        state: &AppState,
+        scope: Scope,
+        requested: Option<TenantId>,
+    ) -> Result<TenantId, ApiError> {
+        self.require(scope)?;
+        let tenant = self.target_tenant(requested)?;
+        if self.is_admin() && state.store.get_tenant(tenant).await?.is_none() {
+            return Err(ApiError::NotFound("tenant"));
+        }
+        Ok(tenant)
+    }
+
     pub fn require_active(&self) -> Result<(), ApiError> {
         match &self.identity {
             Identity::Key { tenant, .. } if tenant.status == TenantStatus::Suspended => {

@@ -53,6 +53,8 @@ impl BusEvent {
 pub enum Notice {
     /// The tenant's schemas or schema policy changed: drop what was compiled from them.
     SchemasChanged(TenantId),
+    /// The tenant's redaction policy changed: drop its compiled redactor.
+    PrivacyChanged(TenantId),
     /// Notices may have been missed (the shared bus was away): drop every such cache.
     Resync,
 }

@@ -128,6 +128,7 @@ fn notices_channel(prefix: &str) -> String {
 fn encode_notice(instance: &str, notice: Notice) -> String {
     match notice {
         Notice::SchemasChanged(tenant) => format!("{instance}\nschemas\n{tenant}"),
+        Notice::PrivacyChanged(tenant) => format!("{instance}\nprivacy\n{tenant}"),
         Notice::Resync => format!("{instance}\nresync\n"),
     }
 }
@@ -137,6 +138,7 @@ fn decode_notice(payload: &str) -> Option<(&str, Notice)> {
     let instance = parts.next()?;
     let notice = match (parts.next()?, parts.next()?) {
         ("schemas", tenant) => Notice::SchemasChanged(TenantId(Uuid::parse_str(tenant).ok()?)),
+        ("privacy", tenant) => Notice::PrivacyChanged(TenantId(Uuid::parse_str(tenant).ok()?)),
         ("resync", _) => Notice::Resync,
         _ => return None,
     };
@@ -313,7 +315,11 @@ mod tests {
     #[test]
     fn notices_round_trip_through_the_wire_encoding() {
         let tenant = TenantId(Uuid::now_v7());
-        for notice in [Notice::SchemasChanged(tenant), Notice::Resync] {
+        for notice in [
+            Notice::SchemasChanged(tenant),
+            Notice::PrivacyChanged(tenant),
+            Notice::Resync,
+        ] {
             let encoded = encode_notice("instance-b", notice);
             assert_eq!(decode_notice(&encoded), Some(("instance-b", notice)));
         }

@@ -41,6 +41,8 @@ pub struct AppState {
     /// Each tenant's compiled data contracts, and the violation counts on their way to the
     /// store (see `crate::schemas`).
     pub schemas: Arc<crate::schemas::registry::SchemaRegistry>,
+    /// Each tenant's compiled redaction policy (see `crate::privacy`).
+    pub privacy: Arc<crate::privacy::registry::PrivacyRegistry>,
     /// Writes events in group commits; a handler's ingest returns once its events are durable.
     pub committer: Committer,
     /// Live fan-out of committed events to WebSocket subscribers.
@@ -110,6 +112,7 @@ pub fn router(state: AppState) -> Router {
         .route("/ws", get(stream::routes::connect))
         .merge(crate::webhooks::routes::router())
         .merge(crate::schemas::routes::router())
+        .merge(crate::privacy::routes::router())
         .route("/openapi.json", get(openapi::serve));
 
     // API answers are never cached: some carry secrets (a new key, a webhook secret), all

@@ -50,6 +50,9 @@ use crate::{auth, events, http, stream, tenants};
         crate::schemas::routes::get_policy,
         crate::schemas::routes::put_policy,
         crate::schemas::routes::data_quality,
+        crate::privacy::routes::get_privacy,
+        crate::privacy::routes::put_privacy,
+        crate::privacy::routes::preview,
         http::health::health,
         http::health::ready,
         http::health::metrics,
@@ -64,6 +67,7 @@ use crate::{auth, events, http, stream, tenants};
         (name = "stream", description = "Live events over WebSocket"),
         (name = "webhooks", description = "Webhook endpoints, signed deliveries (Standard Webhooks), the delivery log"),
         (name = "schemas", description = "Data contracts: JSON Schemas per event type with observe, warn or block; the unplanned-type policy; violations"),
+        (name = "privacy", description = "Redaction of personal data at ingest: rules per metadata path (drop, mask, hash) and detectors (e-mail, IBAN, card, phone)"),
         (name = "operations", description = "Health, readiness, metrics, this document"),
     )
 )]

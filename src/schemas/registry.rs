@@ -13,8 +13,7 @@
 //!   events does not become a flood of copies.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -26,6 +25,7 @@ use super::{Counts, CountsRow, Example};
 use crate::bus::{DynBus, Notice};
 use crate::store::{DynStore, StoreError};
 use crate::tenants::TenantId;
+use crate::tenants::cache::TenantCache;
 
 /// How often gathered counts and examples are written.
 const FLUSH_EVERY: Duration = Duration::from_secs(1);
@@ -36,9 +36,7 @@ const MAX_PENDING_EXAMPLES: usize = 1_000;
 
 pub struct SchemaRegistry {
     store: DynStore,
-    cache: RwLock<HashMap<TenantId, Arc<Contracts>>>,
-    /// Bumped by every invalidation, so that a load that started before one is not cached.
-    generation: AtomicU64,
+    cache: TenantCache<Contracts>,
     pending: Mutex<Pending>,
     /// Held through a whole flush: a read that flushes first must wait for a flush already
     /// in flight, or it could answer before that flush's counts are stored (and examples
@@ -57,8 +55,7 @@ impl SchemaRegistry {
     pub fn new(store: DynStore) -> Arc<SchemaRegistry> {
         Arc::new(SchemaRegistry {
             store,
-            cache: RwLock::new(HashMap::new()),
-            generation: AtomicU64::new(0),
+            cache: TenantCache::default(),
             pending: Mutex::new(Pending::default()),
             flushing: tokio::sync::Mutex::new(()),
         })
@@ -66,32 +63,23 @@ impl SchemaRegistry {
 
     /// The tenant's contracts, from the cache or loaded from the store.
     pub async fn contracts(&self, tenant: TenantId) -> Result<Arc<Contracts>, StoreError> {
-        if let Some(cached) = read(&self.cache).get(&tenant) {
-            return Ok(cached.clone());
-        }
-        let generation = self.generation.load(Ordering::Acquire);
-        let policy = self.store.schema_policy(tenant).await?;
-        let schemas = self.store.list_schemas(tenant).await?;
-        let contracts = Arc::new(Contracts::new(policy, &schemas));
-        let mut cache = write(&self.cache);
-        if self.generation.load(Ordering::Acquire) == generation {
-            cache.insert(tenant, contracts.clone());
-        }
-        Ok(contracts)
+        self.cache
+            .get_or_load(tenant, || async {
+                let policy = self.store.schema_policy(tenant).await?;
+                let schemas = self.store.list_schemas(tenant).await?;
+                Ok(Contracts::new(policy, &schemas))
+            })
+            .await
     }
 
     /// Drops the tenant's cached contracts (its schemas or policy changed).
     pub fn invalidate(&self, tenant: TenantId) {
-        let mut cache = write(&self.cache);
-        self.generation.fetch_add(1, Ordering::AcqRel);
-        cache.remove(&tenant);
+        self.cache.invalidate(tenant);
     }
 
     /// Drops every tenant's cached contracts.
     pub fn clear(&self) {
-        let mut cache = write(&self.cache);
-        self.generation.fetch_add(1, Ordering::AcqRel);
-        cache.clear();
+        self.cache.clear();
     }
 
     /// Adds one checked event to the counts of its minute.
@@ -177,6 +165,7 @@ impl SchemaRegistry {
                     }
                     notice = notices.recv() => match notice {
                         Ok(Notice::SchemasChanged(tenant)) => registry.invalidate(tenant),
+                        Ok(Notice::PrivacyChanged(_)) => {}
                         Ok(Notice::Resync) | Err(RecvError::Lagged(_)) => registry.clear(),
                         // The bus is gone: the server is stopping.
                         Err(RecvError::Closed) => break,
@@ -193,14 +182,5 @@ impl SchemaRegistry {
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex
         .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
-    lock.read().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
-    lock.write()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }

@@ -449,6 +449,23 @@ pub trait Store: Send + Sync + 'static {
         limit: u32,
     ) -> Result<Vec<crate::schemas::Example>, StoreError>;
 
+    // --- privacy (see crate::privacy) -------------------------------------------------------
+
+    async fn privacy_policy(
+        &self,
+        tenant: TenantId,
+    ) -> Result<Option<crate::privacy::StoredPolicy>, StoreError>;
+
+    /// Saves the tenant's policy. The hashing key is `new_key` when the tenant has none yet,
+    /// else the one it has (so hashes stay comparable across changes).
+    async fn set_privacy_policy(
+        &self,
+        tenant: TenantId,
+        policy: &crate::privacy::Policy,
+        new_key: &[u8],
+        at: DateTime<Utc>,
+    ) -> Result<crate::privacy::StoredPolicy, StoreError>;
+
     // --- retention -------------------------------------------------------------------------
 
     /// Deletes at most `limit` events whose id is below `before` (ids increase in commit

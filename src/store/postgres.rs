@@ -42,6 +42,7 @@ use crate::search::{self, SearchCursor, SearchHit};
 use crate::tenants::{RateLimit, Tenant, TenantId, TenantStatus, TenantUpdate};
 use crate::webhooks as hooks;
 
+mod privacy;
 mod schemas;
 mod stats;
 
@@ -1341,6 +1342,23 @@ impl Store for PostgresStore {
         .execute(&self.pool)
         .await?;
         Ok(deleted.rows_affected())
+    }
+
+    async fn privacy_policy(
+        &self,
+        tenant: TenantId,
+    ) -> Result<Option<crate::privacy::StoredPolicy>, StoreError> {
+        privacy::get(&self.pool, tenant).await
+    }
+
+    async fn set_privacy_policy(
+        &self,
+        tenant: TenantId,
+        policy: &crate::privacy::Policy,
+        new_key: &[u8],
+        at: DateTime<Utc>,
+    ) -> Result<crate::privacy::StoredPolicy, StoreError> {
+        privacy::set(&self.pool, tenant, policy, new_key, at).await
     }
 
     async fn prune_breakdown_cache(

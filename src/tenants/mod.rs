@@ -1,6 +1,7 @@
 //! Tenants: the unit of isolation. Every row that belongs to a tenant carries its id, and
 //! every store call that touches tenant data takes a [`TenantId`] first.
 
+pub mod cache;
 pub mod routes;
 
 use chrono::{DateTime, Utc};

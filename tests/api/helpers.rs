@@ -27,6 +27,7 @@ pub struct TestApp {
     /// Where the SQLite file lives, when the backend is SQLite; removed on drop.
     _data_dir: Option<tempfile::TempDir>,
     _postgres: Option<TestDatabase>,
+    database_url: String,
 }
 
 /// A tenant created through the API, with its first (all-scopes) key.
@@ -99,6 +100,7 @@ async fn start(
         _server: server,
         _data_dir: None,
         _postgres: None,
+        database_url: database_url.to_owned(),
     }
 }
 
@@ -110,6 +112,42 @@ pub fn test_config(database_url: &str) -> Config {
     config.auth.admin_token = Some(ADMIN_TOKEN.to_owned());
     config.auth.jwt_secret = Some(JWT_SECRET.to_owned());
     config
+}
+
+impl TestApp {
+    /// Everything the database holds, as text, to look for what must not be stored: the
+    /// SQLite file with its WAL as bytes (the search index included), or every row of every
+    /// PostgreSQL table rendered as JSON.
+    pub async fn database_text(&self) -> String {
+        if let Some(path) = self.database_url.strip_prefix("sqlite://") {
+            let mut text = String::new();
+            for suffix in ["", "-wal"] {
+                if let Ok(bytes) = std::fs::read(format!("{path}{suffix}")) {
+                    text.push_str(&String::from_utf8_lossy(&bytes));
+                }
+            }
+            return text;
+        }
+        let pool = sqlx::PgPool::connect(&self.database_url).await.unwrap();
+        let tables: Vec<String> = sqlx::query_scalar(
+            "SELECT tablename::text FROM pg_tables WHERE schemaname = current_schema()",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        let mut text = String::new();
+        for table in tables {
+            let rows: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT row_to_json(t)::text FROM \"{table}\" t"
+            )))
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+            text.push_str(&rows.join("\n"));
+        }
+        pool.close().await;
+        text
+    }
 }
 
 impl Drop for TestApp {

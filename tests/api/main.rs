@@ -16,6 +16,7 @@ mod isolation;
 mod operations;
 mod outages;
 mod pg;
+mod privacy;
 mod process;
 mod query;
 mod ratelimit;

@@ -139,6 +139,14 @@ impl Receiver {
         self.state.requests.lock().unwrap().clone()
     }
 
+    /// The bodies received so far, as text.
+    pub(crate) fn bodies(&self) -> Vec<String> {
+        self.requests()
+            .iter()
+            .map(|request| String::from_utf8_lossy(&request.body).into_owned())
+            .collect()
+    }
+
     fn count(&self) -> usize {
         self.state.requests.lock().unwrap().len()
     }
