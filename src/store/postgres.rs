@@ -215,6 +215,32 @@ const SEARCHABLE_METADATA: &str = concat!(
     r"ELSE replace(replace(metadata::text, '\\', '\u005c'), '\u0000', '\ufffd')::json END)",
 );
 
+/// Appends `(<the metadata value at path> = value)`, as the `meta.*` filters compare: NULL
+/// when the key is missing or holds a JSON null.
+fn push_meta_equals(query: &mut QueryBuilder<Postgres>, path: &[String], value: &str) {
+    query.push("(");
+    // `#>>` would also index into arrays ("0" as an element number); SQLite's quoted path
+    // segments only name object keys, so require every container on the way to be an
+    // object. The root always is one.
+    for depth in 1..path.len() {
+        query
+            .push("json_typeof(")
+            .push(SEARCHABLE_METADATA)
+            .push(" #> ")
+            .push_bind(path[..depth].to_vec())
+            .push("::text[]) = 'object' AND ");
+    }
+    // `#>>` renders strings by content and numbers and booleans by their JSON text, which
+    // is what the SQLite store's CASE over json_type produces.
+    query
+        .push(SEARCHABLE_METADATA)
+        .push(" #>> ")
+        .push_bind(path.to_vec())
+        .push("::text[] = ")
+        .push_bind(value.to_owned())
+        .push(")");
+}
+
 /// Appends the filter's conditions (each starting with AND) for the `events` table.
 fn push_filter(query: &mut QueryBuilder<Postgres>, filter: &EventFilter) {
     if !filter.event_types.is_empty() {
@@ -230,26 +256,16 @@ fn push_filter(query: &mut QueryBuilder<Postgres>, filter: &EventFilter) {
         query.push(" AND ts < ").push_bind(micros(to));
     }
     for (path, value) in &filter.meta {
-        // `#>>` would also index into arrays ("0" as an element number); SQLite's quoted path
-        // segments only name object keys, so require every container on the way to be an
-        // object. The root always is one.
-        for depth in 1..path.len() {
-            query
-                .push(" AND json_typeof(")
-                .push(SEARCHABLE_METADATA)
-                .push(" #> ")
-                .push_bind(path[..depth].to_vec())
-                .push("::text[]) = 'object'");
-        }
-        // `#>>` renders strings by content and numbers and booleans by their JSON text, which
-        // is what the SQLite store's CASE over json_type produces.
-        query
-            .push(" AND ")
-            .push(SEARCHABLE_METADATA)
-            .push(" #>> ")
-            .push_bind(path.clone())
-            .push("::text[] = ")
-            .push_bind(value.clone());
+        query.push(" AND ");
+        push_meta_equals(query, path, value);
+    }
+    // The exact complement of `=`: where the key is missing (or a container on the way is not
+    // an object) the condition is NULL or false, and COALESCE makes both "not equal", so
+    // events without the key are kept.
+    for (path, value) in &filter.meta_not {
+        query.push(" AND NOT COALESCE(");
+        push_meta_equals(query, path, value);
+        query.push(", false)");
     }
     match filter.violations {
         Some(true) => {

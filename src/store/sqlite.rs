@@ -265,6 +265,22 @@ const KEY_AND_TENANT: &str = "SELECT k.id AS k_id, k.tenant_id AS k_tenant_id, k
      t.id, t.name, t.status, t.rate_per_second, t.rate_burst, t.created_at, t.retention_days \
      FROM api_keys k JOIN tenants t ON t.id = k.tenant_id";
 
+/// Appends the metadata value at `path` as the `meta.*` filters compare it: the value's JSON
+/// text, as PostgreSQL's `#>>` gives it (json_extract would turn numbers into SQL values and
+/// re-render them, 1e20 as 1.0e+20, so non-strings are read with `->`, which keeps their JSON
+/// text); strings by their content; NULL for a JSON null or a missing key.
+fn push_meta_value(query: &mut QueryBuilder<Sqlite>, path: &[String]) {
+    let path = sqlite_json_path(path);
+    query
+        .push("(CASE json_type(metadata, ")
+        .push_bind(path.clone())
+        .push(") WHEN 'text' THEN json_extract(metadata, ")
+        .push_bind(path.clone())
+        .push(") WHEN 'null' THEN NULL ELSE metadata -> ")
+        .push_bind(path)
+        .push(" END)");
+}
+
 /// Appends the filter's conditions (each starting with AND) for the `events` table.
 fn push_filter(query: &mut QueryBuilder<Sqlite>, filter: &EventFilter) {
     if !filter.event_types.is_empty() {
@@ -282,19 +298,16 @@ fn push_filter(query: &mut QueryBuilder<Sqlite>, filter: &EventFilter) {
         query.push(" AND ts < ").push_bind(micros(to));
     }
     for (path, value) in &filter.meta {
-        // Compare the value's JSON text, as PostgreSQL's #>> does: json_extract would turn
-        // numbers into SQL values and re-render them (1e20 as 1.0e+20), so non-strings are
-        // read with ->, which keeps their JSON text.
-        let path = sqlite_json_path(path);
-        query
-            .push(" AND (CASE json_type(metadata, ")
-            .push_bind(path.clone())
-            .push(") WHEN 'text' THEN json_extract(metadata, ")
-            .push_bind(path.clone())
-            .push(") WHEN 'null' THEN NULL ELSE metadata -> ")
-            .push_bind(path)
-            .push(" END) = ")
-            .push_bind(value.clone());
+        query.push(" AND ");
+        push_meta_value(query, path);
+        query.push(" = ").push_bind(value.clone());
+    }
+    // The exact complement of `=`: a missing key or a JSON null gives NULL, and `IS NOT`
+    // (unlike `<>`) is true for NULL, so events without the key are kept.
+    for (path, value) in &filter.meta_not {
+        query.push(" AND ");
+        push_meta_value(query, path);
+        query.push(" IS NOT ").push_bind(value.clone());
     }
     match filter.violations {
         Some(true) => {
