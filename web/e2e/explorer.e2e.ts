@@ -121,22 +121,37 @@ describe('event explorer at 1440×900', () => {
     await expect.poll(cells).toEqual(['—', 'free', 'pro'])
   })
 
-  it('"filter by this" in the detail panel filters the list and the URL; "exclude this" leaves the value out', async () => {
+  it('"filter by this" in the detail panel filters the list and the URL; "exclude this" leaves the value out on the server', async () => {
     const tenant = await api.createTenant('explorer-filter')
-    await api.sendBatch(tenant.api_key.key!, [
+    const key = tenant.api_key.key!
+    await api.sendBatch(key, [
       { event_type: 'payment', metadata: { plan: 'pro', n: 1 } },
       { event_type: 'payment', metadata: { plan: 'free', n: 2 } },
       { event_type: 'payment', metadata: { plan: 'pro', n: 3 } },
     ])
+    // More free events than a page holds, and newer: were "exclude" applied in the browser, the
+    // first pages would be all free, and the history would not end after the two pro events.
+    await api.sendBatch(key, Array.from({ length: 60 }, (_, i) => ({ event_type: 'payment', metadata: { plan: 'free', n: 100 + i } })))
     page = await open(tenant, 'events')
+    const asked: URL[] = []
+    page.on('request', (request) => {
+      const url = new URL(request.url())
+      if (url.pathname === '/api/v1/events') asked.push(url)
+    })
     const rows = list(page).locator('article')
-    await expect.poll(() => rows.count()).toBe(3)
-    await rows.filter({ hasText: 'plan=free' }).click()
+    await expect.poll(() => rows.count()).toBeGreaterThan(3)
+    await rows.filter({ hasText: 'plan=free' }).first().click()
     const panel = page.getByRole('complementary', { name: 'Event details' })
     await expect.poll(() => panel.getByTestId('property-table').textContent()).toContain('free')
     await panel.getByRole('button', { name: 'Exclude plan=free' }).click()
     await page.waitForURL(/not=plan%3Dfree/)
     await expect.poll(() => rows.allTextContents()).toEqual([expect.stringContaining('plan=pro'), expect.stringContaining('plan=pro')])
+    // The server was asked to leave them out, and the history ends there: one page, two events.
+    await expect.poll(() => asked.some((url) => url.searchParams.get('meta.plan!') === 'free')).toBe(true)
+    await expect.poll(() => page!.getByTestId('explorer-footer').textContent()).toContain('2 events · end of history')
+    // The same exclusion reaches the stats: they count the two events kept.
+    const stats = await fetch(`${server.url}/api/v1/events/stats?meta.plan!=free`, { headers: { 'X-API-Key': key } }).then((r) => r.json() as Promise<{ total: number }>)
+    expect(stats.total).toBe(2)
 
     await rows.first().click()
     await panel.getByRole('button', { name: 'Filter by n=3' }).click()
