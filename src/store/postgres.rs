@@ -1191,7 +1191,8 @@ impl Store for PostgresStore {
         };
         sqlx::query(
             "INSERT INTO webhook_attempts (id, delivery_id, tenant_id, attempted_at, status_code, \
-             error, latency_ms, response_body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+             error, latency_ms, response_body, request_headers, request_body) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(record.id)
         .bind(record.delivery_id)
@@ -1201,6 +1202,13 @@ impl Store for PostgresStore {
         .bind(record.error.as_deref())
         .bind(i64::try_from(record.latency_ms).unwrap_or(i64::MAX))
         .bind(record.response_body.as_deref())
+        .bind(
+            record
+                .request_headers
+                .as_ref()
+                .map(hooks::stored_request_headers),
+        )
+        .bind(record.request_body.as_deref())
         .execute(&mut *tx)
         .await?;
         let (status, next) = webhook_next_step(record.next);
@@ -1612,6 +1620,10 @@ async fn attach_webhook_attempts(
             error: row.try_get("error")?,
             latency_ms: u64::try_from(row.try_get::<i64, _>("latency_ms")?).unwrap_or(0),
             response_body: row.try_get("response_body")?,
+            request_headers: hooks::parse_stored_request_headers(
+                row.try_get::<Option<&str>, _>("request_headers")?,
+            )?,
+            request_body: row.try_get("request_body")?,
         };
         by_delivery
             .entry(row.try_get("delivery_id")?)

@@ -1158,7 +1158,8 @@ impl Store for SqliteStore {
         };
         sqlx::query(
             "INSERT INTO webhook_attempts (id, delivery_id, tenant_id, attempted_at, status_code, \
-             error, latency_ms, response_body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+             error, latency_ms, response_body, request_headers, request_body) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(record.id.to_string())
         .bind(record.delivery_id.to_string())
@@ -1168,6 +1169,13 @@ impl Store for SqliteStore {
         .bind(record.error.as_deref())
         .bind(i64::try_from(record.latency_ms).unwrap_or(i64::MAX))
         .bind(record.response_body.as_deref())
+        .bind(
+            record
+                .request_headers
+                .as_ref()
+                .map(hooks::stored_request_headers),
+        )
+        .bind(record.request_body.as_deref())
         .execute(&mut *tx)
         .await?;
         let (status, next) = webhook_next_step(record.next);
@@ -1641,6 +1649,10 @@ async fn attach_webhook_attempts(
             error: row.try_get("error")?,
             latency_ms: u64::try_from(row.try_get::<i64, _>("latency_ms")?).unwrap_or(0),
             response_body: row.try_get("response_body")?,
+            request_headers: hooks::parse_stored_request_headers(
+                row.try_get::<Option<&str>, _>("request_headers")?,
+            )?,
+            request_body: row.try_get("request_body")?,
         };
         by_delivery.entry(delivery_id).or_default().push(attempt);
     }

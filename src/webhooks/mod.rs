@@ -26,6 +26,7 @@ pub mod signing;
 pub mod ssrf;
 pub mod worker;
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use base64::Engine;
@@ -129,6 +130,23 @@ pub fn stored_event_types(event_types: &[String]) -> String {
     serde_json::to_string(event_types).unwrap_or_else(|_| "[]".to_owned())
 }
 
+/// The stored form of an attempt's request headers (a JSON object of strings).
+pub fn stored_request_headers(headers: &BTreeMap<String, String>) -> String {
+    // Serializing a map of strings cannot fail.
+    serde_json::to_string(headers).unwrap_or_else(|_| "{}".to_owned())
+}
+
+/// Parses the stored `request_headers` column.
+pub fn parse_stored_request_headers(
+    text: Option<&str>,
+) -> Result<Option<BTreeMap<String, String>>, StoreError> {
+    text.map(|text| {
+        serde_json::from_str(text)
+            .map_err(|error| StoreError::Invalid(format!("webhook request_headers: {error}")))
+    })
+    .transpose()
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DeliveryStatus {
@@ -197,6 +215,14 @@ pub struct Attempt {
     pub latency_ms: u64,
     /// The first 4 KiB of the response body (invalid UTF-8 replaced).
     pub response_body: Option<String>,
+    /// The request's headers as sent, by lower-case name, with the `webhook-signature` value
+    /// masked (`v1,<redacted>` per signature): the log never holds anything a secret could be
+    /// recovered from. Null when no request was made (an invalid or refused URL) and for
+    /// attempts logged before the server recorded requests.
+    pub request_headers: Option<BTreeMap<String, String>>,
+    /// The request body as sent and signed, in full (an event is bounded by the ingest
+    /// limits). Null as for `request_headers`.
+    pub request_body: Option<String>,
 }
 
 /// A new delivery written outside the outbox (a test delivery, whose body is fixed).
@@ -253,6 +279,10 @@ pub struct AttemptRecord {
     pub error: Option<String>,
     pub latency_ms: u64,
     pub response_body: Option<String>,
+    /// What was sent, secrets masked (see [`Attempt::request_headers`]); `None` when the
+    /// request could not be built.
+    pub request_headers: Option<BTreeMap<String, String>>,
+    pub request_body: Option<String>,
     pub next: NextStep,
 }
 

@@ -417,7 +417,8 @@ pub async fn test_webhook(
 }
 
 /// The endpoint's delivery log: deliveries newest first, each with every attempt (time, HTTP
-/// status or error, latency, the first 4 KiB of the response body).
+/// status or error in full, latency, the first 4 KiB of the response body, and the request
+/// as sent: headers with the signatures masked, and the body).
 #[utoipa::path(
     get, path = "/api/v1/webhooks/{id}/deliveries", tag = "webhooks",
     params(
