@@ -1073,6 +1073,28 @@ impl Store for PostgresStore {
         Ok(deliveries)
     }
 
+    async fn list_event_deliveries(
+        &self,
+        tenant: TenantId,
+        event_id: Uuid,
+    ) -> Result<Vec<hooks::Delivery>, StoreError> {
+        let mut query = QueryBuilder::<Postgres>::new(WEBHOOK_DELIVERIES);
+        query
+            .push_bind(hooks::TEST_EVENT_TYPE)
+            .push(WEBHOOK_DELIVERIES_FROM)
+            .push_bind(tenant.0)
+            .push(" AND d.event_id = ")
+            .push_bind(event_id)
+            .push(" ORDER BY d.created_at, d.id");
+        let rows = query.build().fetch_all(&self.pool).await?;
+        let mut deliveries = rows
+            .iter()
+            .map(webhook_delivery_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        attach_webhook_attempts(&self.pool, &mut deliveries).await?;
+        Ok(deliveries)
+    }
+
     async fn retry_webhook_delivery(
         &self,
         tenant: TenantId,

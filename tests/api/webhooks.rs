@@ -1550,7 +1550,7 @@ async fn deliveries_pending_when_the_server_is_killed_all_arrive_after_a_restart
     .await;
 }
 
-// --- the request log --------------------------------------------------------------------------
+// --- the request log and an event's deliveries ----------------------------------------------
 
 /// An address on loopback where nothing listens (bound, then let go).
 async fn closed_port_url() -> String {
@@ -1755,6 +1755,191 @@ async fn an_attempt_that_got_no_response_logs_the_full_error_and_the_request() {
             .unwrap()
             .contains("\"signup\"")
     );
+}
+
+#[tokio::test]
+async fn an_events_deliveries_show_each_endpoint_with_its_status_attempts_and_last_error() {
+    let app = fast_app().await;
+    let tenant = app.create_tenant("lineage").await;
+    let receiver = Receiver::start().await;
+    // Stored before any endpoint existed: it has no delivery.
+    let quiet = app
+        .ingest_ok(&tenant.key, json!({"event_type": "signup"}))
+        .await;
+    let (ok, _) = create_endpoint(
+        &app,
+        &tenant.key,
+        json!({ "url": receiver.url, "description": "billing sync" }),
+    )
+    .await;
+    let down_url = closed_port_url().await;
+    let (down, _) = create_endpoint(&app, &tenant.key, json!({ "url": down_url })).await;
+    // Endpoints that do not get the event: another type, and a disabled one.
+    create_endpoint(
+        &app,
+        &tenant.key,
+        json!({ "url": receiver.url, "event_types": ["other"] }),
+    )
+    .await;
+    create_endpoint(
+        &app,
+        &tenant.key,
+        json!({ "url": receiver.url, "enabled": false }),
+    )
+    .await;
+    let event = app
+        .ingest_ok(&tenant.key, json!({"event_type": "order.paid"}))
+        .await;
+
+    let path = format!("/api/v1/events/{event}/deliveries");
+    let body = eventually(
+        "both endpoints attempted",
+        Duration::from_secs(10),
+        || async {
+            let (status, body) = app.get_json(&path, &tenant.key).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            let list = body["deliveries"].as_array().unwrap();
+            (list.len() == 2
+                && list.iter().all(|d| d["attempts"].as_u64() >= Some(1))
+                && list.iter().any(|d| d["status"] == "succeeded"))
+            .then_some(body)
+        },
+    )
+    .await;
+    assert_eq!(body["event_id"], event);
+    let list = body["deliveries"].as_array().unwrap();
+    let by_endpoint = |id: &str| {
+        list.iter()
+            .find(|d| d["endpoint"]["id"] == id)
+            .unwrap_or_else(|| panic!("a delivery to {id}: {body}"))
+    };
+    let delivered = by_endpoint(&ok);
+    assert_eq!(delivered["status"], "succeeded");
+    assert_eq!(delivered["attempts"], 1);
+    assert_eq!(delivered["endpoint"]["url"], receiver.url);
+    assert_eq!(delivered["endpoint"]["description"], "billing sync");
+    assert_eq!(delivered["endpoint"]["enabled"], true);
+    assert_eq!(delivered["last_status_code"], 200);
+    assert_eq!(delivered["last_error"], Value::Null);
+    assert!(delivered["last_attempt_at"].is_string());
+    assert_eq!(delivered["next_attempt_at"], Value::Null);
+    assert!(delivered["created_at"].is_string() && delivered["updated_at"].is_string());
+    let failing = by_endpoint(&down);
+    assert_eq!(failing["endpoint"]["url"], down_url);
+    assert!(
+        failing["status"] == "failed" || failing["status"] == "dead",
+        "{failing}"
+    );
+    assert_eq!(failing["last_status_code"], Value::Null);
+    // The same error as the endpoint's own log holds, in full.
+    let log = deliveries(&app, &tenant.key, &down, "").await;
+    let delivery = log.iter().find(|d| d["event_id"] == event).unwrap();
+    assert_eq!(failing["id"], delivery["id"]);
+    let last = delivery["attempt_log"].as_array().unwrap().last().unwrap();
+    if failing["attempts"] == delivery["attempts"] {
+        assert_eq!(failing["last_error"], last["error"]);
+    }
+    assert!(
+        failing["last_error"]
+            .as_str()
+            .unwrap()
+            .starts_with("could not connect"),
+        "{failing}"
+    );
+    // The admin names the tenant.
+    let (status, admin) = app
+        .get_json(&format!("{path}?tenant_id={}", tenant.id), &app.admin_token)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(admin["deliveries"].as_array().unwrap().len(), 2);
+
+    // An event that went to no endpoint: an empty list, not a 404.
+    let (status, none) = app
+        .get_json(&format!("/api/v1/events/{quiet}/deliveries"), &tenant.key)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{none}");
+    assert_eq!(none["deliveries"], json!([]));
+}
+
+#[tokio::test]
+async fn an_events_deliveries_are_the_tenants_own_and_bad_calls_are_refused() {
+    let app = fast_app().await;
+    let acme = app.create_tenant("acme-lineage").await;
+    let globex = app.create_tenant("globex-lineage").await;
+    let receiver = Receiver::start().await;
+    create_endpoint(&app, &acme.key, json!({ "url": receiver.url })).await;
+    create_endpoint(&app, &globex.key, json!({ "url": receiver.url })).await;
+    let event = app
+        .ingest_ok(&acme.key, json!({"event_type": "order.paid"}))
+        .await;
+    let path = format!("/api/v1/events/{event}/deliveries");
+    let (status, own) = app.get_json(&path, &acme.key).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(own["deliveries"].as_array().unwrap().len(), 1);
+
+    // Another tenant's key, or the admin naming another tenant: as if the event did not exist.
+    let response = app.get(&path, &globex.key).send().await.unwrap();
+    let body = assert_error(response, StatusCode::NOT_FOUND, "not_found", None).await;
+    assert!(!body.to_string().contains(&receiver.url));
+    let response = app
+        .get(&format!("{path}?tenant_id={}", globex.id), &app.admin_token)
+        .send()
+        .await
+        .unwrap();
+    assert_error(response, StatusCode::NOT_FOUND, "not_found", None).await;
+    let response = app
+        .get(&format!("{path}?tenant_id={}", acme.id), &globex.key)
+        .send()
+        .await
+        .unwrap();
+    assert_error(response, StatusCode::FORBIDDEN, "forbidden", None).await;
+    // Unknown and malformed ids.
+    for id in [uuid::Uuid::now_v7().to_string(), "not-an-id".to_owned()] {
+        let response = app
+            .get(&format!("/api/v1/events/{id}/deliveries"), &acme.key)
+            .send()
+            .await
+            .unwrap();
+        assert_error(response, StatusCode::NOT_FOUND, "not_found", None).await;
+    }
+    // Bad parameters name their field; the admin must name an existing tenant.
+    for (query, field) in [("bogus=1", "bogus"), ("tenant_id=nope", "tenant_id")] {
+        let response = app
+            .get(&format!("{path}?{query}"), &acme.key)
+            .send()
+            .await
+            .unwrap();
+        assert_error(
+            response,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_error",
+            Some(field),
+        )
+        .await;
+    }
+    let response = app.get(&path, &app.admin_token).send().await.unwrap();
+    assert_error(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_error",
+        Some("tenant_id"),
+    )
+    .await;
+    let response = app
+        .get(
+            &format!("{path}?tenant_id={}", uuid::Uuid::now_v7()),
+            &app.admin_token,
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_error(response, StatusCode::NOT_FOUND, "not_found", None).await;
+    // The delivery log is webhook configuration: `manage`, like the endpoint's own log.
+    let (reader, _) = app.create_key(&acme, &["read", "ingest"]).await;
+    let response = app.get(&path, &reader).send().await.unwrap();
+    assert_error(response, StatusCode::FORBIDDEN, "forbidden", None).await;
+    let (status, _) = app.get_json(&path, "wrong-key").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
 
 // --- the store: outbox, claims and leases, on both stores ------------------------------------
