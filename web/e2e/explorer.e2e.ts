@@ -1,11 +1,13 @@
 // The event explorer and the phone layout against the real server: live events on top of the
 // stored history in one list with no duplicate at the seam, columns from the picker, "filter by
-// this" from the detail panel, and every page at 390×844 no wider than the screen.
+// this" and "exclude this" (sent to the server) from the detail panel, the event's webhook
+// deliveries in the panel, and every page at 390×844 no wider than the screen.
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { CreatedTenant } from '../src/api/types'
 import { Api } from './support/api'
 import { eventually, failureScreenshot, launchBrowser, newPage, signIn } from './support/browser'
+import { startReceiver, WEBHOOK_ENV } from './support/receiver'
 import { startServer, type TestServer } from './support/server'
 
 let server: TestServer
@@ -14,7 +16,7 @@ let api: Api
 let page: Page | undefined
 
 beforeAll(async () => {
-  server = await startServer({ name: 'explorer', env: { TRIBUTARY_RATELIMIT__DEFAULT_PER_SECOND: '10000', TRIBUTARY_RATELIMIT__DEFAULT_BURST: '10000' } })
+  server = await startServer({ name: 'explorer', env: { TRIBUTARY_RATELIMIT__DEFAULT_PER_SECOND: '10000', TRIBUTARY_RATELIMIT__DEFAULT_BURST: '10000', ...WEBHOOK_ENV } })
   api = new Api(server.url)
   browser = await launchBrowser()
 })
@@ -162,6 +164,37 @@ describe('event explorer at 1440×900', () => {
     const id = await rows.first().getAttribute('data-event-id')
     await page.goto(`/t/${tenant.id}/events?event=${id}`)
     await expect.poll(() => page!.getByRole('complementary', { name: 'Event details' }).textContent()).toContain(id!)
+  })
+})
+
+describe('event lineage', () => {
+  it("lists the event's webhook deliveries in the detail panel, each endpoint with its status and error", async () => {
+    const receiver = await startReceiver()
+    try {
+      const tenant = await api.createTenant('explorer-lineage')
+      const key = tenant.api_key.key!
+      await api.createWebhook(tenant.id, { url: receiver.url, description: 'Billing sync' })
+      // A target where nothing listens: its delivery fails, and says why.
+      await api.createWebhook(tenant.id, { url: 'http://127.0.0.1:9/closed', description: 'Warehouse' })
+      const id = await api.send(key, { event_type: 'order.paid', metadata: { amount: 42 } })
+      page = await open(tenant, `events?event=${id}`)
+      const panel = page.getByRole('complementary', { name: 'Event details' })
+      await panel.getByRole('tab', { name: 'Deliveries' }).click()
+      const deliveries = panel.getByTestId('event-delivery')
+      await expect.poll(() => deliveries.count(), { timeout: 10_000 }).toBe(2)
+      const billing = deliveries.filter({ hasText: 'Billing sync' })
+      await expect.poll(() => billing.getAttribute('data-status'), { timeout: 10_000 }).toBe('succeeded')
+      expect(await billing.textContent()).toContain(receiver.url)
+      expect(await billing.textContent()).toContain('HTTP 200')
+      const warehouse = deliveries.filter({ hasText: 'Warehouse' })
+      await expect.poll(() => warehouse.textContent(), { timeout: 10_000 }).toContain('could not connect')
+      expect(['failed', 'dead']).toContain(await warehouse.getAttribute('data-status'))
+      // Each endpoint links to its delivery log.
+      await billing.getByRole('link').click()
+      await page.waitForURL(/\/webhooks\?endpoint=/)
+    } finally {
+      await receiver.close()
+    }
   })
 })
 
