@@ -92,6 +92,10 @@ pub struct EventFilter {
     /// `meta.a.b=v`: the metadata value at path `["a","b"]`, rendered as text, equals `v`.
     /// Strings compare by their content, numbers and booleans by their JSON text.
     pub meta: Vec<(Vec<String>, String)>,
+    /// `meta.a.b!=v`: the event has no value at the path that `meta` would compare equal to
+    /// `v`. Events lacking the key (or holding null, an object or an array there) match, as
+    /// PostHog's "is not" does: excluding `plan=pro` keeps the events without a plan.
+    pub meta_not: Vec<(Vec<String>, String)>,
     /// `q`: the event matches this full-text query (see [`crate::search`]).
     pub text: Option<crate::search::Query>,
     /// `violations=true|false`: only events that carry violations, or only those that don't.

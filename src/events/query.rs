@@ -1,7 +1,8 @@
 //! Query parameters of the listing and stats endpoints, parsed into typed filters, and the
-//! opaque pagination cursor. `event_type` is repeatable and `meta.<path>` names are open-ended,
-//! so these are read from the raw query string rather than a derived struct. Unknown
-//! parameters are refused: a typo should not silently return unfiltered data.
+//! opaque pagination cursor. `event_type` is repeatable and `meta.<path>` names (`meta.<path>!`
+//! for the exclusion `!=`) are open-ended, so these are read from the raw query string rather
+//! than a derived struct. Unknown parameters are refused: a typo should not silently return
+//! unfiltered data.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -40,7 +41,7 @@ pub struct StatsQuery {
 /// The longest query string a list, stats or search call takes: room for the longest `q`
 /// (1,000 characters, up to 12 bytes each once percent-encoded) and every filter.
 pub const MAX_QUERY_BYTES: usize = 16 * 1024;
-/// Most `meta.*` filters in one call: each is a condition in the query plan, and a few hundred
+/// Most `meta.*` filters (`=` and `!=` together) in one call: each is a condition in the query plan, and a few hundred
 /// are enough to make one request cost seconds of database time.
 pub const MAX_META_FILTERS: usize = 20;
 /// Most `event_type` values in one call.
@@ -107,8 +108,15 @@ pub(crate) fn common(
                         "metadata filter values cannot contain NUL",
                     ));
                 }
-                filter.meta.push((meta_path(name, path)?, value.to_owned()));
-                if filter.meta.len() > MAX_META_FILTERS {
+                // `meta.plan!=pro` reaches us as the name `meta.plan!` (the `=` splits the
+                // pair), so a trailing `!` is the negation, and a key cannot end in `!`.
+                match path.strip_suffix('!') {
+                    Some(path) => filter
+                        .meta_not
+                        .push((meta_path(name, path)?, value.to_owned())),
+                    None => filter.meta.push((meta_path(name, path)?, value.to_owned())),
+                }
+                if filter.meta.len() + filter.meta_not.len() > MAX_META_FILTERS {
                     return Err(ValidationError::new(
                         name,
                         format!("at most {MAX_META_FILTERS} meta.* filters per request"),
@@ -138,7 +146,7 @@ fn meta_path(name: &str, path: &str) -> Result<Vec<String>, ValidationError> {
     if !valid || segments.len() > 16 {
         return Err(ValidationError::new(
             name,
-            "metadata filters look like meta.<key>[.<nested key>]=<value>",
+            "metadata filters look like meta.<key>[.<nested key>]=<value> (or !=<value>)",
         ));
     }
     Ok(segments)
@@ -323,6 +331,45 @@ mod tests {
         );
         assert_eq!(query.limit, 5);
         assert!(query.filter.from.is_some());
+    }
+
+    #[test]
+    fn a_trailing_bang_makes_a_metadata_filter_an_exclusion() {
+        let query =
+            parse_list_query(Some("meta.user.plan!=pro&meta.page%21=%2Fa&meta.page=%2Fb")).unwrap();
+        assert_eq!(
+            query.filter.meta_not,
+            [
+                (vec!["user".to_owned(), "plan".to_owned()], "pro".to_owned()),
+                (vec!["page".to_owned()], "/a".to_owned())
+            ]
+        );
+        assert_eq!(
+            query.filter.meta,
+            [(vec!["page".to_owned()], "/b".to_owned())]
+        );
+        for (raw, field) in [
+            ("meta.!=x", "meta.!"),
+            ("meta.a..b!=x", "meta.a..b!"),
+            ("meta.a!=x%00", "meta.a!"),
+        ] {
+            assert_eq!(
+                parse_list_query(Some(raw)).unwrap_err().field(),
+                field,
+                "{raw}"
+            );
+        }
+        let many: Vec<String> = (0..=MAX_META_FILTERS)
+            .map(|i| {
+                if i % 2 == 0 {
+                    format!("meta.k{i}=v")
+                } else {
+                    format!("meta.k{i}!=v")
+                }
+            })
+            .collect();
+        let error = parse_list_query(Some(&many.join("&"))).unwrap_err();
+        assert!(error.field().starts_with("meta.k"), "{}", error.field());
     }
 
     #[test]

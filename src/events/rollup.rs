@@ -15,7 +15,7 @@
 //!
 //! Invariants:
 //! - Only filters on event types and time are answered here; any other filter (metadata,
-//!   text, violations) scans, since the rollup does not know it.
+//!   its exclusions, text, violations) scans, since the rollup does not know it.
 //! - A unit with more than [`MAX_UNIT_VALUES`] distinct values (ids, timestamps) is marked
 //!   `overflow` and a range that includes one is scanned whole.
 //! - Reading a cached unit's values and its stamp, and computing them, each happen in one
@@ -128,10 +128,11 @@ fn rollup_split(filter: &EventFilter) -> Option<Split> {
         from,
         to,
         meta,
+        meta_not,
         text,
         violations,
     } = filter;
-    if !meta.is_empty() || text.is_some() || violations.is_some() {
+    if !meta.is_empty() || !meta_not.is_empty() || text.is_some() || violations.is_some() {
         return None;
     }
     split((*from)?, (*to)?)

@@ -358,6 +358,7 @@ pub(crate) async fn read_tenant(
         ("from" = Option<DateTime<Utc>>, Query, description = "Inclusive lower bound on timestamp"),
         ("to" = Option<DateTime<Utc>>, Query, description = "Exclusive upper bound on timestamp"),
         ("meta.<key>" = Option<String>, Query, description = "Metadata equality; nested keys with dots: meta.user.plan=pro"),
+        ("meta.<key>!" = Option<String>, Query, description = "Metadata exclusion, written meta.<key>!=<value>: events whose value at the key is not <value>, including events without the key (PostHog's \"is not\"); exactly the events meta.<key>=<value> leaves out. Repeatable; at most 20 meta filters (= and != together)"),
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "1-1000, default 100"),
         ("cursor" = Option<String>, Query, description = "next_cursor of the previous page"),
         ("tenant_id" = Option<Uuid>, Query, description = "Admin only: the tenant to read"),
@@ -440,7 +441,8 @@ const BREAKDOWN_VALUES: u32 = 10;
         ("interval" = Option<StatsInterval>, Query, description = "minute, hour or day; default fits the range"),
         ("group_by" = Option<String>, Query, description = "meta.<key>: add `breakdown`, the key's top 10 values with counts"),
         ("event_type" = Option<Vec<String>>, Query, description = "Repeatable filter"),
-        ("meta.<key>" = Option<String>, Query, description = "Metadata equality filter"),
+        ("meta.<key>" = Option<String>, Query, description = "Metadata equality; nested keys with dots: meta.user.plan=pro"),
+        ("meta.<key>!" = Option<String>, Query, description = "Metadata exclusion, written meta.<key>!=<value>: events whose value at the key is not <value>, including events without the key (PostHog's \"is not\"); exactly the events meta.<key>=<value> leaves out. Repeatable; at most 20 meta filters (= and != together)"),
         ("tenant_id" = Option<Uuid>, Query, description = "Admin only"),
     ),
     responses(

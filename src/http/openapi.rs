@@ -41,6 +41,7 @@ use crate::{auth, events, http, stream, tenants};
         crate::webhooks::routes::test_webhook,
         crate::webhooks::routes::list_webhook_deliveries,
         crate::webhooks::routes::retry_webhook_delivery,
+        crate::webhooks::routes::list_event_deliveries,
         crate::schemas::routes::list_schemas,
         crate::schemas::routes::get_schema,
         crate::schemas::routes::put_schema,

@@ -157,7 +157,7 @@ pub fn add_q(filter: &mut EventFilter, value: &str) -> Result<(), ValidationErro
 }
 
 /// Reads the search endpoint's query string: `q` (required), `limit`, `cursor`, and the
-/// list's filters (`event_type`, `from`, `to`, `meta.<key>`, `tenant_id`).
+/// list's filters (`event_type`, `from`, `to`, `meta.<key>`, `meta.<key>!`, `tenant_id`).
 pub fn parse_params(raw: Option<&str>) -> Result<SearchParams, ValidationError> {
     let mut tenant_id = None;
     let mut filter = EventFilter::default();

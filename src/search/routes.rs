@@ -34,6 +34,7 @@ use crate::http::error::{ApiError, ErrorBody};
         ("from" = Option<chrono::DateTime<chrono::Utc>>, Query, description = "Inclusive lower bound on timestamp"),
         ("to" = Option<chrono::DateTime<chrono::Utc>>, Query, description = "Exclusive upper bound on timestamp"),
         ("meta.<key>" = Option<String>, Query, description = "Metadata equality; nested keys with dots: meta.user.plan=pro"),
+        ("meta.<key>!" = Option<String>, Query, description = "Metadata exclusion, written meta.<key>!=<value>: events whose value at the key is not <value>, including events without the key (PostHog's \"is not\"); exactly the events meta.<key>=<value> leaves out. Repeatable; at most 20 meta filters (= and != together)"),
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "1-100, default 20"),
         ("cursor" = Option<String>, Query, description = "next_cursor of the previous page"),
         ("tenant_id" = Option<uuid::Uuid>, Query, description = "Admin only: the tenant to search"),

@@ -334,6 +334,14 @@ pub trait Store: Send + Sync + 'static {
         limit: u32,
     ) -> Result<Vec<crate::webhooks::Delivery>, StoreError>;
 
+    /// Every delivery of one of the tenant's events, to any of its endpoints, oldest first by
+    /// (created_at, id), each with its attempts. Empty for another tenant's event.
+    async fn list_event_deliveries(
+        &self,
+        tenant: TenantId,
+        event_id: Uuid,
+    ) -> Result<Vec<crate::webhooks::Delivery>, StoreError>;
+
     /// Makes the delivery `pending` and due at `at`, whatever its status (a lease held by an
     /// attempt in flight is left alone). Whether the tenant's endpoint has such a delivery.
     async fn retry_webhook_delivery(

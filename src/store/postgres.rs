@@ -225,6 +225,32 @@ const SEARCHABLE_METADATA: &str = concat!(
     r"ELSE replace(replace(metadata::text, '\\', '\u005c'), '\u0000', '\ufffd')::json END)",
 );
 
+/// Appends `(<the metadata value at path> = value)`, as the `meta.*` filters compare: NULL
+/// when the key is missing or holds a JSON null.
+fn push_meta_equals(query: &mut QueryBuilder<Postgres>, path: &[String], value: &str) {
+    query.push("(");
+    // `#>>` would also index into arrays ("0" as an element number); SQLite's quoted path
+    // segments only name object keys, so require every container on the way to be an
+    // object. The root always is one.
+    for depth in 1..path.len() {
+        query
+            .push("json_typeof(")
+            .push(SEARCHABLE_METADATA)
+            .push(" #> ")
+            .push_bind(path[..depth].to_vec())
+            .push("::text[]) = 'object' AND ");
+    }
+    // `#>>` renders strings by content and numbers and booleans by their JSON text, which
+    // is what the SQLite store's CASE over json_type produces.
+    query
+        .push(SEARCHABLE_METADATA)
+        .push(" #>> ")
+        .push_bind(path.to_vec())
+        .push("::text[] = ")
+        .push_bind(value.to_owned())
+        .push(")");
+}
+
 /// Appends the filter's conditions (each starting with AND) for the `events` table.
 fn push_filter(query: &mut QueryBuilder<Postgres>, filter: &EventFilter) {
     if !filter.event_types.is_empty() {
@@ -240,26 +266,16 @@ fn push_filter(query: &mut QueryBuilder<Postgres>, filter: &EventFilter) {
         query.push(" AND ts < ").push_bind(micros(to));
     }
     for (path, value) in &filter.meta {
-        // `#>>` would also index into arrays ("0" as an element number); SQLite's quoted path
-        // segments only name object keys, so require every container on the way to be an
-        // object. The root always is one.
-        for depth in 1..path.len() {
-            query
-                .push(" AND json_typeof(")
-                .push(SEARCHABLE_METADATA)
-                .push(" #> ")
-                .push_bind(path[..depth].to_vec())
-                .push("::text[]) = 'object'");
-        }
-        // `#>>` renders strings by content and numbers and booleans by their JSON text, which
-        // is what the SQLite store's CASE over json_type produces.
-        query
-            .push(" AND ")
-            .push(SEARCHABLE_METADATA)
-            .push(" #>> ")
-            .push_bind(path.clone())
-            .push("::text[] = ")
-            .push_bind(value.clone());
+        query.push(" AND ");
+        push_meta_equals(query, path, value);
+    }
+    // The exact complement of `=`: where the key is missing (or a container on the way is not
+    // an object) the condition is NULL or false, and COALESCE makes both "not equal", so
+    // events without the key are kept.
+    for (path, value) in &filter.meta_not {
+        query.push(" AND NOT COALESCE(");
+        push_meta_equals(query, path, value);
+        query.push(", false)");
     }
     match filter.violations {
         Some(true) => {
@@ -1105,6 +1121,28 @@ impl Store for PostgresStore {
         Ok(deliveries)
     }
 
+    async fn list_event_deliveries(
+        &self,
+        tenant: TenantId,
+        event_id: Uuid,
+    ) -> Result<Vec<hooks::Delivery>, StoreError> {
+        let mut query = QueryBuilder::<Postgres>::new(WEBHOOK_DELIVERIES);
+        query
+            .push_bind(hooks::TEST_EVENT_TYPE)
+            .push(WEBHOOK_DELIVERIES_FROM)
+            .push_bind(tenant.0)
+            .push(" AND d.event_id = ")
+            .push_bind(event_id)
+            .push(" ORDER BY d.created_at, d.id");
+        let rows = query.build().fetch_all(&self.pool).await?;
+        let mut deliveries = rows
+            .iter()
+            .map(webhook_delivery_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        attach_webhook_attempts(&self.pool, &mut deliveries).await?;
+        Ok(deliveries)
+    }
+
     async fn retry_webhook_delivery(
         &self,
         tenant: TenantId,
@@ -1223,7 +1261,8 @@ impl Store for PostgresStore {
         };
         sqlx::query(
             "INSERT INTO webhook_attempts (id, delivery_id, tenant_id, attempted_at, status_code, \
-             error, latency_ms, response_body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+             error, latency_ms, response_body, request_headers, request_body) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(record.id)
         .bind(record.delivery_id)
@@ -1233,6 +1272,13 @@ impl Store for PostgresStore {
         .bind(record.error.as_deref())
         .bind(i64::try_from(record.latency_ms).unwrap_or(i64::MAX))
         .bind(record.response_body.as_deref())
+        .bind(
+            record
+                .request_headers
+                .as_ref()
+                .map(hooks::stored_request_headers),
+        )
+        .bind(record.request_body.as_deref())
         .execute(&mut *tx)
         .await?;
         let (status, next) = webhook_next_step(record.next);
@@ -1667,6 +1713,10 @@ async fn attach_webhook_attempts(
             error: row.try_get("error")?,
             latency_ms: u64::try_from(row.try_get::<i64, _>("latency_ms")?).unwrap_or(0),
             response_body: row.try_get("response_body")?,
+            request_headers: hooks::parse_stored_request_headers(
+                row.try_get::<Option<&str>, _>("request_headers")?,
+            )?,
+            request_body: row.try_get("request_body")?,
         };
         by_delivery
             .entry(row.try_get("delivery_id")?)

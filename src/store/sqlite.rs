@@ -268,6 +268,22 @@ const KEY_AND_TENANT: &str = "SELECT k.id AS k_id, k.tenant_id AS k_tenant_id, k
      t.id, t.name, t.status, t.rate_per_second, t.rate_burst, t.created_at, t.retention_days \
      FROM api_keys k JOIN tenants t ON t.id = k.tenant_id";
 
+/// Appends the metadata value at `path` as the `meta.*` filters compare it: the value's JSON
+/// text, as PostgreSQL's `#>>` gives it (json_extract would turn numbers into SQL values and
+/// re-render them, 1e20 as 1.0e+20, so non-strings are read with `->`, which keeps their JSON
+/// text); strings by their content; NULL for a JSON null or a missing key.
+fn push_meta_value(query: &mut QueryBuilder<Sqlite>, path: &[String]) {
+    let path = sqlite_json_path(path);
+    query
+        .push("(CASE json_type(metadata, ")
+        .push_bind(path.clone())
+        .push(") WHEN 'text' THEN json_extract(metadata, ")
+        .push_bind(path.clone())
+        .push(") WHEN 'null' THEN NULL ELSE metadata -> ")
+        .push_bind(path)
+        .push(" END)");
+}
+
 /// Appends the filter's conditions (each starting with AND) for the `events` table.
 fn push_filter(query: &mut QueryBuilder<Sqlite>, filter: &EventFilter) {
     if !filter.event_types.is_empty() {
@@ -285,19 +301,16 @@ fn push_filter(query: &mut QueryBuilder<Sqlite>, filter: &EventFilter) {
         query.push(" AND ts < ").push_bind(micros(to));
     }
     for (path, value) in &filter.meta {
-        // Compare the value's JSON text, as PostgreSQL's #>> does: json_extract would turn
-        // numbers into SQL values and re-render them (1e20 as 1.0e+20), so non-strings are
-        // read with ->, which keeps their JSON text.
-        let path = sqlite_json_path(path);
-        query
-            .push(" AND (CASE json_type(metadata, ")
-            .push_bind(path.clone())
-            .push(") WHEN 'text' THEN json_extract(metadata, ")
-            .push_bind(path.clone())
-            .push(") WHEN 'null' THEN NULL ELSE metadata -> ")
-            .push_bind(path)
-            .push(" END) = ")
-            .push_bind(value.clone());
+        query.push(" AND ");
+        push_meta_value(query, path);
+        query.push(" = ").push_bind(value.clone());
+    }
+    // The exact complement of `=`: a missing key or a JSON null gives NULL, and `IS NOT`
+    // (unlike `<>`) is true for NULL, so events without the key are kept.
+    for (path, value) in &filter.meta_not {
+        query.push(" AND ");
+        push_meta_value(query, path);
+        query.push(" IS NOT ").push_bind(value.clone());
     }
     match filter.violations {
         Some(true) => {
@@ -1067,6 +1080,28 @@ impl Store for SqliteStore {
         Ok(deliveries)
     }
 
+    async fn list_event_deliveries(
+        &self,
+        tenant: TenantId,
+        event_id: Uuid,
+    ) -> Result<Vec<hooks::Delivery>, StoreError> {
+        let mut query = QueryBuilder::<Sqlite>::new(WEBHOOK_DELIVERIES);
+        query
+            .push_bind(hooks::TEST_EVENT_TYPE)
+            .push(WEBHOOK_DELIVERIES_FROM)
+            .push_bind(tenant.0.to_string())
+            .push(" AND d.event_id = ")
+            .push_bind(event_id.to_string())
+            .push(" ORDER BY d.created_at, d.id");
+        let rows = query.build().fetch_all(&self.pool).await?;
+        let mut deliveries = rows
+            .iter()
+            .map(webhook_delivery_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        attach_webhook_attempts(&self.pool, &mut deliveries).await?;
+        Ok(deliveries)
+    }
+
     async fn retry_webhook_delivery(
         &self,
         tenant: TenantId,
@@ -1203,7 +1238,8 @@ impl Store for SqliteStore {
         };
         sqlx::query(
             "INSERT INTO webhook_attempts (id, delivery_id, tenant_id, attempted_at, status_code, \
-             error, latency_ms, response_body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+             error, latency_ms, response_body, request_headers, request_body) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(record.id.to_string())
         .bind(record.delivery_id.to_string())
@@ -1213,6 +1249,13 @@ impl Store for SqliteStore {
         .bind(record.error.as_deref())
         .bind(i64::try_from(record.latency_ms).unwrap_or(i64::MAX))
         .bind(record.response_body.as_deref())
+        .bind(
+            record
+                .request_headers
+                .as_ref()
+                .map(hooks::stored_request_headers),
+        )
+        .bind(record.request_body.as_deref())
         .execute(&mut *tx)
         .await?;
         let (status, next) = webhook_next_step(record.next);
@@ -1713,6 +1756,10 @@ async fn attach_webhook_attempts(
             error: row.try_get("error")?,
             latency_ms: u64::try_from(row.try_get::<i64, _>("latency_ms")?).unwrap_or(0),
             response_body: row.try_get("response_body")?,
+            request_headers: hooks::parse_stored_request_headers(
+                row.try_get::<Option<&str>, _>("request_headers")?,
+            )?,
+            request_body: row.try_get("request_body")?,
         };
         by_delivery.entry(delivery_id).or_default().push(attempt);
     }

@@ -14,8 +14,9 @@
 //!   refused at creation and, always, at delivery time, unless
 //!   `webhooks.allow_private_targets` is on.
 //! - **API** ([`routes`]): endpoint CRUD, secret rotation, test deliveries, the delivery log
-//!   and manual retries; scope `manage`, scoped to one tenant (another tenant's endpoint is
-//!   404).
+//!   (per endpoint, and per event: `GET /api/v1/events/{id}/deliveries`) and manual retries;
+//!   scope `manage`, scoped to one tenant (another tenant's endpoint or event is 404). Each
+//!   attempt's log entry holds the request as sent, signatures masked.
 //!
 //! This module holds the types shared by the store, the worker and the handlers, and the
 //! logic of the API calls (plain functions returning [`crate::error`]'s domain errors, no HTTP
@@ -26,6 +27,7 @@ pub mod signing;
 pub mod ssrf;
 pub mod worker;
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use base64::Engine;
@@ -129,6 +131,23 @@ pub fn stored_event_types(event_types: &[String]) -> String {
     serde_json::to_string(event_types).unwrap_or_else(|_| "[]".to_owned())
 }
 
+/// The stored form of an attempt's request headers (a JSON object of strings).
+pub fn stored_request_headers(headers: &BTreeMap<String, String>) -> String {
+    // Serializing a map of strings cannot fail.
+    serde_json::to_string(headers).unwrap_or_else(|_| "{}".to_owned())
+}
+
+/// Parses the stored `request_headers` column.
+pub fn parse_stored_request_headers(
+    text: Option<&str>,
+) -> Result<Option<BTreeMap<String, String>>, StoreError> {
+    text.map(|text| {
+        serde_json::from_str(text)
+            .map_err(|error| StoreError::Invalid(format!("webhook request_headers: {error}")))
+    })
+    .transpose()
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DeliveryStatus {
@@ -197,6 +216,14 @@ pub struct Attempt {
     pub latency_ms: u64,
     /// The first 4 KiB of the response body (invalid UTF-8 replaced).
     pub response_body: Option<String>,
+    /// The request's headers as sent, by lower-case name, with the `webhook-signature` value
+    /// masked (`v1,<redacted>` per signature): the log never holds anything a secret could be
+    /// recovered from. Null when no request was made (an invalid or refused URL) and for
+    /// attempts logged before the server recorded requests.
+    pub request_headers: Option<BTreeMap<String, String>>,
+    /// The request body as sent and signed, in full (an event is bounded by the ingest
+    /// limits). Null as for `request_headers`.
+    pub request_body: Option<String>,
 }
 
 /// A new delivery written outside the outbox (a test delivery, whose body is fixed).
@@ -253,6 +280,10 @@ pub struct AttemptRecord {
     pub error: Option<String>,
     pub latency_ms: u64,
     pub response_body: Option<String>,
+    /// What was sent, secrets masked (see [`Attempt::request_headers`]); `None` when the
+    /// request could not be built.
+    pub request_headers: Option<BTreeMap<String, String>>,
+    pub request_body: Option<String>,
     pub next: NextStep,
 }
 
@@ -614,6 +645,85 @@ pub async fn list_deliveries(
             })
         });
     Ok((deliveries, next))
+}
+
+/// The endpoint a delivery goes to, as an event's delivery list names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct EndpointRef {
+    pub id: Uuid,
+    pub url: String,
+    pub description: String,
+    pub enabled: bool,
+}
+
+/// One delivery of an event: where to, how it stands, and its last attempt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct EventDelivery {
+    /// The delivery (also its `webhook-id`).
+    pub id: Uuid,
+    pub endpoint: EndpointRef,
+    pub status: DeliveryStatus,
+    /// Attempts made so far.
+    pub attempts: u32,
+    /// When the next attempt is due; null once succeeded or dead.
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    /// The last attempt's time, HTTP status (null when no response came) and error (in full),
+    /// all null before the first attempt.
+    pub last_attempt_at: Option<DateTime<Utc>>,
+    pub last_status_code: Option<u16>,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The webhook deliveries of one of the tenant's events, across all its endpoints, oldest
+/// first: the event's lineage past storage. `NotFound("event")` for an unknown event or
+/// another tenant's. An event has a delivery per endpoint whose filter matched it when it was
+/// stored (endpoints created later, or disabled then, have none).
+pub async fn event_deliveries(
+    store: &dyn Store,
+    tenant: TenantId,
+    event_id: Uuid,
+) -> Result<Vec<EventDelivery>, DomainError> {
+    if store.get_event(tenant, event_id).await?.is_none() {
+        return Err(DomainError::NotFound("event"));
+    }
+    let deliveries = store.list_event_deliveries(tenant, event_id).await?;
+    if deliveries.is_empty() {
+        return Ok(Vec::new());
+    }
+    let endpoints: std::collections::HashMap<Uuid, Endpoint> = store
+        .list_webhook_endpoints(tenant)
+        .await?
+        .into_iter()
+        .map(|endpoint| (endpoint.id, endpoint))
+        .collect();
+    Ok(deliveries
+        .into_iter()
+        .filter_map(|delivery| {
+            // An endpoint deleted since took its deliveries with it; one deleted between the
+            // two reads is left out too.
+            let endpoint = endpoints.get(&delivery.endpoint_id)?;
+            let last = delivery.attempt_log.last();
+            Some(EventDelivery {
+                id: delivery.id,
+                endpoint: EndpointRef {
+                    id: endpoint.id,
+                    url: endpoint.url.clone(),
+                    description: endpoint.description.clone(),
+                    enabled: endpoint.enabled,
+                },
+                status: delivery.status,
+                attempts: delivery.attempts,
+                next_attempt_at: delivery.next_attempt_at,
+                last_attempt_at: last.map(|attempt| attempt.attempted_at),
+                last_status_code: last.and_then(|attempt| attempt.status_code),
+                last_error: last.and_then(|attempt| attempt.error.clone()),
+                created_at: delivery.created_at,
+                updated_at: delivery.updated_at,
+            })
+        })
+        .collect())
 }
 
 /// How long a claimed delivery stays leased: the attempt's timeout plus a margin for loading

@@ -14,9 +14,9 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{
-    Delivery, Endpoint, EndpointInput, create_endpoint, get_endpoint, list_deliveries,
-    parse_delivery_query, parse_tenant_query, retry_delivery, rotate_secret, send_test,
-    update_endpoint,
+    Delivery, Endpoint, EndpointInput, EventDelivery, create_endpoint, event_deliveries,
+    get_endpoint, list_deliveries, parse_delivery_query, parse_tenant_query, retry_delivery,
+    rotate_secret, send_test, update_endpoint,
 };
 use crate::auth::{Principal, Scope};
 use crate::http::AppState;
@@ -41,6 +41,7 @@ pub fn router() -> Router<AppState> {
             "/webhooks/{id}/deliveries/{delivery_id}/retry",
             post(retry_webhook_delivery),
         )
+        .route("/events/{event_id}/deliveries", get(list_event_deliveries))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -417,7 +418,8 @@ pub async fn test_webhook(
 }
 
 /// The endpoint's delivery log: deliveries newest first, each with every attempt (time, HTTP
-/// status or error, latency, the first 4 KiB of the response body).
+/// status or error in full, latency, the first 4 KiB of the response body, and the request
+/// as sent: headers with the signatures masked, and the body).
 #[utoipa::path(
     get, path = "/api/v1/webhooks/{id}/deliveries", tag = "webhooks",
     params(
@@ -448,6 +450,45 @@ pub async fn list_webhook_deliveries(
     Ok(Json(DeliveryList {
         deliveries,
         next_cursor,
+    }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventDeliveryList {
+    pub event_id: Uuid,
+    /// Oldest first; one per endpoint that the event was delivered (or is due) to.
+    pub deliveries: Vec<EventDelivery>,
+}
+
+/// The event's webhook deliveries across all the tenant's endpoints: each with its endpoint
+/// (id, URL, description), status, attempts, and the last attempt's time, HTTP status and
+/// error in full. An event has a delivery per endpoint whose filter matched it when it was
+/// stored. Scope `manage`, like the rest of the delivery log: it shows the tenant's webhook
+/// configuration.
+#[utoipa::path(
+    get, path = "/api/v1/events/{event_id}/deliveries", tag = "webhooks",
+    params(
+        ("event_id" = Uuid, Path, description = "The event's server-assigned id"),
+        ("tenant_id" = Option<Uuid>, Query, description = "Admin only: the tenant"),
+    ),
+    responses(
+        (status = 200, body = EventDeliveryList),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, description = "No such event for this tenant", body = ErrorBody),
+        (status = 422, description = "A bad parameter", body = ErrorBody),
+    ),
+    security(("api_key" = []), ("bearer" = []))
+)]
+pub async fn list_event_deliveries(
+    State(state): State<AppState>,
+    ManagedTenant(tenant): ManagedTenant,
+    AppPath(event_id): AppPath<String>,
+) -> Result<Json<EventDeliveryList>, ApiError> {
+    let event_id = parse_id(&event_id, "event")?;
+    let deliveries = event_deliveries(&*state.store, tenant, event_id).await?;
+    Ok(Json(EventDeliveryList {
+        event_id,
+        deliveries,
     }))
 }
 

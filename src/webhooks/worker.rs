@@ -13,7 +13,7 @@
 //!   endpoint, so that one slow receiver cannot take every slot. A claimed delivery whose
 //!   endpoint is at its limit is given back at once (its lease cleared), not held.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -243,6 +243,8 @@ impl Worker {
             error: attempt.error.map(|error| without_nul(&error)),
             latency_ms: u64::try_from(attempt.latency.as_millis()).unwrap_or(u64::MAX),
             response_body: attempt.body,
+            request_headers: attempt.request.as_ref().map(|r| r.headers.clone()),
+            request_body: attempt.request.map(|r| r.body),
             next,
         };
         tracing::debug!(
@@ -303,16 +305,22 @@ impl Worker {
             status: None,
             error: None,
             body: None,
+            request: None,
             succeeded: false,
         };
-        let request = match self.request(delivery, started_at) {
-            Ok(request) => request,
+        let outgoing = match self.outgoing(delivery, started_at) {
+            Ok(outgoing) => outgoing,
             Err(error) => {
                 result.error = Some(error);
                 return result;
             }
         };
-        match request.send().await {
+        result.request = Some(outgoing.logged());
+        let mut request = self.client.post(outgoing.url);
+        for (name, value) in outgoing.headers {
+            request = request.header(name, value);
+        }
+        match request.body(outgoing.body).send().await {
             Ok(mut response) => {
                 let status = response.status();
                 result.status = Some(status);
@@ -345,11 +353,8 @@ impl Worker {
         result
     }
 
-    fn request(
-        &self,
-        delivery: &ClaimedDelivery,
-        now: DateTime<Utc>,
-    ) -> Result<reqwest::RequestBuilder, String> {
+    /// The request of an attempt: the target checked, the body built and signed.
+    fn outgoing(&self, delivery: &ClaimedDelivery, now: DateTime<Utc>) -> Result<Outgoing, String> {
         let url = Url::parse(&delivery.url).map_err(|error| format!("invalid URL: {error}"))?;
         // Names are checked by the resolver; IP literals never reach it.
         check_url(&url, self.config.allow_private_targets)?;
@@ -365,14 +370,17 @@ impl Worker {
         }
         let signature = signing::signature_header(&secrets, &id, timestamp, &body)
             .map_err(|error| error.to_string())?;
-        Ok(self
-            .client
-            .post(url)
-            .header(header::CONTENT_TYPE, "application/json")
-            .header("webhook-id", id)
-            .header("webhook-timestamp", timestamp.to_string())
-            .header("webhook-signature", signature)
-            .body(body))
+        Ok(Outgoing {
+            url,
+            headers: vec![
+                (header::CONTENT_TYPE.as_str(), "application/json".to_owned()),
+                (header::USER_AGENT.as_str(), USER_AGENT.to_owned()),
+                ("webhook-id", id),
+                ("webhook-timestamp", timestamp.to_string()),
+                (SIGNATURE_HEADER, signature),
+            ],
+            body,
+        })
     }
 
     async fn report_queue(&self) {
@@ -412,12 +420,68 @@ pub fn body_of(message: &Message) -> serde_json::Result<Vec<u8>> {
     }
 }
 
+const SIGNATURE_HEADER: &str = "webhook-signature";
+
+/// One attempt's request, before it is sent: the same headers and body go out and into the
+/// log (there masked), so the log shows exactly what the receiver got.
+struct Outgoing {
+    url: Url,
+    /// Lower-case names.
+    headers: Vec<(&'static str, String)>,
+    body: Vec<u8>,
+}
+
+/// The request as the attempt log keeps it: headers with every signature masked, the body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoggedRequest {
+    pub headers: BTreeMap<String, String>,
+    pub body: String,
+}
+
+impl Outgoing {
+    fn logged(&self) -> LoggedRequest {
+        LoggedRequest {
+            headers: self
+                .headers
+                .iter()
+                .map(|(name, value)| {
+                    let value = if *name == SIGNATURE_HEADER {
+                        mask_signatures(value)
+                    } else {
+                        value.clone()
+                    };
+                    ((*name).to_owned(), value)
+                })
+                .collect(),
+            // Serialized JSON or a stored test body: UTF-8 with NUL escaped, so in practice
+            // nothing is replaced; PostgreSQL's text could not hold a raw NUL.
+            body: without_nul(&String::from_utf8_lossy(&self.body)),
+        }
+    }
+}
+
+/// `v1,<base64> v1,<base64>` → `v1,<redacted> v1,<redacted>`: how many signatures went out
+/// (two during a secret rotation) and their version, and nothing derived from a secret (a
+/// signature is an HMAC under it, with which anyone reading the log could test guesses).
+pub fn mask_signatures(header: &str) -> String {
+    header
+        .split(' ')
+        .map(|signature| match signature.split_once(',') {
+            Some((version, _)) => format!("{version},<redacted>"),
+            None => "<redacted>".to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 struct AttemptResult {
     started_at: DateTime<Utc>,
     latency: Duration,
     status: Option<StatusCode>,
     error: Option<String>,
     body: Option<String>,
+    /// What was sent; `None` when the request could not be built.
+    request: Option<LoggedRequest>,
     succeeded: bool,
 }
 
@@ -539,6 +603,30 @@ mod tests {
             .keys()
             .collect();
         assert_eq!(keys, ["z", "a"], "metadata keeps its key order");
+    }
+
+    #[test]
+    fn the_logged_request_masks_every_signature_and_keeps_the_rest() {
+        assert_eq!(
+            mask_signatures("v1,abc= v1,def="),
+            "v1,<redacted> v1,<redacted>"
+        );
+        assert_eq!(mask_signatures("garbage"), "<redacted>");
+        let outgoing = Outgoing {
+            url: Url::parse("https://example.com/hook").unwrap(),
+            headers: vec![
+                ("content-type", "application/json".to_owned()),
+                ("webhook-id", "id-1".to_owned()),
+                (SIGNATURE_HEADER, "v1,c2lnbmF0dXJl".to_owned()),
+            ],
+            body: br#"{"type":"signup"}"#.to_vec(),
+        };
+        let logged = outgoing.logged();
+        assert_eq!(logged.headers["webhook-signature"], "v1,<redacted>");
+        assert_eq!(logged.headers["webhook-id"], "id-1");
+        assert_eq!(logged.headers["content-type"], "application/json");
+        assert_eq!(logged.body, r#"{"type":"signup"}"#);
+        assert!(!format!("{logged:?}").contains("c2lnbmF0dXJl"));
     }
 
     #[test]

@@ -143,6 +143,19 @@ async fn owner_state(app: &TestApp, owner: &Owner) -> BTreeMap<&'static str, Val
         .map(|d| d["id"].clone())
         .collect();
     state.insert("deliveries", Value::from(deliveries));
+    let (_, lineage) = app
+        .get_json(
+            &format!("/api/v1/events/{}/deliveries", owner.event_id),
+            key,
+        )
+        .await;
+    let lineage: Vec<Value> = lineage["deliveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| json!([d["id"], d["endpoint"]["id"]]))
+        .collect();
+    state.insert("event deliveries", Value::from(lineage));
     let (_, schemas) = app.get_json("/api/v1/schemas", key).await;
     state.insert("schemas", schemas);
     let (_, policy) = app.get_json("/api/v1/schema-policy", key).await;
@@ -232,12 +245,6 @@ fn check_answer(what: &str, status: StatusCode, body: &str, owner: &Owner) {
 async fn no_other_credential_reads_or_changes_the_owners_data_through_any_operation() {
     let app = spawn_app().await;
     let owner_tenant = app.create_tenant("acme-matrix-owner").await;
-    let event_id = app
-        .ingest_ok(
-            &owner_tenant.key,
-            json!({"event_type": "owned", "metadata": {"note": "owner-secret-marker"}}),
-        )
-        .await;
     let response = app
         .post("/api/v1/webhooks", &owner_tenant.key)
         .json(&json!({"url": "https://owner-hook.invalid/owner-secret-marker", "description": "owner-secret-marker"}))
@@ -247,6 +254,22 @@ async fn no_other_credential_reads_or_changes_the_owners_data_through_any_operat
     assert_eq!(response.status(), StatusCode::CREATED);
     let hook: Value = response.json().await.unwrap();
     let endpoint_id = hook["id"].as_str().unwrap().to_owned();
+    // After the endpoint, so that the event has a delivery to it (whose URL is marked): what
+    // `GET /events/{event_id}/deliveries` would leak.
+    let event_id = app
+        .ingest_ok(
+            &owner_tenant.key,
+            json!({"event_type": "owned", "metadata": {"note": "owner-secret-marker"}}),
+        )
+        .await;
+    let (status, lineage) = app
+        .get_json(
+            &format!("/api/v1/events/{event_id}/deliveries"),
+            &owner_tenant.key,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{lineage}");
+    assert_eq!(lineage["deliveries"].as_array().unwrap().len(), 1);
     let response = app
         .post(
             &format!("/api/v1/webhooks/{endpoint_id}/test"),

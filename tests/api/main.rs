@@ -10,6 +10,7 @@ mod config;
 mod connections;
 mod deploy;
 mod durability;
+mod exclude;
 mod helpers;
 mod ingest;
 mod isolation;

@@ -1558,6 +1558,398 @@ async fn deliveries_pending_when_the_server_is_killed_all_arrive_after_a_restart
     .await;
 }
 
+// --- the request log and an event's deliveries ----------------------------------------------
+
+/// An address on loopback where nothing listens (bound, then let go).
+async fn closed_port_url() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    drop(listener);
+    format!("http://{address}/hook")
+}
+
+/// A receiver that answers every request with a redirect to `location`.
+async fn redirecting_receiver(location: String) -> (String, CancellationToken) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let app = axum::Router::new().fallback(move || {
+        let location = location.clone();
+        async move {
+            (
+                AxumStatus::TEMPORARY_REDIRECT,
+                [(axum::http::header::LOCATION, location)],
+            )
+        }
+    });
+    let stop = CancellationToken::new();
+    let stopped = stop.clone().cancelled_owned();
+    tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(stopped)
+            .await
+    });
+    (format!("http://{address}/hook"), stop)
+}
+
+#[tokio::test]
+async fn each_attempt_logs_the_request_it_sent_with_every_signature_masked() {
+    let app = fast_app().await;
+    let tenant = app.create_tenant("request-log").await;
+    let receiver = Receiver::start().await;
+    receiver.script(&[500]);
+    let (endpoint, secret) =
+        create_endpoint(&app, &tenant.key, json!({ "url": receiver.url })).await;
+    app.ingest_ok(
+        &tenant.key,
+        json!({"event_type": "order.paid", "metadata": {"amount": 42, "note": "two\nlines ü"}}),
+    )
+    .await;
+    let requests = received(&receiver, 2, Duration::from_secs(10)).await;
+    let log = deliveries_in(
+        &app,
+        &tenant.key,
+        &endpoint,
+        1,
+        "succeeded",
+        Duration::from_secs(5),
+    )
+    .await;
+    let attempts = log[0]["attempt_log"].as_array().unwrap();
+    assert_eq!(attempts.len(), 2);
+    for (attempt, request) in attempts.iter().zip(&requests) {
+        // The body in full, byte for byte what the receiver got (and what was signed).
+        assert_eq!(
+            attempt["request_body"].as_str().unwrap().as_bytes(),
+            &request.body[..]
+        );
+        let headers = attempt["request_headers"].as_object().unwrap();
+        for name in [
+            "content-type",
+            "user-agent",
+            "webhook-id",
+            "webhook-timestamp",
+        ] {
+            assert_eq!(headers[name], header(request, name), "{name}");
+        }
+        assert_eq!(headers["webhook-signature"], "v1,<redacted>");
+        assert!(verify_request(&secret, request), "what went out was signed");
+    }
+    assert_eq!(attempts[0]["status_code"], 500);
+    assert_eq!(attempts[0]["response_body"], "answered 500");
+
+    // During a rotation two signatures go out: both masked, neither secret in the log.
+    let response = app
+        .post(
+            &format!("/api/v1/webhooks/{endpoint}/rotate-secret"),
+            &tenant.key,
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let rotated: Value = response.json().await.unwrap();
+    let new_secret = rotated["secret"].as_str().unwrap().to_owned();
+    let response = app
+        .post(&format!("/api/v1/webhooks/{endpoint}/test"), &tenant.key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    let test = received(&receiver, 3, Duration::from_secs(10))
+        .await
+        .remove(2);
+    assert_eq!(header(&test, "webhook-signature").split(' ').count(), 2);
+    let log = deliveries_in(
+        &app,
+        &tenant.key,
+        &endpoint,
+        2,
+        "succeeded",
+        Duration::from_secs(5),
+    )
+    .await;
+    let attempt = &log[0]["attempt_log"][0];
+    assert_eq!(
+        attempt["request_headers"]["webhook-signature"],
+        "v1,<redacted> v1,<redacted>"
+    );
+    assert_eq!(
+        attempt["request_body"].as_str().unwrap().as_bytes(),
+        &test.body[..]
+    );
+    let (_, raw) = app
+        .get_json(
+            &format!("/api/v1/webhooks/{endpoint}/deliveries"),
+            &tenant.key,
+        )
+        .await;
+    let raw = raw.to_string();
+    let mut signatures: Vec<String> = receiver
+        .requests()
+        .iter()
+        .flat_map(|r| {
+            header(r, "webhook-signature")
+                .split(' ')
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    signatures.extend([secret.clone(), new_secret.clone()]);
+    for secretish in &signatures {
+        let payload = secretish
+            .trim_start_matches("v1,")
+            .trim_start_matches("whsec_");
+        assert!(!raw.contains(payload), "the log holds {secretish}");
+    }
+}
+
+#[tokio::test]
+async fn an_attempt_that_got_no_response_logs_the_full_error_and_the_request() {
+    let app = fast_app().await;
+    let tenant = app.create_tenant("full-error").await;
+    // A redirect whose target is long: the error names it in full, not cut at some length.
+    let far = format!("https://example.com/{}", "a".repeat(3000));
+    let (url, _stop) = redirecting_receiver(far.clone()).await;
+    let (redirected, _) = create_endpoint(&app, &tenant.key, json!({ "url": url })).await;
+    let (refused, _) =
+        create_endpoint(&app, &tenant.key, json!({ "url": closed_port_url().await })).await;
+    app.ingest_ok(&tenant.key, json!({"event_type": "signup"}))
+        .await;
+
+    let attempt = |endpoint: String| {
+        let app = &app;
+        let key = tenant.key.clone();
+        async move {
+            eventually("a first attempt", Duration::from_secs(10), || async {
+                let list = deliveries(app, &key, &endpoint, "").await;
+                list.first()
+                    .and_then(|d| d["attempt_log"].as_array()?.first().cloned())
+            })
+            .await
+        }
+    };
+    let first = attempt(redirected).await;
+    assert_eq!(first["status_code"], 307);
+    let error = first["error"].as_str().unwrap();
+    assert!(error.contains(&far), "the whole target: {}", error.len());
+    assert!(
+        error.starts_with("redirects are not followed (HTTP 307"),
+        "{error}"
+    );
+    assert!(
+        first["request_body"]
+            .as_str()
+            .unwrap()
+            .contains("\"signup\"")
+    );
+
+    let first = attempt(refused).await;
+    assert_eq!(first["status_code"], Value::Null);
+    assert!(
+        first["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("could not connect"),
+        "{first}"
+    );
+    // Not answered, but sent: the request is logged all the same.
+    assert_eq!(
+        first["request_headers"]["webhook-signature"],
+        "v1,<redacted>"
+    );
+    assert!(
+        first["request_body"]
+            .as_str()
+            .unwrap()
+            .contains("\"signup\"")
+    );
+}
+
+#[tokio::test]
+async fn an_events_deliveries_show_each_endpoint_with_its_status_attempts_and_last_error() {
+    let app = fast_app().await;
+    let tenant = app.create_tenant("lineage").await;
+    let receiver = Receiver::start().await;
+    // Stored before any endpoint existed: it has no delivery.
+    let quiet = app
+        .ingest_ok(&tenant.key, json!({"event_type": "signup"}))
+        .await;
+    let (ok, _) = create_endpoint(
+        &app,
+        &tenant.key,
+        json!({ "url": receiver.url, "description": "billing sync" }),
+    )
+    .await;
+    let down_url = closed_port_url().await;
+    let (down, _) = create_endpoint(&app, &tenant.key, json!({ "url": down_url })).await;
+    // Endpoints that do not get the event: another type, and a disabled one.
+    create_endpoint(
+        &app,
+        &tenant.key,
+        json!({ "url": receiver.url, "event_types": ["other"] }),
+    )
+    .await;
+    create_endpoint(
+        &app,
+        &tenant.key,
+        json!({ "url": receiver.url, "enabled": false }),
+    )
+    .await;
+    let event = app
+        .ingest_ok(&tenant.key, json!({"event_type": "order.paid"}))
+        .await;
+
+    let path = format!("/api/v1/events/{event}/deliveries");
+    let body = eventually(
+        "both endpoints attempted",
+        Duration::from_secs(10),
+        || async {
+            let (status, body) = app.get_json(&path, &tenant.key).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            let list = body["deliveries"].as_array().unwrap();
+            (list.len() == 2
+                && list.iter().all(|d| d["attempts"].as_u64() >= Some(1))
+                && list.iter().any(|d| d["status"] == "succeeded"))
+            .then_some(body)
+        },
+    )
+    .await;
+    assert_eq!(body["event_id"], event);
+    let list = body["deliveries"].as_array().unwrap();
+    let by_endpoint = |id: &str| {
+        list.iter()
+            .find(|d| d["endpoint"]["id"] == id)
+            .unwrap_or_else(|| panic!("a delivery to {id}: {body}"))
+    };
+    let delivered = by_endpoint(&ok);
+    assert_eq!(delivered["status"], "succeeded");
+    assert_eq!(delivered["attempts"], 1);
+    assert_eq!(delivered["endpoint"]["url"], receiver.url);
+    assert_eq!(delivered["endpoint"]["description"], "billing sync");
+    assert_eq!(delivered["endpoint"]["enabled"], true);
+    assert_eq!(delivered["last_status_code"], 200);
+    assert_eq!(delivered["last_error"], Value::Null);
+    assert!(delivered["last_attempt_at"].is_string());
+    assert_eq!(delivered["next_attempt_at"], Value::Null);
+    assert!(delivered["created_at"].is_string() && delivered["updated_at"].is_string());
+    let failing = by_endpoint(&down);
+    assert_eq!(failing["endpoint"]["url"], down_url);
+    assert!(
+        failing["status"] == "failed" || failing["status"] == "dead",
+        "{failing}"
+    );
+    assert_eq!(failing["last_status_code"], Value::Null);
+    // The same error as the endpoint's own log holds, in full.
+    let log = deliveries(&app, &tenant.key, &down, "").await;
+    let delivery = log.iter().find(|d| d["event_id"] == event).unwrap();
+    assert_eq!(failing["id"], delivery["id"]);
+    let last = delivery["attempt_log"].as_array().unwrap().last().unwrap();
+    if failing["attempts"] == delivery["attempts"] {
+        assert_eq!(failing["last_error"], last["error"]);
+    }
+    assert!(
+        failing["last_error"]
+            .as_str()
+            .unwrap()
+            .starts_with("could not connect"),
+        "{failing}"
+    );
+    // The admin names the tenant.
+    let (status, admin) = app
+        .get_json(&format!("{path}?tenant_id={}", tenant.id), &app.admin_token)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(admin["deliveries"].as_array().unwrap().len(), 2);
+
+    // An event that went to no endpoint: an empty list, not a 404.
+    let (status, none) = app
+        .get_json(&format!("/api/v1/events/{quiet}/deliveries"), &tenant.key)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{none}");
+    assert_eq!(none["deliveries"], json!([]));
+}
+
+#[tokio::test]
+async fn an_events_deliveries_are_the_tenants_own_and_bad_calls_are_refused() {
+    let app = fast_app().await;
+    let acme = app.create_tenant("acme-lineage").await;
+    let globex = app.create_tenant("globex-lineage").await;
+    let receiver = Receiver::start().await;
+    create_endpoint(&app, &acme.key, json!({ "url": receiver.url })).await;
+    create_endpoint(&app, &globex.key, json!({ "url": receiver.url })).await;
+    let event = app
+        .ingest_ok(&acme.key, json!({"event_type": "order.paid"}))
+        .await;
+    let path = format!("/api/v1/events/{event}/deliveries");
+    let (status, own) = app.get_json(&path, &acme.key).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(own["deliveries"].as_array().unwrap().len(), 1);
+
+    // Another tenant's key, or the admin naming another tenant: as if the event did not exist.
+    let response = app.get(&path, &globex.key).send().await.unwrap();
+    let body = assert_error(response, StatusCode::NOT_FOUND, "not_found", None).await;
+    assert!(!body.to_string().contains(&receiver.url));
+    let response = app
+        .get(&format!("{path}?tenant_id={}", globex.id), &app.admin_token)
+        .send()
+        .await
+        .unwrap();
+    assert_error(response, StatusCode::NOT_FOUND, "not_found", None).await;
+    let response = app
+        .get(&format!("{path}?tenant_id={}", acme.id), &globex.key)
+        .send()
+        .await
+        .unwrap();
+    assert_error(response, StatusCode::FORBIDDEN, "forbidden", None).await;
+    // Unknown and malformed ids.
+    for id in [uuid::Uuid::now_v7().to_string(), "not-an-id".to_owned()] {
+        let response = app
+            .get(&format!("/api/v1/events/{id}/deliveries"), &acme.key)
+            .send()
+            .await
+            .unwrap();
+        assert_error(response, StatusCode::NOT_FOUND, "not_found", None).await;
+    }
+    // Bad parameters name their field; the admin must name an existing tenant.
+    for (query, field) in [("bogus=1", "bogus"), ("tenant_id=nope", "tenant_id")] {
+        let response = app
+            .get(&format!("{path}?{query}"), &acme.key)
+            .send()
+            .await
+            .unwrap();
+        assert_error(
+            response,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_error",
+            Some(field),
+        )
+        .await;
+    }
+    let response = app.get(&path, &app.admin_token).send().await.unwrap();
+    assert_error(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_error",
+        Some("tenant_id"),
+    )
+    .await;
+    let response = app
+        .get(
+            &format!("{path}?tenant_id={}", uuid::Uuid::now_v7()),
+            &app.admin_token,
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_error(response, StatusCode::NOT_FOUND, "not_found", None).await;
+    // The delivery log is webhook configuration: `manage`, like the endpoint's own log.
+    let (reader, _) = app.create_key(&acme, &["read", "ingest"]).await;
+    let response = app.get(&path, &reader).send().await.unwrap();
+    assert_error(response, StatusCode::FORBIDDEN, "forbidden", None).await;
+    let (status, _) = app.get_json(&path, "wrong-key").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
 // --- the store: outbox, claims and leases, on both stores ------------------------------------
 
 mod store_level {
@@ -1716,6 +2108,8 @@ mod store_level {
             error: None,
             latency_ms: 12,
             response_body: Some("body".into()),
+            request_headers: None,
+            request_body: None,
             next,
         }
     }

@@ -1,11 +1,13 @@
 // The event explorer and the phone layout against the real server: live events on top of the
 // stored history in one list with no duplicate at the seam, columns from the picker, "filter by
-// this" from the detail panel, and every page at 390×844 no wider than the screen.
+// this" and "exclude this" (sent to the server) from the detail panel, the event's webhook
+// deliveries in the panel, and every page at 390×844 no wider than the screen.
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { CreatedTenant } from '../src/api/types'
 import { Api } from './support/api'
 import { eventually, failureScreenshot, launchBrowser, newPage, signIn } from './support/browser'
+import { startReceiver, WEBHOOK_ENV } from './support/receiver'
 import { startServer, type TestServer } from './support/server'
 
 let server: TestServer
@@ -14,7 +16,7 @@ let api: Api
 let page: Page | undefined
 
 beforeAll(async () => {
-  server = await startServer({ name: 'explorer', env: { TRIBUTARY_RATELIMIT__DEFAULT_PER_SECOND: '10000', TRIBUTARY_RATELIMIT__DEFAULT_BURST: '10000' } })
+  server = await startServer({ name: 'explorer', env: { TRIBUTARY_RATELIMIT__DEFAULT_PER_SECOND: '10000', TRIBUTARY_RATELIMIT__DEFAULT_BURST: '10000', ...WEBHOOK_ENV } })
   api = new Api(server.url)
   browser = await launchBrowser()
 })
@@ -121,22 +123,37 @@ describe('event explorer at 1440×900', () => {
     await expect.poll(cells).toEqual(['—', 'free', 'pro'])
   })
 
-  it('"filter by this" in the detail panel filters the list and the URL; "exclude this" leaves the value out', async () => {
+  it('"filter by this" in the detail panel filters the list and the URL; "exclude this" leaves the value out on the server', async () => {
     const tenant = await api.createTenant('explorer-filter')
-    await api.sendBatch(tenant.api_key.key!, [
+    const key = tenant.api_key.key!
+    await api.sendBatch(key, [
       { event_type: 'payment', metadata: { plan: 'pro', n: 1 } },
       { event_type: 'payment', metadata: { plan: 'free', n: 2 } },
       { event_type: 'payment', metadata: { plan: 'pro', n: 3 } },
     ])
+    // More free events than a page holds, and newer: were "exclude" applied in the browser, the
+    // first pages would be all free, and the history would not end after the two pro events.
+    await api.sendBatch(key, Array.from({ length: 60 }, (_, i) => ({ event_type: 'payment', metadata: { plan: 'free', n: 100 + i } })))
     page = await open(tenant, 'events')
+    const asked: URL[] = []
+    page.on('request', (request) => {
+      const url = new URL(request.url())
+      if (url.pathname === '/api/v1/events') asked.push(url)
+    })
     const rows = list(page).locator('article')
-    await expect.poll(() => rows.count()).toBe(3)
-    await rows.filter({ hasText: 'plan=free' }).click()
+    await expect.poll(() => rows.count()).toBeGreaterThan(3)
+    await rows.filter({ hasText: 'plan=free' }).first().click()
     const panel = page.getByRole('complementary', { name: 'Event details' })
     await expect.poll(() => panel.getByTestId('property-table').textContent()).toContain('free')
     await panel.getByRole('button', { name: 'Exclude plan=free' }).click()
     await page.waitForURL(/not=plan%3Dfree/)
     await expect.poll(() => rows.allTextContents()).toEqual([expect.stringContaining('plan=pro'), expect.stringContaining('plan=pro')])
+    // The server was asked to leave them out, and the history ends there: one page, two events.
+    await expect.poll(() => asked.some((url) => url.searchParams.get('meta.plan!') === 'free')).toBe(true)
+    await expect.poll(() => page!.getByTestId('explorer-footer').textContent()).toContain('2 events · end of history')
+    // The same exclusion reaches the stats: they count the two events kept.
+    const stats = await fetch(`${server.url}/api/v1/events/stats?meta.plan!=free`, { headers: { 'X-API-Key': key } }).then((r) => r.json() as Promise<{ total: number }>)
+    expect(stats.total).toBe(2)
 
     await rows.first().click()
     await panel.getByRole('button', { name: 'Filter by n=3' }).click()
@@ -147,6 +164,37 @@ describe('event explorer at 1440×900', () => {
     const id = await rows.first().getAttribute('data-event-id')
     await page.goto(`/t/${tenant.id}/events?event=${id}`)
     await expect.poll(() => page!.getByRole('complementary', { name: 'Event details' }).textContent()).toContain(id!)
+  })
+})
+
+describe('event lineage', () => {
+  it("lists the event's webhook deliveries in the detail panel, each endpoint with its status and error", async () => {
+    const receiver = await startReceiver()
+    try {
+      const tenant = await api.createTenant('explorer-lineage')
+      const key = tenant.api_key.key!
+      await api.createWebhook(tenant.id, { url: receiver.url, description: 'Billing sync' })
+      // A target where nothing listens: its delivery fails, and says why.
+      await api.createWebhook(tenant.id, { url: 'http://127.0.0.1:9/closed', description: 'Warehouse' })
+      const id = await api.send(key, { event_type: 'order.paid', metadata: { amount: 42 } })
+      page = await open(tenant, `events?event=${id}`)
+      const panel = page.getByRole('complementary', { name: 'Event details' })
+      await panel.getByRole('tab', { name: 'Deliveries' }).click()
+      const deliveries = panel.getByTestId('event-delivery')
+      await expect.poll(() => deliveries.count(), { timeout: 10_000 }).toBe(2)
+      const billing = deliveries.filter({ hasText: 'Billing sync' })
+      await expect.poll(() => billing.getAttribute('data-status'), { timeout: 10_000 }).toBe('succeeded')
+      expect(await billing.textContent()).toContain(receiver.url)
+      expect(await billing.textContent()).toContain('HTTP 200')
+      const warehouse = deliveries.filter({ hasText: 'Warehouse' })
+      await expect.poll(() => warehouse.textContent(), { timeout: 10_000 }).toContain('could not connect')
+      expect(['failed', 'dead']).toContain(await warehouse.getAttribute('data-status'))
+      // Each endpoint links to its delivery log.
+      await billing.getByRole('link').click()
+      await page.waitForURL(/\/webhooks\?endpoint=/)
+    } finally {
+      await receiver.close()
+    }
   })
 })
 

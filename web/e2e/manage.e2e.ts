@@ -152,6 +152,13 @@ describe('webhooks', () => {
       await failing.getByRole('button', { name: /Show attempts/ }).click()
       await expect.poll(() => failing.getByTestId('attempt').first().textContent()).toContain('500')
       expect(await failing.getByTestId('attempt').first().textContent()).toContain('receiver down for maintenance')
+      // Each attempt opens to the request it sent: the body in full, the signature masked.
+      const request = failing.getByTestId('attempt-request').first()
+      await request.getByText('Request sent').click()
+      await expect.poll(() => request.getByLabel('Request body of attempt 1').textContent()).toContain('"amount": 7')
+      const headers = await request.getByRole('table', { name: 'Request headers of attempt 1' }).textContent()
+      expect(headers).toContain('webhook-signaturev1,<redacted>')
+      expect(headers).toContain('content-typeapplication/json')
       await page.getByRole('button', { name: 'Retrying' }).click()
       await expect.poll(() => new URL(page!.url()).searchParams.get('status')).toBe('failed')
       await page.getByRole('button', { name: 'All', exact: true }).click()

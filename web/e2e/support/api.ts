@@ -50,6 +50,12 @@ export class Api {
     return body.key
   }
 
+  async createWebhook(tenantId: string, body: { url: string; description?: string; event_types?: string[] }): Promise<string> {
+    const { status, body: answer } = await this.call<{ id: string }>('POST', `/api/v1/webhooks?tenant_id=${tenantId}`, { body })
+    if (status !== 201) throw new Error(`create webhook: ${status} ${JSON.stringify(answer)}`)
+    return answer.id
+  }
+
   async listEvents(key: string, query = ''): Promise<Event[]> {
     const { body } = await this.call<{ events: Event[] }>('GET', `/api/v1/events?limit=1000${query}`, { key })
     return body.events

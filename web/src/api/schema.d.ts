@@ -144,6 +144,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/events/{event_id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The event's webhook deliveries across all the tenant's endpoints: each with its endpoint
+         *     (id, URL, description), status, attempts, and the last attempt's time, HTTP status and
+         *     error in full. An event has a delivery per endpoint whose filter matched it when it was
+         *     stored. Scope `manage`, like the rest of the delivery log: it shows the tenant's webhook
+         *     configuration.
+         */
+        get: operations["list_event_deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/openapi.json": {
         parameters: {
             query?: never;
@@ -381,7 +404,8 @@ export interface paths {
         };
         /**
          * The endpoint's delivery log: deliveries newest first, each with every attempt (time, HTTP
-         *     status or error, latency, the first 4 KiB of the response body).
+         *     status or error in full, latency, the first 4 KiB of the response body, and the request
+         *     as sent: headers with the signatures masked, and the body).
          */
         get: operations["list_webhook_deliveries"];
         put?: never;
@@ -564,6 +588,20 @@ export interface components {
             id: string;
             /** Format: int64 */
             latency_ms: number;
+            /**
+             * @description The request body as sent and signed, in full (an event is bounded by the ingest
+             *     limits). Null as for `request_headers`.
+             */
+            request_body?: string | null;
+            /**
+             * @description The request's headers as sent, by lower-case name, with the `webhook-signature` value
+             *     masked (`v1,<redacted>` per signature): the log never holds anything a secret could be
+             *     recovered from. Null when no request was made (an invalid or refused URL) and for
+             *     attempts logged before the server recorded requests.
+             */
+            request_headers?: {
+                [key: string]: string;
+            } | null;
             /** @description The first 4 KiB of the response body (invalid UTF-8 replaced). */
             response_body?: string | null;
             /**
@@ -729,6 +767,14 @@ export interface components {
         };
         /** @enum {string} */
         DeliveryStatus: "pending" | "succeeded" | "failed" | "dead";
+        /** @description The endpoint a delivery goes to, as an event's delivery list names it. */
+        EndpointRef: {
+            description: string;
+            enabled: boolean;
+            /** Format: uuid */
+            id: string;
+            url: string;
+        };
         /** @description The error body, as documented in the OpenAPI document. */
         ErrorBody: {
             error: components["schemas"]["ErrorDetail"];
@@ -766,6 +812,45 @@ export interface components {
              *     the event type has none and the tenant warns about unplanned types). Absent when empty.
              */
             violations?: components["schemas"]["Violation"][];
+        };
+        /** @description One delivery of an event: where to, how it stands, and its last attempt. */
+        EventDelivery: {
+            /**
+             * Format: int32
+             * @description Attempts made so far.
+             */
+            attempts: number;
+            /** Format: date-time */
+            created_at: string;
+            endpoint: components["schemas"]["EndpointRef"];
+            /**
+             * Format: uuid
+             * @description The delivery (also its `webhook-id`).
+             */
+            id: string;
+            /**
+             * Format: date-time
+             * @description The last attempt's time, HTTP status (null when no response came) and error (in full),
+             *     all null before the first attempt.
+             */
+            last_attempt_at?: string | null;
+            last_error?: string | null;
+            /** Format: int32 */
+            last_status_code?: number | null;
+            /**
+             * Format: date-time
+             * @description When the next attempt is due; null once succeeded or dead.
+             */
+            next_attempt_at?: string | null;
+            status: components["schemas"]["DeliveryStatus"];
+            /** Format: date-time */
+            updated_at: string;
+        };
+        EventDeliveryList: {
+            /** @description Oldest first; one per endpoint that the event was delivered (or is due) to. */
+            deliveries: components["schemas"]["EventDelivery"][];
+            /** Format: uuid */
+            event_id: string;
         };
         EventList: {
             events: components["schemas"]["Event"][];
@@ -1201,6 +1286,8 @@ export interface operations {
                 to?: string;
                 /** @description Metadata equality; nested keys with dots: meta.user.plan=pro */
                 "meta.<key>"?: string;
+                /** @description Metadata exclusion, written meta.<key>!=<value>: events whose value at the key is not <value>, including events without the key (PostHog's "is not"); exactly the events meta.<key>=<value> leaves out. Repeatable; at most 20 meta filters (= and != together) */
+                "meta.<key>!"?: string;
                 /** @description 1-1000, default 100 */
                 limit?: number;
                 /** @description next_cursor of the previous page */
@@ -1486,6 +1573,8 @@ export interface operations {
                 to?: string;
                 /** @description Metadata equality; nested keys with dots: meta.user.plan=pro */
                 "meta.<key>"?: string;
+                /** @description Metadata exclusion, written meta.<key>!=<value>: events whose value at the key is not <value>, including events without the key (PostHog's "is not"); exactly the events meta.<key>=<value> leaves out. Repeatable; at most 20 meta filters (= and != together) */
+                "meta.<key>!"?: string;
                 /** @description 1-100, default 20 */
                 limit?: number;
                 /** @description next_cursor of the previous page */
@@ -1568,8 +1657,10 @@ export interface operations {
                 group_by?: string;
                 /** @description Repeatable filter */
                 event_type?: string[];
-                /** @description Metadata equality filter */
+                /** @description Metadata equality; nested keys with dots: meta.user.plan=pro */
                 "meta.<key>"?: string;
+                /** @description Metadata exclusion, written meta.<key>!=<value>: events whose value at the key is not <value>, including events without the key (PostHog's "is not"); exactly the events meta.<key>=<value> leaves out. Repeatable; at most 20 meta filters (= and != together) */
+                "meta.<key>!"?: string;
                 /** @description Admin only */
                 tenant_id?: string;
             };
@@ -1670,6 +1761,65 @@ export interface operations {
                 };
             };
             /** @description A malformed or unknown query parameter */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_event_deliveries: {
+        parameters: {
+            query?: {
+                /** @description Admin only: the tenant */
+                tenant_id?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The event's server-assigned id */
+                event_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventDeliveryList"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such event for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A bad parameter */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -2,11 +2,10 @@
 // value, "filter by this" / "exclude this"), the raw JSON as a tab, and where it was delivered.
 // Beside the list on a desktop (never over it); a full-height sheet on a phone, its close button
 // always in reach. Escape closes it.
-import { useQuery } from '@tanstack/react-query'
 import { useId, useLayoutEffect, useState, type ReactNode } from 'react'
-import { api } from '@/api/client'
+import { Link } from 'react-router'
 import { describeError } from '@/api/errors'
-import type { DeliveryList, Event, WebhookList } from '@/api/types'
+import type { Event } from '@/api/types'
 import { CopyButton } from '@/components/ui/copy-button'
 import { XIcon } from '@/components/ui/icons'
 import { Spinner } from '@/components/ui/spinner'
@@ -15,6 +14,8 @@ import { useFilters } from '@/features/filters/hooks/use-filters'
 import { ViolationList } from '@/features/quality/components/violation-badge'
 import { violatedKeys, violationsOf } from '@/features/quality/lib/violations'
 import { useTenantScope } from '@/features/tenants/hooks/use-current-tenant'
+import { useEventDeliveries } from '@/features/webhooks/api/webhooks'
+import { StatusBadge } from '@/features/webhooks/components/delivery-log'
 import { cn } from '@/lib/cn'
 import { filterText, flatten, type Property } from '@/lib/flatten'
 import { formatAbsoluteAndAge, formatDateTime, formatRelative } from '@/lib/format'
@@ -215,29 +216,10 @@ function PropertyTable({ event }: { event: Event }) {
   )
 }
 
-/** How many of each endpoint's latest deliveries are looked through for this event. */
-const DELIVERY_WINDOW = 100
-
-/**
- * The API lists deliveries per endpoint, not per event: look through each endpoint's latest
- * deliveries for this event's id. Recent events are found; an old one may be past the window.
- */
+/** Where the event went after it was stored: its delivery to each endpoint (one API call). */
 function EventDeliveries({ event }: { event: Event }) {
-  const { tenantId, scope } = useTenantScope()
-  const lineage = useQuery({
-    queryKey: ['webhooks', tenantId, 'event', event.id],
-    queryFn: async ({ signal }) => {
-      const { endpoints } = await api.get<WebhookList>('/api/v1/webhooks', { query: scope, signal })
-      const found = await Promise.all(
-        endpoints.map(async (endpoint) => {
-          const { deliveries } = await api.get<DeliveryList>(`/api/v1/webhooks/${endpoint.id}/deliveries`, { query: { ...scope, limit: DELIVERY_WINDOW }, signal })
-          return { endpoint, delivery: deliveries.find((d) => d.event_id === event.id) ?? null }
-        }),
-      )
-      return found
-    },
-    refetchInterval: (query) => (query.state.data?.some((f) => f.delivery && (f.delivery.status === 'pending' || f.delivery.status === 'failed')) ? 2_000 : false),
-  })
+  const { tenantId } = useTenantScope()
+  const lineage = useEventDeliveries(event.id)
   if (lineage.isPending)
     return (
       <p className="flex items-center gap-2 text-xs text-gray-500">
@@ -249,31 +231,41 @@ function EventDeliveries({ event }: { event: Event }) {
     return (
       <p className="text-xs text-gray-600 dark:text-gray-400">
         {title}
-        {description ? ` — ${description}` : ''} (webhooks need a key with the manage scope)
+        {description ? ` — ${description}` : ''} (the delivery log needs a key with the manage scope)
       </p>
     )
   }
-  if (lineage.data.length === 0) return <p className="text-xs text-gray-600 dark:text-gray-400">This tenant has no webhook endpoints: the event was stored and goes nowhere else.</p>
   return (
     <ol className="space-y-2 text-xs" data-testid="event-deliveries">
       <li className="flex items-center gap-2">
         <span className="size-2 rounded-full bg-emerald-500" aria-hidden="true" /> Stored {formatRelative(event.received_at)}
       </li>
-      {lineage.data.map(({ endpoint, delivery }) => (
-        <li key={endpoint.id} className="rounded-md p-2 ring-1 ring-gray-200 dark:ring-white/10">
-          <p className="truncate font-mono" title={endpoint.url}>
-            → {endpoint.url}
+      {lineage.data.length === 0 && (
+        <li className="text-gray-600 dark:text-gray-400">No webhook delivery: no enabled endpoint of this tenant took this event type when it was stored.</li>
+      )}
+      {lineage.data.map((delivery) => (
+        <li key={delivery.id} data-testid="event-delivery" data-status={delivery.status} className="rounded-md p-2 ring-1 ring-gray-200 dark:ring-white/10">
+          <p className="flex min-w-0 items-center gap-2">
+            <Link to={`/t/${tenantId}/webhooks?endpoint=${delivery.endpoint.id}`} className="min-w-0 flex-1 truncate font-mono text-accent-700 underline-offset-2 hover:underline dark:text-accent-300" title={delivery.endpoint.url}>
+              → {delivery.endpoint.url}
+            </Link>
+            <StatusBadge status={delivery.status} />
           </p>
-          {delivery ? (
-            <p className="mt-1 text-gray-600 dark:text-gray-400">
-              <span className={cn('font-medium', delivery.status === 'succeeded' ? 'text-emerald-700 dark:text-emerald-400' : delivery.status === 'dead' || delivery.status === 'failed' ? 'text-rose-700 dark:text-rose-400' : 'text-amber-700 dark:text-amber-400')}>{delivery.status}</span>
-              {' · '}
-              {delivery.attempts} attempt{delivery.attempts === 1 ? '' : 's'}
-              {delivery.attempt_log.at(-1)?.error && <span className="block wrap-break-word">{delivery.attempt_log.at(-1)?.error}</span>}
-            </p>
-          ) : (
-            <p className="mt-1 text-gray-500 dark:text-gray-400">Not among its latest {DELIVERY_WINDOW} deliveries (its filter may leave this event out).</p>
-          )}
+          {delivery.endpoint.description && <p className="mt-0.5 truncate text-gray-500 dark:text-gray-400">{delivery.endpoint.description}</p>}
+          <p className="mt-1 text-gray-600 dark:text-gray-400">
+            {delivery.attempts} attempt{delivery.attempts === 1 ? '' : 's'}
+            {delivery.last_status_code != null && ` · HTTP ${delivery.last_status_code}`}
+            {delivery.last_attempt_at && (
+              <>
+                {' · last '}
+                <time dateTime={delivery.last_attempt_at} title={formatAbsoluteAndAge(delivery.last_attempt_at)}>
+                  {formatRelative(delivery.last_attempt_at)}
+                </time>
+              </>
+            )}
+            {delivery.next_attempt_at && delivery.status !== 'succeeded' && <> · next {formatRelative(delivery.next_attempt_at)}</>}
+          </p>
+          {delivery.last_error && <p className="mt-1 font-mono wrap-break-word whitespace-pre-wrap text-rose-700 dark:text-rose-400">{delivery.last_error}</p>}
         </li>
       ))}
     </ol>

@@ -19,7 +19,7 @@ import { FeedToolbar } from '@/features/feed/components/feed-toolbar'
 import { useConnectionState, useFeed } from '@/features/feed/hooks/use-live-stream'
 import { FilterBar } from '@/features/filters/components/filter-bar'
 import { BlockedBanner } from '@/features/quality/components/blocked-banner'
-import { excluded, matchesFilters, useFilters } from '@/features/filters/hooks/use-filters'
+import { matchesFilters, useFilters } from '@/features/filters/hooks/use-filters'
 import { useTypeBreakdown } from '@/features/stats/api/get-stats'
 import { FirstEventHelp } from '@/features/tenants/components/first-event-help'
 import { useCurrentTenantId } from '@/features/tenants/hooks/use-current-tenant'
@@ -55,7 +55,8 @@ export function Explorer({ view }: { view: 'Live' | 'Events' }) {
   const { hasNextPage, isFetchingNextPage, fetchNextPage } = history
   const withLive = rangeIncludesNow(range)
 
-  const stored = useMemo(() => (history.data?.pages ?? []).flatMap((page) => page.events).filter((event) => !excluded(event, filters)), [history.data, filters])
+  // The server filtered the history (exclusions included); live events are filtered here.
+  const stored = useMemo(() => (history.data?.pages ?? []).flatMap((page) => page.events), [history.data])
   const live = useMemo(() => {
     if (!withLive) return []
     const from = rangeQuery(range).from

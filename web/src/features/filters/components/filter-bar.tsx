@@ -60,7 +60,7 @@ export function FilterBar() {
         return (
           <span
             key={text}
-            title="Left out of the event list (the server has no exclusion filter, so the stats still count these)"
+            title="Left out: only events whose value differs, or that lack the key, are shown and counted"
             className="inline-flex h-7 items-center gap-1 rounded-full bg-rose-50 pr-1 pl-2.5 font-mono text-xs text-rose-800 ring-1 ring-rose-600/20 ring-inset dark:bg-rose-500/15 dark:text-rose-200 dark:ring-rose-400/30"
           >
             {m.key}≠{m.value}

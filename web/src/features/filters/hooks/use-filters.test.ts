@@ -1,5 +1,5 @@
 import type { Event } from '@/api/types'
-import { filtersToQuery, matchesFilters, parseMeta, readFilters } from './use-filters'
+import { filtersKey, filtersToQuery, matchesFilters, parseMeta, readFilters } from './use-filters'
 
 const event = (type: string, metadata: Record<string, unknown>): Event => ({ id: '1', tenant_id: 't', event_type: type, timestamp: '', received_at: '', metadata, event_id: null })
 
@@ -20,6 +20,24 @@ describe('filters', () => {
 
   it('turns filters into API parameters', () => {
     expect(filtersToQuery({ types: ['a'], meta: [{ key: 'user.plan', value: 'pro' }], not: [] })).toEqual({ event_type: ['a'], 'meta.user.plan': 'pro' })
+  })
+
+  it('asks the server to leave out excluded values, repeating the parameter for one key', () => {
+    const not = [
+      { key: 'page', value: '/a' },
+      { key: 'user.plan', value: 'free' },
+      { key: 'page', value: '/b' },
+    ]
+    expect(filtersToQuery({ types: [], meta: [], not })).toEqual({ 'meta.page!': ['/a', '/b'], 'meta.user.plan!': 'free' })
+  })
+
+  it('gives exclusions their own cache key, in any order', () => {
+    const none = filtersKey({ types: [], meta: [], not: [] })
+    const one = filtersKey({ types: [], meta: [], not: [{ key: 'page', value: '/a' }] })
+    expect(one).not.toBe(none)
+    const ab = filtersKey({ types: [], meta: [], not: [{ key: 'a', value: '1' }, { key: 'b', value: '2' }] })
+    const ba = filtersKey({ types: [], meta: [], not: [{ key: 'b', value: '2' }, { key: 'a', value: '1' }] })
+    expect(ab).toBe(ba)
   })
 
   it('matches the live feed the way the server filters', () => {

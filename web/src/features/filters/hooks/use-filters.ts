@@ -1,7 +1,9 @@
 // Filters live in the URL (`?type=signup&type=error&meta=plan%3Dpro&not=page%3D%2F`), so a view
-// can be shared and survives a reload. The same filters apply to the live feed, the history and
-// the stats. `not` (exclude key=value) has no server-side counterpart: the event explorer applies
-// it in the browser, so it narrows the list but not the stats.
+// can be shared and survives a reload. The same filters apply to the live feed, the history, the
+// search and the stats: the server is asked with `event_type=…`, `meta.<key>=…` and, for `not`
+// (exclude key=value), `meta.<key>!=…`, which keeps the events lacking the key. The live stream
+// filters by type only, so `matchesFilters` applies the rest to live events the way the server
+// does.
 import { useCallback, useMemo } from 'react'
 import { useSearchParams } from 'react-router'
 import type { Event } from '@/api/types'
@@ -16,7 +18,7 @@ export interface MetaFilter {
 export interface Filters {
   types: string[]
   meta: MetaFilter[]
-  /** key=value pairs to leave out (browser-side only; see the top of this file). */
+  /** key=value pairs to leave out: events whose value at the key differs, or that lack it. */
   not: MetaFilter[]
 }
 
@@ -44,11 +46,17 @@ export function readFilters(params: URLSearchParams): Filters {
   return { types, meta, not }
 }
 
-/** The filters as API query parameters (`event_type=…`, `meta.<key>=…`). */
+/** The filters as API query parameters (`event_type=…`, `meta.<key>=…`, `meta.<key>!=…`). */
 export function filtersToQuery(filters: Filters): Record<string, string | string[]> {
   const query: Record<string, string | string[]> = {}
   if (filters.types.length) query.event_type = filters.types
   for (const m of filters.meta) query[`meta.${m.key}`] = m.value
+  // Several values of one key can be left out: the parameter repeats.
+  for (const m of filters.not) {
+    const name = `meta.${m.key}!`
+    const earlier = query[name]
+    query[name] = earlier === undefined ? m.value : [...(Array.isArray(earlier) ? earlier : [earlier]), m.value]
+  }
   return query
 }
 
@@ -63,8 +71,8 @@ export function matchesFilters(event: Event, filters: Filters): boolean {
   return !excluded(event, filters)
 }
 
-/** Whether one of the `not` filters leaves the event out. */
-export function excluded(event: Event, filters: Filters): boolean {
+/** Whether one of the `not` filters leaves the event out (as the server's `meta.<key>!=` does). */
+function excluded(event: Event, filters: Filters): boolean {
   return filters.not.some((m) => {
     const value = lookup(event.metadata, m.key)
     return value !== undefined && value !== null && typeof value !== 'object' && String(value) === m.value
@@ -72,8 +80,8 @@ export function excluded(event: Event, filters: Filters): boolean {
 }
 
 export function filtersKey(filters: Filters): string {
-  // `not` is applied in the browser, so it is not part of what the server is asked.
-  return JSON.stringify([[...filters.types].sort(), filters.meta.map((m) => `${m.key}=${m.value}`).sort()])
+  const pairs = (list: MetaFilter[]) => list.map((m) => `${m.key}=${m.value}`).sort()
+  return JSON.stringify([[...filters.types].sort(), pairs(filters.meta), pairs(filters.not)])
 }
 
 export function useFilters() {

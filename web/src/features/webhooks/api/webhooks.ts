@@ -2,7 +2,7 @@
 // `tenant_id`, which the API reads from the query string on every webhook route).
 import { infiniteQueryOptions, queryOptions, useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { api } from '@/api/client'
-import type { CreateWebhook, Delivery, DeliveryList, DeliveryStatus, UpdateWebhook, WebhookList, WebhookWithSecret } from '@/api/types'
+import type { CreateWebhook, Delivery, DeliveryList, DeliveryStatus, EventDeliveryList, UpdateWebhook, WebhookList, WebhookWithSecret } from '@/api/types'
 import { useTenantScope } from '@/features/tenants/hooks/use-current-tenant'
 
 type Scope = { tenant_id?: string }
@@ -47,6 +47,21 @@ export const deliveriesQuery = (tenantId: string, scope: Scope, endpointId: stri
 export function useDeliveries(endpointId: string, status: DeliveryStatus | null) {
   const { tenantId, scope } = useTenantScope()
   return useInfiniteQuery(deliveriesQuery(tenantId, scope, endpointId, status))
+}
+
+/** Where one event was delivered: its delivery to each endpoint, with the last attempt. */
+export const eventDeliveriesQuery = (tenantId: string, scope: Scope, eventId: string) =>
+  queryOptions({
+    queryKey: ['webhooks', tenantId, 'event', eventId],
+    queryFn: ({ signal }) => api.get<EventDeliveryList>(`/api/v1/events/${encodeURIComponent(eventId)}/deliveries`, { query: scope, signal }),
+    select: (data) => data.deliveries,
+    // Followed while a delivery is still on its way.
+    refetchInterval: (query) => (query.state.data?.deliveries.some((d) => d.status === 'pending' || d.status === 'failed') ? 2_000 : false),
+  })
+
+export function useEventDeliveries(eventId: string) {
+  const { tenantId, scope } = useTenantScope()
+  return useQuery(eventDeliveriesQuery(tenantId, scope, eventId))
 }
 
 function useInvalidate() {

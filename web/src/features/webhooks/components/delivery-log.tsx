@@ -1,9 +1,9 @@
 // An endpoint's delivery log, newest first: status, attempts (time, HTTP status, latency, the
-// full error text and the response excerpt), filtering by status, and "Retry now". The request
-// payload is the event itself (the API does not return the body it sent): linked, not repeated.
-import { useState } from 'react'
+// full error text, wrapped, and the response excerpt), filtering by status, and "Retry now".
+// Each attempt opens to the request it sent: headers (signatures masked by the server) and body.
+import { Fragment, useState } from 'react'
 import { Link, useParams } from 'react-router'
-import type { Delivery, DeliveryStatus } from '@/api/types'
+import type { Attempt, Delivery, DeliveryStatus } from '@/api/types'
 import { describeError } from '@/api/errors'
 import { Button } from '@/components/ui/button'
 import { EmptyState } from '@/components/ui/empty-state'
@@ -14,6 +14,7 @@ import { cn } from '@/lib/cn'
 import { formatAbsoluteAndAge, formatDateTime, formatRelative, formatShortTime } from '@/lib/format'
 import { useDeliveries, useRetryDelivery } from '../api/webhooks'
 import { DELIVERY_STATUSES } from '../lib/health'
+import { headerRows, prettyBody } from '../lib/request'
 
 const STATUS_STYLE: Record<DeliveryStatus, string> = {
   succeeded: 'bg-emerald-50 text-emerald-800 ring-emerald-600/20 dark:bg-emerald-400/10 dark:text-emerald-300 dark:ring-emerald-400/30',
@@ -129,7 +130,7 @@ function DeliveryRow({ delivery }: { delivery: Delivery }) {
       {open && (
         <div className="px-3 pb-3 sm:px-4 sm:pl-11">
           <p className="mb-2 text-xs text-gray-600 dark:text-gray-400">
-            Request payload:{' '}
+            Delivers{' '}
             {delivery.event_id && tenantId ? (
               <Link to={`/t/${tenantId}/events?event=${delivery.event_id}`} className="font-medium text-accent-700 underline-offset-2 hover:underline dark:text-accent-300">
                 the event {delivery.event_id.slice(0, 8)}… (open it)
@@ -137,7 +138,7 @@ function DeliveryRow({ delivery }: { delivery: Delivery }) {
             ) : (
               'the fixed test message'
             )}
-            , signed as delivery <span className="font-mono">{delivery.id}</span>; the API does not return the exact bytes sent.
+            , signed as delivery <span className="font-mono">{delivery.id}</span>. Open an attempt's request to see the exact headers and body it sent.
           </p>
           {delivery.attempt_log.length === 0 ? (
             <p className="text-xs text-gray-500 dark:text-gray-400">{delivery.status === 'pending' ? 'Queued, not attempted yet.' : 'No attempts recorded.'}</p>
@@ -153,25 +154,32 @@ function DeliveryRow({ delivery }: { delivery: Delivery }) {
                 </tr>
               </thead>
               <tbody className="font-mono">
-                {delivery.attempt_log.map((a) => (
-                  <tr key={a.id} data-testid="attempt" className="align-top">
-                    <td className="py-1 pr-3 whitespace-nowrap" title={formatDateTime(a.attempted_at)}>
-                      {formatShortTime(a.attempted_at)}
-                    </td>
-                    <td className={cn('py-1 pr-3', a.status_code && a.status_code < 300 ? 'text-emerald-700 dark:text-emerald-400' : 'text-red-700 dark:text-red-400')}>
-                      {a.status_code ?? '—'}
-                    </td>
-                    <td className="py-1 pr-3 tabular-nums">{a.latency_ms} ms</td>
-                    <td className="py-1">
-                      {a.error && <p className="wrap-break-word whitespace-pre-wrap text-red-700 dark:text-red-400">{a.error}</p>}
-                      {a.response_body && (
-                        <pre className="mt-0.5 max-h-40 overflow-auto rounded bg-gray-50 p-1.5 wrap-break-word whitespace-pre-wrap text-gray-700 dark:bg-black/30 dark:text-gray-300" aria-label="Response body">
-                          {a.response_body}
-                        </pre>
-                      )}
-                      {!a.error && !a.response_body && <span className="text-gray-500">empty response</span>}
-                    </td>
-                  </tr>
+                {delivery.attempt_log.map((a, index) => (
+                  <Fragment key={a.id}>
+                    <tr data-testid="attempt" className="align-top">
+                      <td className="py-1 pr-3 whitespace-nowrap" title={formatDateTime(a.attempted_at)}>
+                        {formatShortTime(a.attempted_at)}
+                      </td>
+                      <td className={cn('py-1 pr-3', a.status_code && a.status_code < 300 ? 'text-emerald-700 dark:text-emerald-400' : 'text-red-700 dark:text-red-400')}>
+                        {a.status_code ?? '—'}
+                      </td>
+                      <td className="py-1 pr-3 tabular-nums">{a.latency_ms} ms</td>
+                      <td className="py-1">
+                        {a.error && <p className="wrap-break-word whitespace-pre-wrap text-red-700 dark:text-red-400">{a.error}</p>}
+                        {a.response_body && (
+                          <pre className="mt-0.5 max-h-40 overflow-auto rounded bg-gray-50 p-1.5 wrap-break-word whitespace-pre-wrap text-gray-700 dark:bg-black/30 dark:text-gray-300" aria-label="Response body">
+                            {a.response_body}
+                          </pre>
+                        )}
+                        {!a.error && !a.response_body && <span className="text-gray-500">empty response</span>}
+                      </td>
+                    </tr>
+                    <tr className="align-top">
+                      <td colSpan={4} className="pb-2">
+                        <AttemptRequest attempt={a} number={index + 1} />
+                      </td>
+                    </tr>
+                  </Fragment>
                 ))}
               </tbody>
             </table>
@@ -182,3 +190,36 @@ function DeliveryRow({ delivery }: { delivery: Delivery }) {
   )
 }
 
+/** What one attempt sent, folded away until asked for. */
+function AttemptRequest({ attempt, number }: { attempt: Attempt; number: number }) {
+  const headers = headerRows(attempt.request_headers)
+  if (attempt.request_body == null && headers.length === 0) {
+    return <p className="font-sans text-gray-500 dark:text-gray-400">No request was sent (see the error), or it was logged before requests were kept.</p>
+  }
+  return (
+    <details className="group font-sans" data-testid="attempt-request">
+      <summary className="cursor-pointer text-gray-600 select-none hover:text-gray-900 dark:text-gray-400 dark:hover:text-white">
+        <span className="sr-only">Attempt {number}: </span>Request sent
+      </summary>
+      <div className="mt-1.5 space-y-1.5">
+        <table className="w-full table-fixed font-mono" aria-label={`Request headers of attempt ${number}`}>
+          <tbody>
+            {headers.map(([name, value]) => (
+              <tr key={name} className="align-top">
+                <th scope="row" className="w-36 py-0.5 pr-2 text-left font-normal text-gray-500 dark:text-gray-400">
+                  {name}
+                </th>
+                <td className="py-0.5 break-all">{value}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {attempt.request_body != null && (
+          <pre className="max-h-72 overflow-auto rounded bg-gray-50 p-1.5 font-mono wrap-break-word whitespace-pre-wrap text-gray-700 dark:bg-black/30 dark:text-gray-300" aria-label={`Request body of attempt ${number}`}>
+            {prettyBody(attempt.request_body)}
+          </pre>
+        )}
+      </div>
+    </details>
+  )
+}
