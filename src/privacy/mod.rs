@@ -34,6 +34,7 @@ pub const MAX_PATH_CHARS: usize = 256;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = RedactionAction)]
 pub enum Action {
     /// The key is removed (a detector's match is replaced by `[redacted]`).
     Drop,
@@ -46,6 +47,7 @@ pub enum Action {
 /// A metadata path and what happens to the value there.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = RedactionRule)]
 pub struct Rule {
     /// Dotted keys into `metadata`, optionally starting with `metadata.`; `*` stands for any
     /// key at its level; arrays on the way apply the rest of the path to each element:
@@ -79,6 +81,7 @@ pub struct DetectorRule {
 /// A tenant's redaction policy. The default (no rules, no detectors) changes nothing.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = PrivacyPolicy)]
 pub struct Policy {
     /// Applied in order.
     #[serde(default)]

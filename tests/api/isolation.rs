@@ -160,6 +160,8 @@ async fn owner_state(app: &TestApp, owner: &Owner) -> BTreeMap<&'static str, Val
     state.insert("schemas", schemas);
     let (_, policy) = app.get_json("/api/v1/schema-policy", key).await;
     state.insert("schema-policy", policy);
+    let (_, privacy) = app.get_json("/api/v1/privacy", key).await;
+    state.insert("privacy", privacy);
     state
 }
 
@@ -210,6 +212,12 @@ fn body_for(method: &str, template: &str, owner: &Owner) -> Option<Value> {
             "schema": {"type": "object", "required": ["intruder"]}
         }),
         ("put", "/api/v1/schema-policy") => json!({"tenant_id": tenant, "unplanned": "block"}),
+        ("put", "/api/v1/privacy") => json!({
+            "tenant_id": tenant, "rules": [{"path": "intruder", "action": "drop"}]
+        }),
+        ("post", "/api/v1/privacy/preview") => json!({
+            "tenant_id": tenant, "metadata": {"by": "intruder"}
+        }),
         _ => return None,
     })
 }
@@ -290,6 +298,19 @@ async fn no_other_credential_reads_or_changes_the_owners_data_through_any_operat
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::CREATED, "the owner's schema");
+    let response = app
+        .client
+        .put(app.url("/api/v1/privacy"))
+        .header("X-API-Key", &owner_tenant.key)
+        .json(&json!({"rules": [{"path": "owner-secret-marker", "action": "drop"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        StatusCode::OK,
+        "the owner's privacy policy"
+    );
     let (revoked, revoked_key_id) = app
         .create_key(&owner_tenant, &["ingest", "read", "manage"])
         .await;

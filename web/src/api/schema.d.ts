@@ -184,6 +184,49 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/privacy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's redaction policy (the hashing key is never shown). */
+        get: operations["get_privacy"];
+        /**
+         * Replace the tenant's redaction policy: rules (a metadata path → `drop`, `mask` or `hash`,
+         *     applied in order) and detectors (`email`, `iban`, `card`, `phone`, each with an action),
+         *     applied to every event before it is stored, streamed or delivered. Events stored before
+         *     are not changed.
+         */
+        put: operations["put_privacy"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/privacy/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * What a policy (the saved one, or the one given) does to an event's metadata; nothing is
+         *     stored. Hashes match the stored ones once the tenant has saved a policy.
+         */
+        post: operations["preview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/schema-policy": {
         parameters: {
             query?: never;
@@ -767,6 +810,17 @@ export interface components {
         };
         /** @enum {string} */
         DeliveryStatus: "pending" | "succeeded" | "failed" | "dead";
+        /** @enum {string} */
+        Detector: "email" | "iban" | "card" | "phone";
+        /**
+         * @description A detector switched on, and what it does to what it finds in any string of `metadata`
+         *     (numbers are not scanned). Detectors run in a fixed order, most specific first: e-mail,
+         *     IBAN, card, phone, whatever order they are listed in.
+         */
+        DetectorRule: {
+            action: components["schemas"]["RedactionAction"];
+            detector: components["schemas"]["Detector"];
+        };
         /** @description The endpoint a delivery goes to, as an event's delivery list names it. */
         EndpointRef: {
             description: string;
@@ -933,6 +987,36 @@ export interface components {
             /** @description What happens to events whose type no schema matches. */
             unplanned: components["schemas"]["Unplanned"];
         };
+        Preview: {
+            /** @description The metadata as it would be stored. */
+            metadata: Record<string, unknown>;
+        };
+        PreviewRequest: {
+            /** @description An event's metadata, as it would be sent. */
+            metadata: Record<string, unknown>;
+            policy?: components["schemas"]["PrivacyPolicy"] | null;
+            /**
+             * Format: uuid
+             * @description Admin only (or the `tenant_id` query parameter).
+             */
+            tenant_id?: string | null;
+        };
+        /** @description A tenant's redaction policy. The default (no rules, no detectors) changes nothing. */
+        PrivacyPolicy: {
+            /** @description Applied after the rules, to every string left. */
+            detectors?: components["schemas"]["DetectorRule"][];
+            /** @description Applied in order. */
+            rules?: components["schemas"]["RedactionRule"][];
+        };
+        PrivacySettings: {
+            detectors: components["schemas"]["DetectorRule"][];
+            rules: components["schemas"]["RedactionRule"][];
+            /**
+             * Format: date-time
+             * @description When the policy was last saved; null when it never was.
+             */
+            updated_at?: string | null;
+        };
         PutPolicy: {
             /**
              * Format: uuid
@@ -940,6 +1024,15 @@ export interface components {
              */
             tenant_id?: string | null;
             unplanned: components["schemas"]["Unplanned"];
+        };
+        PutPrivacy: {
+            detectors?: components["schemas"]["DetectorRule"][];
+            rules?: components["schemas"]["RedactionRule"][];
+            /**
+             * Format: uuid
+             * @description Admin only (or the `tenant_id` query parameter).
+             */
+            tenant_id?: string | null;
         };
         PutSchema: {
             mode: components["schemas"]["Mode"];
@@ -965,6 +1058,18 @@ export interface components {
             };
             /** @description `ready` or `unavailable`. */
             status: string;
+        };
+        /** @enum {string} */
+        RedactionAction: "drop" | "mask" | "hash";
+        /** @description A metadata path and what happens to the value there. */
+        RedactionRule: {
+            action: components["schemas"]["RedactionAction"];
+            /**
+             * @description Dotted keys into `metadata`, optionally starting with `metadata.`; `*` stands for any
+             *     key at its level; arrays on the way apply the rest of the path to each element:
+             *     `metadata.email`, `user.*`, `context.ip`, `items.card`.
+             */
+            path: string;
         };
         /** @description A tenant's schema for the event types its pattern matches, as stored and returned. */
         Schema: {
@@ -1846,6 +1951,230 @@ export interface operations {
                 };
                 content: {
                     "application/json": unknown;
+                };
+            };
+        };
+    };
+    get_privacy: {
+        parameters: {
+            query?: {
+                /** @description Admin only: the tenant */
+                tenant_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrivacySettings"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_privacy: {
+        parameters: {
+            query?: {
+                /** @description Admin only: the tenant (or the body's tenant_id) */
+                tenant_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PutPrivacy"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrivacySettings"];
+                };
+            };
+            /** @description Malformed JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not `Content-Type: application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    preview: {
+        parameters: {
+            query?: {
+                /** @description Admin only: the tenant (or the body's tenant_id) */
+                tenant_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PreviewRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Preview"];
+                };
+            };
+            /** @description Malformed JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not `Content-Type: application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
