@@ -5,42 +5,66 @@
 # batch API, then times BENCH_REQUESTS sequential requests (after warm-up) for a flat key and a
 # nested one, over the whole 24 h. The figure is the whole HTTP request as the dashboard sends
 # it: the breakdown plus the counts by type and per hour the stats endpoint always returns.
-# Writes its section of bench/RESULTS.md (between the breakdown markers). Target: p99 ≤ 100 ms.
+# The first request of each key is timed apart: it computes the breakdown's cache (see
+# src/events/rollup.rs). Writes its section of bench/RESULTS.md (between the breakdown markers,
+# `breakdown` for SQLite, `breakdown-postgres`). Target: p99 ≤ 100 ms.
 #
 # Usage: flock /tmp/tributary-bench.lock bash bench/breakdown.sh   (BENCH_NO_BUILD=1 reuses the build)
+#        DATABASE_URL=postgres://postgres@127.0.0.1:5432 ... bench/breakdown.sh   (a fresh database
+#        on that server, dropped at the end)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 EVENTS=${BENCH_EVENTS:-1000000}
 REQUESTS=${BENCH_REQUESTS:-200}
-BIN=target/release/tributary
+BIN=${BENCH_BIN:-target/release/tributary}
 ADMIN_TOKEN=bench-admin-token-0123456789abcdef
 JWT_SECRET=bench-jwt-secret-0123456789abcdef0123456789
 PREFIX=bench
 PIDS=()
+PG_ADMIN_URL=""
+PG_DB=""
 
-if [ -z "${BENCH_NO_BUILD:-}" ]; then
+if [ -z "${BENCH_NO_BUILD:-}" ] && [ -z "${BENCH_BIN:-}" ]; then
     cargo build --release --bin tributary
 fi
 WORK=$(mktemp -d /tmp/tributary-breakdown-bench.XXXXXX)
 cleanup() {
     for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
     wait 2>/dev/null || true
+    [ -n "$PG_DB" ] && psql -q "$PG_ADMIN_URL" -c "DROP DATABASE IF EXISTS $PG_DB" >/dev/null 2>&1
     rm -rf "$WORK"
 }
 trap cleanup EXIT
 # shellcheck source=bench/lib.sh
 source bench/lib.sh
 
-start sqlite "sqlite://$WORK/tributary.db"
-URL=$(url_of sqlite)
+if [[ "${DATABASE_URL:-}" =~ ^postgres(ql)?:// ]]; then
+    scheme=${DATABASE_URL%%://*}
+    server=${DATABASE_URL#*://}
+    server=${server%%[/?]*}
+    PG_ADMIN_URL="$scheme://$server/postgres"
+    PG_DB="tributary_bench_$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')"
+    psql -q "$PG_ADMIN_URL" -c "CREATE DATABASE $PG_DB" >/dev/null
+    DB_URL="$scheme://$server/$PG_DB"
+    STORE="PostgreSQL $(psql -tA "$DB_URL" -c 'SHOW server_version'), fresh database"
+    MARKER=breakdown-postgres
+else
+    DB_URL="sqlite://$WORK/tributary.db"
+    STORE="SQLite (WAL), fresh file"
+    MARKER=breakdown
+fi
+start server "$DB_URL"
+URL=$(url_of server)
 KEY=$(tenant_key "$URL")
 COMMIT="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 git diff --quiet HEAD -- src migrations 2>/dev/null || COMMIT="$COMMIT + uncommitted changes"
+# A binary built elsewhere (BENCH_BIN) says which commit it is.
+COMMIT=${BENCH_COMMIT:-$COMMIT}
 
-python3 - "$URL" "$KEY" "$EVENTS" "$REQUESTS" "$COMMIT" "$WORK/section.md" <<'PY'
+python3 - "$URL" "$KEY" "$EVENTS" "$REQUESTS" "$COMMIT" "$WORK/section.md" "$STORE" <<'PY'
 import concurrent.futures, datetime, json, os, random, statistics, sys, time, urllib.request
 
-url, key, events, requests, commit, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6]
+url, key, events, requests, commit, out, store = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6], sys.argv[7]
 random.seed(7)
 now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
 start = now - datetime.timedelta(hours=24)
@@ -89,7 +113,10 @@ assert total == events, (total, events)
 rows = []
 for label, group in [("`meta.page` (200 values, top 10 of them)", "meta.page"), ("`meta.user.country` (nested, 12 values)", "meta.user.country")]:
     path = f"/api/v1/events/stats?from={frm}&to={to}&group_by={group}"
-    for _ in range(5):
+    t = time.perf_counter()
+    get(path)
+    first = (time.perf_counter() - t) * 1000
+    for _ in range(4):
         get(path)
     times = []
     for _ in range(requests):
@@ -99,33 +126,34 @@ for label, group in [("`meta.page` (200 values, top 10 of them)", "meta.page"), 
     assert len(body_["breakdown"]["values"]) == 10, body_["breakdown"]
     times.sort()
     p = lambda q: times[min(len(times) - 1, int(round(q * (len(times) - 1))))]
-    rows.append((label, p(0.5), p(0.95), p(0.99), times[-1]))
+    rows.append((label, first, p(0.5), p(0.95), p(0.99), times[-1]))
 
 load = os.getloadavg()
 lines = [
-    "## Breakdown by property (`group_by`)",
+    f"## Breakdown by property (`group_by`), {store.split(' ')[0]}",
     "",
     f"- **Date**: {now.strftime('%Y-%m-%d %H:%M')} UTC; server `{commit}` (`cargo build --release`); `nproc` = {os.cpu_count()}, shared machine (load average before the timings: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}).",
     "- **Command**: `flock /tmp/tributary-bench.lock bash bench/breakdown.sh`.",
-    f"- **Data**: {events:,} events in one tenant, timestamps spread over the last 24 h, ingested through `POST /api/v1/events/batch` (1,000 per request, 4 at a time) in {ingest_s:.0f} s; SQLite (WAL), fresh file.",
-    f"- **Measured**: {requests} sequential `GET /api/v1/events/stats?from=<24 h ago>&to=<now>&group_by=…` per key after 5 warm-ups, over HTTP on 127.0.0.1: the whole request (the breakdown, plus the totals by type and per hour that the endpoint always returns). Target: p99 ≤ 100 ms.",
+    f"- **Data**: {events:,} events in one tenant, timestamps spread over the last 24 h, ingested through `POST /api/v1/events/batch` (1,000 per request, 4 at a time) in {ingest_s:.0f} s; {store}.",
+    f"- **Measured**: {requests} sequential `GET /api/v1/events/stats?from=<24 h ago>&to=<now>&group_by=…` per key after 5 warm-ups, over HTTP on 127.0.0.1: the whole request (the breakdown, plus the totals by type and per hour that the endpoint always returns). Target: p99 ≤ 100 ms. *First* is the first request for the key, which computes the breakdown's cache from the events (later ones read the cache and the rollup).",
     "",
-    "| key | p50 | p95 | p99 | max |",
-    "|---|---:|---:|---:|---:|",
+    "| key | first | p50 | p95 | p99 | max |",
+    "|---|---:|---:|---:|---:|---:|",
 ]
-for label, p50, p95, p99, mx in rows:
-    lines.append(f"| {label} | {p50:.1f} ms | {p95:.1f} ms | **{p99:.1f} ms** | {mx:.1f} ms |")
+for label, first, p50, p95, p99, mx in rows:
+    lines.append(f"| {label} | {first:.0f} ms | {p50:.1f} ms | {p95:.1f} ms | **{p99:.1f} ms** | {mx:.1f} ms |")
 open(out, "w").write("\n".join(lines) + "\n")
 print("\n".join(lines))
 PY
 
-python3 - "$WORK/section.md" <<'PY'
+python3 - "$WORK/section.md" "$MARKER" <<'PY'
 import pathlib, re, sys
-section = "<!-- breakdown:begin -->\n" + pathlib.Path(sys.argv[1]).read_text().strip() + "\n<!-- breakdown:end -->"
+marker = sys.argv[2]
+section = f"<!-- {marker}:begin -->\n" + pathlib.Path(sys.argv[1]).read_text().strip() + f"\n<!-- {marker}:end -->"
 path = pathlib.Path("bench/RESULTS.md")
 text = path.read_text() if path.exists() else "# Benchmark results\n"
-if "<!-- breakdown:begin -->" in text:
-    text = re.sub(r"<!-- breakdown:begin -->.*?<!-- breakdown:end -->", lambda _: section, text, flags=re.S)
+if f"<!-- {marker}:begin -->" in text:
+    text = re.sub(f"<!-- {marker}:begin -->.*?<!-- {marker}:end -->", lambda _: section, text, flags=re.S)
 else:
     text = text.rstrip() + "\n\n" + section + "\n"
 path.write_text(text)

@@ -17,6 +17,8 @@
 #     Any other DATABASE_URL (or none) means SQLite, a fresh file in a temp dir.
 #   REDIS_URL, if set, is passed on to the server (scaled mode) and noted in the results.
 #   For quick trials: BENCH_DURATION (10s), BENCH_RUNS (3), BENCH_NO_BUILD=1 (reuse the binary).
+#   A/B against another build: CARGO_TARGET_DIR=<dir with release/tributary> BENCH_NO_BUILD=1
+#   BENCH_COMMIT=<what it was built from>.
 #   The server logs at "warn" (per-request lines off); BENCH_RUST_LOG=info turns them on.
 set -euo pipefail
 
@@ -306,6 +308,8 @@ NOISE_NOTE="Other processes used at most $MAX_OTHER% of the CPUs during any meas
 
 COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 [ -n "$(git status --porcelain -- src migrations Cargo.toml Cargo.lock 2>/dev/null)" ] && COMMIT+=" + uncommitted changes"
+# A binary built elsewhere (CARGO_TARGET_DIR with BENCH_NO_BUILD) says which commit it is.
+COMMIT=${BENCH_COMMIT:-$COMMIT}
 CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
 MEM=$(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo)
 REPORT=$(cat <<EOF
