@@ -76,13 +76,9 @@ impl Principal {
         }
     }
 
-    /// Refuses a suspended tenant's credential for what creates or changes anything (keys,
-    /// JWTs, webhooks, test deliveries, retries). Reads, revoking a key and disabling or
-    /// deleting a webhook stay open, so that an incident can be contained; ingest is refused
-    /// on its own path, and deliveries wait until the tenant is active again. The admin is
-    /// never refused.
     /// The tenant a tenant-scoped call acts on, with the scope it needs: a key's own tenant
-    /// (naming another is 403), or the one an admin names, which must exist (404).
+    /// (naming another is 403), or the one an admin names, which must exist (404). Every
+    /// tenant-scoped route resolves its tenant here.
     pub async fn tenant_for(
         &self,
         state: &AppState,
@@ -97,6 +93,11 @@ impl Principal {
         Ok(tenant)
     }
 
+    /// Refuses a suspended tenant's credential for what creates or changes anything (keys,
+    /// JWTs, webhooks, test deliveries, retries). Reads, revoking a key and disabling or
+    /// deleting a webhook stay open, so that an incident can be contained; ingest is refused
+    /// on its own path, and deliveries wait until the tenant is active again. The admin is
+    /// never refused.
     pub fn require_active(&self) -> Result<(), ApiError> {
         match &self.identity {
             Identity::Key { tenant, .. } if tenant.status == TenantStatus::Suspended => {

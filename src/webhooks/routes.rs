@@ -158,23 +158,8 @@ pub struct DeliveryList {
     pub next_cursor: Option<String>,
 }
 
-/// The tenant a webhook call acts on: `manage` scope; a tenant credential acts on its own
-/// tenant, the admin on the one it names (which must exist).
-async fn manage_tenant(
-    state: &AppState,
-    principal: &Principal,
-    requested: Option<TenantId>,
-) -> Result<TenantId, ApiError> {
-    principal.require(Scope::Manage)?;
-    let tenant = principal.target_tenant(requested)?;
-    if principal.is_admin() && state.store.get_tenant(tenant).await?.is_none() {
-        return Err(ApiError::NotFound("tenant"));
-    }
-    Ok(tenant)
-}
-
-/// [`manage_tenant`] as an extractor, for the calls whose only tenant parameter is the
-/// query's `tenant_id`.
+/// The tenant of a webhook call (`manage` scope; see [`Principal::tenant_for`]) as an
+/// extractor, for the calls whose only tenant parameter is the query's `tenant_id`.
 pub struct ManagedTenant(TenantId);
 
 impl FromRequestParts<AppState> for ManagedTenant {
@@ -188,7 +173,8 @@ impl FromRequestParts<AppState> for ManagedTenant {
             principal.require_active()?;
         }
         let requested = parse_tenant_query(parts.uri.query())?;
-        manage_tenant(state, &principal, requested)
+        principal
+            .tenant_for(state, Scope::Manage, requested)
             .await
             .map(ManagedTenant)
     }
@@ -222,7 +208,9 @@ pub async fn create_webhook(
         .tenant_id
         .map(TenantId)
         .or(parse_tenant_query(query.as_deref())?);
-    let tenant = manage_tenant(&state, &principal, requested).await?;
+    let tenant = principal
+        .tenant_for(&state, Scope::Manage, requested)
+        .await?;
     principal.require_active()?;
     let input = EndpointInput {
         url: Some(body.url),
@@ -313,7 +301,9 @@ pub async fn update_webhook(
         .tenant_id
         .map(TenantId)
         .or(parse_tenant_query(query.as_deref())?);
-    let tenant = manage_tenant(&state, &principal, requested).await?;
+    let tenant = principal
+        .tenant_for(&state, Scope::Manage, requested)
+        .await?;
     let only_disables = body.url.is_none()
         && body.event_types.is_none()
         && body.description.is_none()
@@ -444,7 +434,9 @@ pub async fn list_webhook_deliveries(
     AppPath(id): AppPath<String>,
 ) -> Result<Json<DeliveryList>, ApiError> {
     let params = parse_delivery_query(query.as_deref())?;
-    let tenant = manage_tenant(&state, &principal, params.tenant_id).await?;
+    let tenant = principal
+        .tenant_for(&state, Scope::Manage, params.tenant_id)
+        .await?;
     let (deliveries, next_cursor) =
         list_deliveries(&*state.store, tenant, endpoint_id(&id)?, &params).await?;
     Ok(Json(DeliveryList {
