@@ -54,6 +54,7 @@ use crate::{auth, events, http, stream, tenants};
         crate::privacy::routes::get_privacy,
         crate::privacy::routes::put_privacy,
         crate::privacy::routes::preview,
+        crate::audit::routes::list_audit,
         http::health::health,
         http::health::ready,
         http::health::metrics,
@@ -69,6 +70,7 @@ use crate::{auth, events, http, stream, tenants};
         (name = "webhooks", description = "Webhook endpoints, signed deliveries (Standard Webhooks), the delivery log"),
         (name = "schemas", description = "Data contracts: JSON Schemas per event type with observe, warn or block; the unplanned-type policy; violations"),
         (name = "privacy", description = "Redaction of personal data at ingest: rules per metadata path (drop, mask, hash) and detectors (e-mail, IBAN, card, phone)"),
+        (name = "audit", description = "The audit log: who changed what, when, from where, before and after"),
         (name = "operations", description = "Health, readiness, metrics, this document"),
     )
 )]
