@@ -9,12 +9,13 @@ use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::redact::Redactor;
 use super::{DetectorRule, Policy, Rule};
+use crate::audit::AuditNote;
 use crate::auth::{Principal, Scope};
 use crate::bus::Notice;
 use crate::http::AppState;
@@ -125,7 +126,7 @@ pub async fn put_privacy(
     principal: Principal,
     RawQuery(query): RawQuery,
     AppJson(body): AppJson<PutPrivacy>,
-) -> Result<Json<PrivacySettings>, ApiError> {
+) -> Result<(AuditNote, Json<PrivacySettings>), ApiError> {
     let requested = body
         .tenant_id
         .map(TenantId)
@@ -139,6 +140,11 @@ pub async fn put_privacy(
         detectors: body.detectors,
     };
     policy.validate()?;
+    // The audit log's before and after: the settings, never the hashing key.
+    let before = state.store.privacy_policy(tenant).await?.map(|stored| {
+        json!({"rules": stored.policy.rules, "detectors": stored.policy.detectors,
+               "updated_at": stored.updated_at})
+    });
     let key: [u8; HASH_KEY_BYTES] = rand::rng().random();
     let stored = state
         .store
@@ -146,11 +152,13 @@ pub async fn put_privacy(
         .await?;
     state.privacy.invalidate(tenant);
     state.bus.notify(Notice::PrivacyChanged(tenant));
-    Ok(Json(PrivacySettings {
+    let after = PrivacySettings {
         rules: stored.policy.rules,
         detectors: stored.policy.detectors,
         updated_at: Some(stored.updated_at),
-    }))
+    };
+    let note = AuditNote::default().before(&before).after(&after);
+    Ok((note, Json(after)))
 }
 
 /// What a policy (the saved one, or the one given) does to an event's metadata; nothing is
