@@ -127,8 +127,9 @@ pub struct AuditEntry {
     pub ip: Option<String>,
     /// What was done: `<thing>.<verb>`, such as `webhook.update` or `key.revoke`.
     pub action: String,
-    /// The HTTP method and the route template (`/api/v1/webhooks/{id}`) of the request.
+    /// The request's HTTP method.
     pub method: String,
+    /// The request's route template (`/api/v1/webhooks/{id}`), never its raw URL.
     pub route: String,
     /// The HTTP status it was answered with.
     pub status: u16,
