@@ -330,7 +330,8 @@ pub async fn update_webhook(
         enabled: body.enabled,
     };
     let id = endpoint_id(&id)?;
-    let before = get_endpoint(&*state.store, tenant, id).await?;
+    // For the audit log; a missing endpoint is left to the update to report, after its checks.
+    let before = state.store.get_webhook_endpoint(tenant, id).await?;
     let endpoint = update_endpoint(
         &*state.store,
         &state.config.webhooks,
@@ -342,7 +343,7 @@ pub async fn update_webhook(
     .await?;
     let after = WebhookView::from(endpoint);
     let note = AuditNote::target(id)
-        .before(&WebhookView::from(before))
+        .before(&before.map(WebhookView::from))
         .after(&after);
     Ok((note, Json(after)))
 }
