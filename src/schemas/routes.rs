@@ -20,6 +20,7 @@ use super::{
     Counts, Example, MAX_EXAMPLES_PER_TYPE, MAX_SCHEMAS_PER_TENANT, Mode, PATTERN_RULE, Schema,
     Unplanned, is_valid_pattern,
 };
+use crate::audit::AuditNote;
 use crate::auth::{Principal, Scope};
 use crate::bus::Notice;
 use crate::events::{EventCursor, EventFilter, StatsInterval};
@@ -261,7 +262,11 @@ pub async fn put_schema(
     } else {
         StatusCode::OK
     };
-    Ok((status, Json(schema)).into_response())
+    let mut note = AuditNote::target(event_type).after(&schema);
+    if let Some(before) = existing.iter().find(|s| s.event_type == event_type) {
+        note = note.before(before);
+    }
+    Ok((status, note, Json(schema)).into_response())
 }
 
 /// Delete a schema: events of the types it covered fall to a less specific schema, or to the
@@ -285,19 +290,24 @@ pub async fn delete_schema(
     principal: Principal,
     AppPath(event_type): AppPath<String>,
     RawQuery(query): RawQuery,
-) -> Result<StatusCode, ApiError> {
+) -> Result<(AuditNote, StatusCode), ApiError> {
     let tenant = principal
         .tenant_for(&state, Scope::Manage, tenant_query(query.as_deref())?)
         .await?;
-    if !state
+    let event_type = pattern(&event_type)?;
+    let before = state
         .store
-        .delete_schema(tenant, pattern(&event_type)?)
+        .get_schema(tenant, event_type)
         .await?
-    {
+        .ok_or(ApiError::NotFound("schema"))?;
+    if !state.store.delete_schema(tenant, event_type).await? {
         return Err(ApiError::NotFound("schema"));
     }
     changed(&state, tenant);
-    Ok(StatusCode::NO_CONTENT)
+    Ok((
+        AuditNote::target(event_type).before(&before),
+        StatusCode::NO_CONTENT,
+    ))
 }
 
 /// Propose a schema from the newest stored events of a type, for review: nothing is stored.
@@ -640,7 +650,7 @@ pub async fn put_policy(
     principal: Principal,
     RawQuery(query): RawQuery,
     AppJson(body): AppJson<PutPolicy>,
-) -> Result<Json<Policy>, ApiError> {
+) -> Result<(AuditNote, Json<Policy>), ApiError> {
     let requested = body
         .tenant_id
         .map(TenantId)
@@ -649,12 +659,17 @@ pub async fn put_policy(
         .tenant_for(&state, Scope::Manage, requested)
         .await?;
     principal.require_active()?;
+    let before = Policy {
+        unplanned: state.store.schema_policy(tenant).await?,
+    };
     state
         .store
         .set_schema_policy(tenant, body.unplanned)
         .await?;
     changed(&state, tenant);
-    Ok(Json(Policy {
+    let after = Policy {
         unplanned: body.unplanned,
-    }))
+    };
+    let note = AuditNote::default().before(&before).after(&after);
+    Ok((note, Json(after)))
 }
