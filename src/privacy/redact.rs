@@ -23,7 +23,9 @@ pub const DROPPED: &str = "[redacted]";
 pub struct Redactor {
     rules: Vec<(Vec<Segment>, Action)>,
     detectors: Vec<(Detector, Action)>,
-    key: Vec<u8>,
+    /// HMAC-SHA256 keyed with the tenant's key once: each hash clones it (a copy of the state)
+    /// instead of keying again (two compressions).
+    keyed: Option<Hmac<Sha256>>,
 }
 
 impl Redactor {
@@ -45,7 +47,7 @@ impl Redactor {
                 detectors.sort_by_key(|(detector, _)| *detector);
                 detectors
             },
-            key,
+            keyed: Hmac::<Sha256>::new_from_slice(&key).ok(),
         }
     }
 
@@ -69,25 +71,30 @@ impl Redactor {
         let Some((first, rest)) = path.split_first() else {
             return;
         };
-        let keys: Vec<String> = match first {
-            Segment::Key(key) if map.contains_key(key) => vec![key.clone()],
-            Segment::Key(_) => return,
-            Segment::AnyKey => map.keys().cloned().collect(),
-        };
-        for key in keys {
-            if rest.is_empty() {
-                match action {
-                    Action::Drop => {
-                        map.remove(&key);
-                    }
-                    Action::Mask | Action::Hash => {
-                        if let Some(value) = map.get_mut(&key) {
-                            self.transform(value, action);
-                        }
-                    }
+        match (first, rest.is_empty(), action) {
+            (Segment::Key(key), true, Action::Drop) => {
+                map.remove(key);
+            }
+            (Segment::AnyKey, true, Action::Drop) => map.clear(),
+            (Segment::Key(key), true, _) => {
+                if let Some(value) = map.get_mut(key) {
+                    self.transform(value, action);
                 }
-            } else if let Some(value) = map.get_mut(&key) {
-                self.descend(value, rest, action);
+            }
+            (Segment::AnyKey, true, _) => {
+                for value in map.values_mut() {
+                    self.transform(value, action);
+                }
+            }
+            (Segment::Key(key), false, _) => {
+                if let Some(value) = map.get_mut(key) {
+                    self.descend(value, rest, action);
+                }
+            }
+            (Segment::AnyKey, false, _) => {
+                for value in map.values_mut() {
+                    self.descend(value, rest, action);
+                }
             }
         }
     }
@@ -180,10 +187,11 @@ impl Redactor {
     }
 
     fn hash(&self, text: &str) -> String {
-        // HMAC takes a key of any length; `new_from_slice` cannot fail for it.
-        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&self.key) else {
+        // HMAC takes a key of any length, so the keyed state always exists.
+        let Some(keyed) = &self.keyed else {
             return "***".to_owned();
         };
+        let mut mac = keyed.clone();
         mac.update(text.as_bytes());
         hex::encode(mac.finalize().into_bytes())
     }
