@@ -1239,8 +1239,8 @@ impl Store for SqliteStore {
         };
         sqlx::query(
             "INSERT INTO webhook_attempts (id, delivery_id, tenant_id, attempted_at, status_code, \
-             error, latency_ms, response_body, request_headers, request_body) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             error, latency_ms, response_body, request_headers, request_body, rule) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(record.id.to_string())
         .bind(record.delivery_id.to_string())
@@ -1257,6 +1257,7 @@ impl Store for SqliteStore {
                 .map(hooks::stored_request_headers),
         )
         .bind(record.request_body.as_deref())
+        .bind(record.rule.as_str())
         .execute(&mut *tx)
         .await?;
         let (status, next) = webhook_next_step(record.next);
@@ -1856,6 +1857,7 @@ async fn attach_webhook_attempts(
             error: row.try_get("error")?,
             latency_ms: u64::try_from(row.try_get::<i64, _>("latency_ms")?).unwrap_or(0),
             response_body: row.try_get("response_body")?,
+            rule: row.try_get("rule")?,
             request_headers: hooks::parse_stored_request_headers(
                 row.try_get::<Option<&str>, _>("request_headers")?,
             )?,

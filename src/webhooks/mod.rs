@@ -216,6 +216,12 @@ pub struct Attempt {
     pub latency_ms: u64,
     /// The first 4 KiB of the response body (invalid UTF-8 replaced).
     pub response_body: Option<String>,
+    /// Which rule set what followed: `succeeded`, `schedule` (the retry schedule's delay),
+    /// `retry_after` (a 429 or 503's `Retry-After`, later than the schedule's delay),
+    /// `retry_after_capped` (it asked for more than the schedule's longest delay, which was
+    /// waited instead), `gone` (a 410: the endpoint was disabled), `exhausted` (the schedule was
+    /// used up: dead). Null for attempts logged before the server recorded it.
+    pub rule: Option<String>,
     /// The request's headers as sent, by lower-case name, with the `webhook-signature` value
     /// masked (`v1,<redacted>` per signature): the log never holds anything a secret could be
     /// recovered from. Null when no request was made (an invalid or refused URL) and for
@@ -285,6 +291,7 @@ pub struct AttemptRecord {
     pub request_headers: Option<BTreeMap<String, String>>,
     pub request_body: Option<String>,
     pub next: NextStep,
+    pub rule: Rule,
 }
 
 /// Deliveries waiting (pending or failed, of enabled endpoints), for the queue gauges.
@@ -322,6 +329,119 @@ pub fn after_failure(schedule: &[u64], attempts_made: u32, now: DateTime<Utc>) -
             NextStep::RetryAt(now + chrono::Duration::milliseconds(millis))
         }
     }
+}
+
+/// Which rule set an attempt's next step; the attempt log records it (`Attempt::rule`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    /// A 2xx: delivered.
+    Succeeded,
+    /// Retried after the schedule's delay.
+    Schedule,
+    /// A 429 or 503 with `Retry-After`: retried no sooner than it asked (when that is later
+    /// than the schedule's delay).
+    RetryAfter,
+    /// As `RetryAfter`, but it asked for longer than the schedule's longest delay, which is
+    /// waited instead.
+    RetryAfterCapped,
+    /// A 410 Gone: the receiver said the endpoint is gone; the endpoint is disabled at once.
+    Gone,
+    /// The schedule is used up: the delivery is dead.
+    Exhausted,
+}
+
+impl Rule {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rule::Succeeded => "succeeded",
+            Rule::Schedule => "schedule",
+            Rule::RetryAfter => "retry_after",
+            Rule::RetryAfterCapped => "retry_after_capped",
+            Rule::Gone => "gone",
+            Rule::Exhausted => "exhausted",
+        }
+    }
+}
+
+/// What a failed attempt's response asked of the sender.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signal {
+    /// Nothing (no response, or one without a signal we honour).
+    None,
+    /// 410 Gone.
+    Gone,
+    /// 429 Too Many Requests or 503 Service Unavailable with `Retry-After` (seconds or an
+    /// HTTP date), as this delay from the attempt.
+    RetryAfter(std::time::Duration),
+}
+
+impl Signal {
+    /// Reads a response's status and `Retry-After` header (as received, at `now`).
+    pub fn of(status: u16, retry_after: Option<&str>, now: DateTime<Utc>) -> Signal {
+        match status {
+            410 => Signal::Gone,
+            429 | 503 => retry_after
+                .and_then(|value| parse_retry_after(value, now))
+                .map_or(Signal::None, Signal::RetryAfter),
+            _ => Signal::None,
+        }
+    }
+}
+
+/// `Retry-After: 120` or `Retry-After: Wed, 21 Oct 2026 07:28:00 GMT` (RFC 9110 §10.2.3); a
+/// date in the past is no delay.
+fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<std::time::Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(std::time::Duration::from_secs(secs));
+    }
+    let at = DateTime::parse_from_rfc2822(value)
+        .ok()?
+        .with_timezone(&Utc);
+    Some((at - now).to_std().unwrap_or_default())
+}
+
+/// The next step after a failed attempt, the `attempts_made`-th, given what its response
+/// asked: the schedule's (see [`after_failure`]), delayed to honour a `Retry-After` but never
+/// past the schedule's longest delay; a 410 keeps the schedule (the endpoint is disabled, and
+/// the delivery waits for it to be enabled again).
+pub fn after_failed_attempt(
+    schedule: &[u64],
+    attempts_made: u32,
+    now: DateTime<Utc>,
+    signal: Signal,
+) -> (NextStep, Rule) {
+    let next = after_failure(schedule, attempts_made, now);
+    let NextStep::RetryAt(scheduled) = next else {
+        return (next, Rule::Exhausted);
+    };
+    match signal {
+        Signal::None => (next, Rule::Schedule),
+        Signal::Gone => (next, Rule::Gone),
+        Signal::RetryAfter(wait) => {
+            let asked = now + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX);
+            let longest = schedule.iter().copied().max().unwrap_or(0);
+            let cap = now + chrono::Duration::seconds(i64::try_from(longest).unwrap_or(i64::MAX));
+            if asked <= scheduled {
+                (next, Rule::Schedule)
+            } else if asked <= cap {
+                (NextStep::RetryAt(asked), Rule::RetryAfter)
+            } else {
+                (
+                    NextStep::RetryAt(cap.max(scheduled)),
+                    Rule::RetryAfterCapped,
+                )
+            }
+        }
+    }
+}
+
+/// The reason recorded when an endpoint is disabled because its receiver answered 410 Gone.
+pub fn gone_reason(at: DateTime<Utc>) -> String {
+    format!(
+        "disabled: the receiver answered 410 Gone at {}; enable it again once it accepts deliveries",
+        at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    )
 }
 
 /// The reason recorded when an endpoint is disabled for failing too long.
@@ -773,6 +893,48 @@ mod tests {
         }
         assert_eq!(after_failure(&schedule, 3, now), NextStep::Dead);
         assert_eq!(after_failure(&[], 1, now), NextStep::Dead);
+    }
+
+    #[test]
+    fn a_responses_signal_moves_the_retry_but_never_past_the_longest_delay() {
+        let now = Utc::now();
+        let schedule = [10, 100];
+        let secs = |step: NextStep| match step {
+            NextStep::RetryAt(at) => (at - now).num_milliseconds() as f64 / 1000.0,
+            other => panic!("{other:?}"),
+        };
+        let wait = |s: u64| Signal::RetryAfter(std::time::Duration::from_secs(s));
+        let (next, rule) = after_failed_attempt(&schedule, 1, now, wait(50));
+        assert_eq!((secs(next), rule), (50.0, Rule::RetryAfter));
+        let (next, rule) = after_failed_attempt(&schedule, 1, now, wait(5_000));
+        assert_eq!((secs(next), rule), (100.0, Rule::RetryAfterCapped));
+        let (next, rule) = after_failed_attempt(&schedule, 1, now, wait(1));
+        assert!((8.0..=12.0).contains(&secs(next)) && rule == Rule::Schedule);
+        let (_, rule) = after_failed_attempt(&schedule, 1, now, Signal::Gone);
+        assert_eq!(rule, Rule::Gone);
+        let (next, rule) = after_failed_attempt(&schedule, 3, now, wait(50));
+        assert_eq!((next, rule), (NextStep::Dead, Rule::Exhausted));
+    }
+
+    #[test]
+    fn retry_after_is_read_as_seconds_or_a_date_and_only_on_429_and_503() {
+        let now = DateTime::parse_from_rfc3339("2026-10-21T07:28:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let secs = |s| Signal::RetryAfter(std::time::Duration::from_secs(s));
+        assert_eq!(Signal::of(429, Some("120"), now), secs(120));
+        assert_eq!(
+            Signal::of(503, Some("Wed, 21 Oct 2026 07:30:00 GMT"), now),
+            secs(120)
+        );
+        assert_eq!(
+            Signal::of(503, Some("Wed, 21 Oct 2026 07:00:00 GMT"), now),
+            secs(0)
+        );
+        assert_eq!(Signal::of(503, Some("soon"), now), Signal::None);
+        assert_eq!(Signal::of(503, None, now), Signal::None);
+        assert_eq!(Signal::of(500, Some("120"), now), Signal::None);
+        assert_eq!(Signal::of(410, None, now), Signal::Gone);
     }
 
     #[test]

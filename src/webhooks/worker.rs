@@ -27,8 +27,8 @@ use uuid::Uuid;
 
 use super::ssrf::{SafeResolver, check_url};
 use super::{
-    AttemptRecord, Claim, ClaimedDelivery, MAX_RESPONSE_BODY_BYTES, Message, NextStep,
-    after_failure, disabled_reason, lease_duration, signing,
+    AttemptRecord, Claim, ClaimedDelivery, MAX_RESPONSE_BODY_BYTES, Message, NextStep, Rule,
+    Signal, after_failed_attempt, disabled_reason, gone_reason, lease_duration, signing,
 };
 use crate::clock::Clock;
 use crate::config::WebhooksConfig;
@@ -214,13 +214,20 @@ impl Worker {
     ) {
         let attempt = self.attempt(&delivery).await;
         let finished_at = self.clock.now();
-        let next = if attempt.succeeded {
-            NextStep::Succeeded
+        let (next, rule) = if attempt.succeeded {
+            (NextStep::Succeeded, Rule::Succeeded)
         } else {
-            after_failure(
+            let signal = match attempt.status {
+                Some(status) => {
+                    Signal::of(status.as_u16(), attempt.retry_after.as_deref(), finished_at)
+                }
+                None => Signal::None,
+            };
+            after_failed_attempt(
                 &self.config.retry_schedule_secs,
                 delivery.attempts.saturating_add(1),
                 finished_at,
+                signal,
             )
         };
         let outcome = match next {
@@ -246,10 +253,12 @@ impl Worker {
             request_headers: attempt.request.as_ref().map(|r| r.headers.clone()),
             request_body: attempt.request.map(|r| r.body),
             next,
+            rule,
         };
         tracing::debug!(
             delivery_id = %delivery.id, endpoint_id = %delivery.endpoint_id, outcome,
-            status = ?record.status_code, error = ?record.error, "webhook attempt"
+            rule = rule.as_str(), status = ?record.status_code, error = ?record.error,
+            "webhook attempt"
         );
         let health = match self.store.record_webhook_attempt(&record).await {
             Ok(Some(health)) => health,
@@ -265,6 +274,16 @@ impl Worker {
         if next == NextStep::Succeeded || !enabled {
             return;
         }
+        if rule == Rule::Gone {
+            self.disable(
+                &delivery,
+                health.failing_since,
+                &gone_reason(finished_at),
+                finished_at,
+            )
+            .await;
+            return;
+        }
         let Some(since) = health.failing_since else {
             return;
         };
@@ -275,15 +294,23 @@ impl Worker {
             return;
         }
         let reason = disabled_reason(since, &last_error);
+        self.disable(&delivery, Some(since), &reason, finished_at)
+            .await;
+    }
+
+    /// Disables the delivery's endpoint with `reason`, unless it was enabled again (or began
+    /// failing anew) since `failing_since`.
+    async fn disable(
+        &self,
+        delivery: &ClaimedDelivery,
+        failing_since: Option<DateTime<Utc>>,
+        reason: &str,
+        at: DateTime<Utc>,
+    ) {
+        let Some(since) = failing_since else { return };
         match self
             .store
-            .disable_webhook_endpoint(
-                delivery.tenant_id,
-                delivery.endpoint_id,
-                since,
-                &reason,
-                finished_at,
-            )
+            .disable_webhook_endpoint(delivery.tenant_id, delivery.endpoint_id, since, reason, at)
             .await
         {
             Ok(true) => tracing::warn!(
@@ -291,7 +318,7 @@ impl Worker {
                 %reason, "webhook endpoint disabled"
             ),
             Ok(false) => {}
-            Err(error) => tracing::error!(error = ?error, "could not disable a failing endpoint"),
+            Err(error) => tracing::error!(error = ?error, "could not disable an endpoint"),
         }
     }
 
@@ -307,6 +334,7 @@ impl Worker {
             body: None,
             request: None,
             succeeded: false,
+            retry_after: None,
         };
         let outgoing = match self.outgoing(delivery, started_at) {
             Ok(outgoing) => outgoing,
@@ -325,6 +353,11 @@ impl Worker {
                 let status = response.status();
                 result.status = Some(status);
                 result.succeeded = status.is_success();
+                result.retry_after = response
+                    .headers()
+                    .get(header::RETRY_AFTER)
+                    .and_then(|value| value.to_str().ok())
+                    .map(str::to_owned);
                 if status.is_redirection() {
                     let location = response
                         .headers()
@@ -483,6 +516,8 @@ struct AttemptResult {
     /// What was sent; `None` when the request could not be built.
     request: Option<LoggedRequest>,
     succeeded: bool,
+    /// The response's `Retry-After`, as sent.
+    retry_after: Option<String>,
 }
 
 impl AttemptResult {

@@ -48,6 +48,8 @@ struct ReceiverState {
     script: Mutex<VecDeque<u16>>,
     default: AtomicU16,
     delay_ms: AtomicU64,
+    /// A `Retry-After` value to send with every answer.
+    retry_after: Mutex<Option<String>>,
 }
 
 /// An HTTP server on 127.0.0.1 that records requests; stops when dropped. The durability
@@ -62,7 +64,7 @@ async fn receive(
     State(state): State<Arc<ReceiverState>>,
     headers: HeaderMap,
     body: Bytes,
-) -> (AxumStatus, String) {
+) -> (AxumStatus, HeaderMap, String) {
     let delay = state.delay_ms.load(Ordering::SeqCst);
     if delay > 0 {
         tokio::time::sleep(Duration::from_millis(delay)).await;
@@ -78,8 +80,14 @@ async fn receive(
         body,
         answered: status,
     });
+    let retry_after = state.retry_after.lock().unwrap().clone();
+    let mut headers = HeaderMap::new();
+    if let Some(value) = retry_after {
+        headers.insert("retry-after", value.parse().unwrap());
+    }
     (
         AxumStatus::from_u16(status).unwrap(),
+        headers,
         format!("answered {status}"),
     )
 }
@@ -129,6 +137,10 @@ impl Receiver {
 
     fn script(&self, statuses: &[u16]) {
         self.state.script.lock().unwrap().extend(statuses);
+    }
+
+    fn retry_after(&self, value: &str) {
+        *self.state.retry_after.lock().unwrap() = Some(value.to_owned());
     }
 
     fn delay(&self, millis: u64) {
@@ -730,6 +742,103 @@ async fn a_dead_delivery_can_be_retried_by_hand_and_keeps_its_webhook_id() {
         .await
         .unwrap();
     assert_error(response, StatusCode::NOT_FOUND, "not_found", None).await;
+}
+
+#[tokio::test]
+async fn receivers_signals_are_honoured_a_410_disables_and_retry_after_delays_within_the_schedule()
+{
+    let app = spawn_app_with(|config| {
+        fast(config);
+        config.webhooks.retry_schedule_secs = vec![5, 60, 600];
+    })
+    .await;
+    let tenant = app.create_tenant("signals").await;
+    let receiver = |status: u16, retry_after: Option<&'static str>| async move {
+        let receiver = Receiver::start().await;
+        receiver.answer(status);
+        if let Some(value) = retry_after {
+            receiver.retry_after(value);
+        }
+        receiver
+    };
+    let cases = [
+        (receiver(410, None).await, "gone", None),
+        (receiver(429, Some("120")).await, "retry_after", Some(120.0)),
+        // Later than the schedule's longest delay: that delay instead.
+        (
+            receiver(503, Some("Fri, 01 Jan 2100 00:00:00 GMT")).await,
+            "retry_after_capped",
+            Some(600.0),
+        ),
+        // Sooner than the schedule's delay: the schedule wins (5 s, ±20%).
+        (receiver(503, Some("1")).await, "schedule", None),
+        // Retry-After means nothing on a 500.
+        (receiver(500, Some("120")).await, "schedule", None),
+    ];
+    let mut endpoints = Vec::new();
+    for (receiver, _, _) in &cases {
+        let (endpoint, _) =
+            create_endpoint(&app, &tenant.key, json!({ "url": receiver.url })).await;
+        endpoints.push(endpoint);
+    }
+    app.ingest_ok(&tenant.key, json!({"event_type": "signup"}))
+        .await;
+
+    for ((_, rule, wait), endpoint) in cases.iter().zip(&endpoints) {
+        let delivery = eventually(
+            "the first attempt recorded",
+            Duration::from_secs(10),
+            || async {
+                let (_, log) = app
+                    .get_json(
+                        &format!("/api/v1/webhooks/{endpoint}/deliveries"),
+                        &tenant.key,
+                    )
+                    .await;
+                let delivery = log["deliveries"][0].clone();
+                (delivery["attempts"] == 1).then_some(delivery)
+            },
+        )
+        .await;
+        let attempt = &delivery["attempt_log"][0];
+        assert_eq!(attempt["rule"], *rule, "{delivery}");
+        let at = |value: &Value| {
+            DateTime::parse_from_rfc3339(value.as_str().unwrap())
+                .unwrap()
+                .with_timezone(&Utc)
+        };
+        let delay =
+            (at(&delivery["next_attempt_at"]) - at(&attempt["attempted_at"])).as_seconds_f64();
+        match wait {
+            Some(expected) => assert!(
+                (expected - 0.5..expected + 2.0).contains(&delay),
+                "{rule}: retried after {delay} s, not {expected} s"
+            ),
+            None => assert!(
+                (3.9..6.5).contains(&delay),
+                "{rule}: retried after {delay} s"
+            ),
+        }
+    }
+
+    // The 410 disabled its endpoint at once, saying why; the others stay enabled.
+    let (_, gone) = app
+        .get_json(&format!("/api/v1/webhooks/{}", endpoints[0]), &tenant.key)
+        .await;
+    assert_eq!(gone["enabled"], false, "{gone}");
+    assert!(
+        gone["disabled_reason"]
+            .as_str()
+            .unwrap()
+            .contains("410 Gone"),
+        "{gone}"
+    );
+    for endpoint in &endpoints[1..] {
+        let (_, view) = app
+            .get_json(&format!("/api/v1/webhooks/{endpoint}"), &tenant.key)
+            .await;
+        assert_eq!(view["enabled"], true, "{view}");
+    }
 }
 
 #[tokio::test]
@@ -2110,6 +2219,11 @@ mod store_level {
             response_body: Some("body".into()),
             request_headers: None,
             request_body: None,
+            rule: match next {
+                NextStep::Succeeded => tributary::webhooks::Rule::Succeeded,
+                NextStep::RetryAt(_) => tributary::webhooks::Rule::Schedule,
+                NextStep::Dead => tributary::webhooks::Rule::Exhausted,
+            },
             next,
         }
     }

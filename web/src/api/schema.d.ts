@@ -769,6 +769,14 @@ export interface components {
             /** @description The first 4 KiB of the response body (invalid UTF-8 replaced). */
             response_body?: string | null;
             /**
+             * @description Which rule set what followed: `succeeded`, `schedule` (the retry schedule's delay),
+             *     `retry_after` (a 429 or 503's `Retry-After`, later than the schedule's delay),
+             *     `retry_after_capped` (it asked for more than the schedule's longest delay, which was
+             *     waited instead), `gone` (a 410: the endpoint was disabled), `exhausted` (the schedule was
+             *     used up: dead). Null for attempts logged before the server recorded it.
+             */
+            rule?: string | null;
+            /**
              * Format: int32
              * @description The response's status, or null when none came (see `error`).
              */
