@@ -28,8 +28,8 @@ fn event(n: u64) -> String {
         "metadata": {
             "p01": w(n), "p02": format!("{}-{n}", w(n + 1)), "p03": format!("user-{}", n * 7),
             "p04": w(n + 3), "p05": format!("/p/{}", n % 97), "p06": n % 1000, "p07": n % 13,
-            "p08": n % 17, "p09": n * 3, "p10": n % 5, "p11": n % 2 == 0, "p12": n % 3 == 0,
-            "p13": n % 5 == 0, "p14": plans[(n % 3) as usize], "p15": "desktop", "p16": "eu",
+            "p08": n % 17, "p09": n * 3, "p10": n % 5, "p11": n.is_multiple_of(2), "p12": n.is_multiple_of(3),
+            "p13": n.is_multiple_of(5), "p14": plans[(n % 3) as usize], "p15": "desktop", "p16": "eu",
             "p17": (n % 500) as f64 + 0.5, "p18": {"id": format!("o-{n}")},
             "p19": [w(n), w(n + 2)], "p20": format!("{}-{n}", w(n + 4)),
         }
@@ -54,7 +54,10 @@ fn main() {
     let mut events: u64 = 200_000;
     while let Some(arg) = args.next() {
         if arg == "--events" {
-            events = args.next().and_then(|v| v.parse().ok()).expect("--events N");
+            events = args
+                .next()
+                .and_then(|v| v.parse().ok())
+                .expect("--events N");
         }
     }
     let bodies: Vec<String> = (0..events).map(event).collect();
