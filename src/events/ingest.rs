@@ -24,6 +24,32 @@ pub struct ValidEvent {
     pub event_id: Option<String>,
 }
 
+/// Why an event type pattern (a schema's name, a webhook's filter) is not valid.
+pub const PATTERN_RULE: &str = "event_type must be an event type (1-128 chars of [A-Za-z0-9_.:-]), \
+     optionally with one * at its start or end (order.*, *.failed), or * alone";
+
+/// Whether `pattern` names an event type or a wildcard pattern over them.
+pub fn is_valid_pattern(pattern: &str) -> bool {
+    let literal = pattern
+        .strip_prefix('*')
+        .or_else(|| pattern.strip_suffix('*'))
+        .unwrap_or(pattern);
+    pattern == "*" || is_valid_event_type(literal)
+}
+
+/// Whether `pattern` matches the concrete `event_type`.
+pub fn pattern_matches(pattern: &str, event_type: &str) -> bool {
+    if pattern == "*" {
+        true
+    } else if let Some(suffix) = pattern.strip_prefix('*') {
+        event_type.ends_with(suffix)
+    } else if let Some(prefix) = pattern.strip_suffix('*') {
+        event_type.starts_with(prefix)
+    } else {
+        pattern == event_type
+    }
+}
+
 /// Whether `raw` is a valid event type: 1–128 chars of `[A-Za-z0-9_.:-]`.
 pub fn is_valid_event_type(raw: &str) -> bool {
     !raw.is_empty()

@@ -163,31 +163,7 @@ pub struct Example {
     pub metadata: Map<String, Value>,
 }
 
-/// Why a pattern is not a valid schema name.
-pub const PATTERN_RULE: &str = "event_type must be an event type (1-128 chars of [A-Za-z0-9_.:-]), \
-     optionally with one * at its start or end (order.*, *.failed), or * alone";
-
-/// Whether `pattern` names an event type or a wildcard pattern over them.
-pub fn is_valid_pattern(pattern: &str) -> bool {
-    let literal = pattern
-        .strip_prefix('*')
-        .or_else(|| pattern.strip_suffix('*'))
-        .unwrap_or(pattern);
-    pattern == "*" || crate::events::ingest::is_valid_event_type(literal)
-}
-
-/// Whether `pattern` matches the concrete `event_type`.
-pub fn pattern_matches(pattern: &str, event_type: &str) -> bool {
-    if pattern == "*" {
-        true
-    } else if let Some(suffix) = pattern.strip_prefix('*') {
-        event_type.ends_with(suffix)
-    } else if let Some(prefix) = pattern.strip_suffix('*') {
-        event_type.starts_with(prefix)
-    } else {
-        pattern == event_type
-    }
-}
+pub use crate::events::ingest::{PATTERN_RULE, is_valid_pattern, pattern_matches};
 
 /// How specific a pattern is: exact names beat wildcards, then the longer literal part wins,
 /// then a prefix beats a suffix (`order.*` over `*.created`), then the name, so that the

@@ -41,7 +41,7 @@ use uuid::Uuid;
 use crate::config::WebhooksConfig;
 use crate::error::{DomainError, ValidationError};
 use crate::events::EventCursor;
-use crate::events::ingest::{event_type_error, is_valid_event_type};
+use crate::events::ingest::{PATTERN_RULE, is_valid_pattern, pattern_matches};
 use crate::events::query::{decode_cursor, encode_cursor};
 use crate::store::{Store, StoreError};
 use crate::tenants::TenantId;
@@ -114,9 +114,13 @@ pub struct EndpointUpdate {
     pub updated_at: DateTime<Utc>,
 }
 
-/// Whether an endpoint that filters on `event_types` receives an event of `event_type`.
+/// Whether an endpoint that filters on `event_types` (names or patterns: `order.*`,
+/// `*.failed`, `*`) receives an event of `event_type`.
 pub fn matches(event_types: &[String], event_type: &str) -> bool {
-    event_types.is_empty() || event_types.iter().any(|wanted| wanted == event_type)
+    event_types.is_empty()
+        || event_types
+            .iter()
+            .any(|wanted| pattern_matches(wanted, event_type))
 }
 
 /// Parses the stored `event_types` column (a JSON array of strings).
@@ -489,8 +493,11 @@ pub fn validate_event_types(raw: Vec<String>) -> Result<Vec<String>, ValidationE
         ));
     }
     for (index, event_type) in raw.iter().enumerate() {
-        if !is_valid_event_type(event_type) {
-            return Err(event_type_error(format!("event_types[{index}]")));
+        if !is_valid_pattern(event_type) {
+            return Err(ValidationError::new(
+                format!("event_types[{index}]"),
+                PATTERN_RULE.replacen("event_type", "an event type filter", 1),
+            ));
         }
     }
     let mut types = raw;
@@ -964,5 +971,21 @@ mod tests {
         assert_eq!(types, ["a", "b"]);
         let error = validate_event_types(vec!["ok".into(), "not ok".into()]).unwrap_err();
         assert_eq!(error.field(), "event_types[1]");
+        let error = validate_event_types(vec!["order.*".into(), "a*b".into()]).unwrap_err();
+        assert_eq!(error.field(), "event_types[1]");
+    }
+
+    #[test]
+    fn an_endpoint_filter_takes_names_and_wildcard_patterns() {
+        let filter =
+            validate_event_types(vec!["order.*".into(), "*.failed".into(), "signup".into()])
+                .unwrap();
+        assert!(matches(&filter, "order.paid"));
+        assert!(matches(&filter, "payment.failed"));
+        assert!(matches(&filter, "signup"));
+        assert!(!matches(&filter, "orders.paid"));
+        assert!(!matches(&filter, "signup.done"));
+        assert!(matches(&["*".to_owned()], "anything"));
+        assert!(matches(&[], "anything"));
     }
 }

@@ -54,7 +54,8 @@ pub struct CreateWebhook {
     /// the server allows them (`webhooks.allow_private_targets`).
     #[schema(pattern = "^[Hh][Tt][Tt][Pp][Ss]?://.+")]
     pub url: String,
-    /// Event types delivered (exact names); empty or absent: every type.
+    /// Event types delivered: names, or patterns with one `*` at the start or end
+    /// (`order.*`, `*.failed`) or `*` alone; empty or absent: every type.
     pub event_types: Option<Vec<String>>,
     /// Up to 500 characters.
     #[schema(max_length = 500)]
@@ -70,6 +71,7 @@ pub struct UpdateWebhook {
     pub tenant_id: Option<Uuid>,
     #[schema(pattern = "^[Hh][Tt][Tt][Pp][Ss]?://.+")]
     pub url: Option<String>,
+    /// Names or patterns, as at creation.
     pub event_types: Option<Vec<String>>,
     #[schema(max_length = 500)]
     pub description: Option<String>,

@@ -558,6 +558,29 @@ async fn event_type_filters_choose_what_an_endpoint_receives() {
         json!({ "url": everything.url, "event_types": [] }),
     )
     .await;
+    let patterns = Receiver::start().await;
+    create_endpoint(
+        &app,
+        &tenant.key,
+        json!({ "url": patterns.url, "event_types": ["order.paid*", "*.refunded"] }),
+    )
+    .await;
+    for (bad, index) in [(json!(["order.*", "or*der"]), 1), (json!(["**"]), 0)] {
+        let response = app
+            .post("/api/v1/webhooks", &tenant.key)
+            .json(&json!({ "url": patterns.url, "event_types": bad }))
+            .send()
+            .await
+            .unwrap();
+        let field = format!("event_types[{index}]");
+        assert_error(
+            response,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_error",
+            Some(field.as_str()),
+        )
+        .await;
+    }
     for event_type in ["order.paid", "signup", "order.refunded", "order.paid.v2"] {
         app.ingest_ok(&tenant.key, json!({ "event_type": event_type }))
             .await;
@@ -582,6 +605,13 @@ async fn event_type_filters_choose_what_an_endpoint_receives() {
         .collect();
     types.sort();
     assert_eq!(types, ["order.paid", "order.refunded"], "{filtered:?}");
+    let mut types: Vec<String> = patterns
+        .requests()
+        .iter()
+        .map(|r| json_of(r)["type"].as_str().unwrap().to_owned())
+        .collect();
+    types.sort();
+    assert_eq!(types, ["order.paid", "order.paid.v2", "order.refunded"]);
 }
 
 #[tokio::test]

@@ -980,7 +980,10 @@ export interface components {
             description?: string | null;
             /** @description Default true. */
             enabled?: boolean | null;
-            /** @description Event types delivered (exact names); empty or absent: every type. */
+            /**
+             * @description Event types delivered: names, or patterns with one `*` at the start or end
+             *     (`order.*`, `*.failed`) or `*` alone; empty or absent: every type.
+             */
             event_types?: string[] | null;
             /**
              * Format: uuid
@@ -1511,6 +1514,7 @@ export interface components {
             description?: string | null;
             /** @description Enabling clears the failure record and `disabled_reason`. */
             enabled?: boolean | null;
+            /** @description Names or patterns, as at creation. */
             event_types?: string[] | null;
             /**
              * Format: uuid
