@@ -103,6 +103,42 @@ async function seedQuality() {
   }
 }
 
+/**
+ * acme-prod, for the Privacy view: an order that came in with personal data, then a policy that
+ * masks, hashes and drops it (the order stays stored as sent, so the preview has something to show).
+ */
+async function seedPrivacy() {
+  const headers = { 'X-API-Key': ADMIN_TOKEN, 'Content-Type': 'application/json' }
+  const order = {
+    event_type: 'order.created',
+    tenant_id: acmeId,
+    metadata: {
+      order_id: 'ord_7f3k2',
+      total: 129.5,
+      email: 'jana.novak@example.com',
+      customer: { name: 'Jana Novak', phone: '+420 601 234 567', country: 'CZ' },
+      payment: { card: '4242 4242 4242 4242', method: 'card' },
+      context: { ip: '203.0.113.7', page: '/checkout' },
+      note: 'Leave at the door, call +420 601 234 567',
+    },
+  }
+  const sent = await fetch(`${server.url}/api/v1/events`, { method: 'POST', headers, body: JSON.stringify(order) })
+  if (sent.status !== 202) throw new Error(`privacy seed: ${sent.status} ${await sent.text()}`)
+  const policy = {
+    rules: [
+      { path: 'email', action: 'mask' },
+      { path: 'customer.name', action: 'hash' },
+      { path: 'context.ip', action: 'drop' },
+    ],
+    detectors: [
+      { detector: 'card', action: 'mask' },
+      { detector: 'phone', action: 'mask' },
+    ],
+  }
+  const saved = await fetch(`${server.url}/api/v1/privacy?tenant_id=${acmeId}`, { method: 'PUT', headers, body: JSON.stringify(policy) })
+  if (!saved.ok) throw new Error(`privacy seed: ${saved.status} ${await saved.text()}`)
+}
+
 beforeAll(async () => {
   mkdirSync(SCREENSHOTS_DIR, { recursive: true })
   // A generous limit: seeding an hour of history sends ~17k events in a few requests.
@@ -114,6 +150,7 @@ beforeAll(async () => {
   demoId = tenants.tenants.find((t) => t.name === 'demo')!.id
   await seedHistory(api)
   await seedQuality()
+  await seedPrivacy()
   // Two endpoints for the webhooks view: a healthy one and one whose receiver fails.
   receivers = [await startReceiver(), await startReceiver()]
   receivers[1]!.fail(true)
@@ -151,7 +188,7 @@ async function shoot(page: Page, name: string, options: { settle?: number; fullP
 }
 
 describe.each(['light', 'dark'] as const)('%s theme', (theme) => {
-  it('sign-in, live feed with details, stats, tenants, search, webhooks, API keys and settings', async () => {
+  it('sign-in, live feed with details, stats, tenants, search, data quality, privacy, webhooks, API keys and settings', async () => {
     const { page, context } = await newPage(browser, server.url, { colorScheme: theme, viewport: { width: 1280, height: 800 } })
     await page.goto('/sign-in')
     await page.getByLabel('Admin token or API key').waitFor()
@@ -206,6 +243,13 @@ describe.each(['light', 'dark'] as const)('%s theme', (theme) => {
     await shoot(page, `quality-${theme}`)
     await page.setViewportSize({ width: 1280, height: 800 })
 
+    await page.goto(`/t/${acmeId}/privacy`)
+    await page.getByLabel(/Metadata before redaction/).locator('mark[data-mark="removed"]').waitFor({ timeout: 10_000 })
+    await expectAccessible(page, `privacy-${theme}`)
+    await page.setViewportSize({ width: 1280, height: 1200 })
+    await shoot(page, `privacy-${theme}`, { settle: 600 })
+    await page.setViewportSize({ width: 1280, height: 800 })
+
     await page.goto(`/t/${demoId}/webhooks`)
     await page.locator('[data-testid="delivery"][data-status="succeeded"]').first().waitFor({ timeout: 15_000 })
     await page.locator('[data-testid="delivery"]').first().getByRole('button', { name: /Show attempts/ }).click()
@@ -243,6 +287,7 @@ describe.each(['light', 'dark'] as const)('phone (390×844), %s theme', (theme) 
       ['stats', `/t/${demoId}/stats?by=plan`, () => page.getByTestId('property-breakdown').waitFor()],
       ['search', `/t/${demoId}/search?q=${encodeURIComponent('declined OR plan:pro')}`, () => page.getByTestId('search-hit').nth(3).waitFor()],
       ['quality', `/t/${acmeId}/quality?range=1h`, () => page.getByTestId('quality-row').nth(3).waitFor()],
+      ['privacy', `/t/${acmeId}/privacy`, () => page.getByLabel(/Metadata before redaction/).locator('mark[data-mark="removed"]').waitFor({ timeout: 10_000 })],
       ['webhooks', `/t/${demoId}/webhooks`, () => page.locator('[data-testid="delivery"]').first().waitFor({ timeout: 15_000 })],
       ['keys', `/t/${demoId}/keys`, () => page.locator('tr[data-key-name="checkout-service"], [data-key-name="checkout-service"]').first().waitFor()],
       ['settings', `/t/${demoId}/settings`, () => page.getByLabel('Burst').waitFor()],
