@@ -31,6 +31,7 @@ pub struct Config {
     pub stream: StreamConfig,
     pub webhooks: WebhooksConfig,
     pub retention: RetentionConfig,
+    pub privacy: PrivacyConfig,
     pub log: LogConfig,
 }
 
@@ -181,6 +182,15 @@ pub struct RetentionConfig {
     pub interval_secs: u64,
 }
 
+/// Deletion jobs by subject (src/privacy/deletions.rs).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PrivacyConfig {
+    /// Events a deletion job counts or deletes per transaction.
+    pub deletion_batch: u32,
+    /// A pause between a job's batches, in which the group committer gets the write lock.
+    pub deletion_pause_ms: u64,
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -243,6 +253,10 @@ impl Default for Config {
                 events_days: 0,
                 deliveries_days: 30,
                 interval_secs: 3600,
+            },
+            privacy: PrivacyConfig {
+                deletion_batch: 500,
+                deletion_pause_ms: 10,
             },
             log: LogConfig {
                 format: "text".into(),
@@ -359,6 +373,9 @@ impl Config {
         }
         if self.retention.interval_secs == 0 {
             anyhow::bail!("retention.interval_secs must be positive");
+        }
+        if !(1..=10_000).contains(&self.privacy.deletion_batch) {
+            anyhow::bail!("privacy.deletion_batch must be 1-10000");
         }
         let webhooks = &self.webhooks;
         if !(1..=300).contains(&webhooks.attempt_timeout_secs) {

@@ -4,8 +4,8 @@
 //!
 //! ```text
 //! parse → map → validate   (the entry point's own)
-//!       → tenant check → schema check → redaction → rate limit → commit → per-item outcomes
-//!                                                      (here, shared; each a function below)
+//!       → tenant check → suppression → schema check → redaction → rate limit → commit
+//!       → per-item outcomes                       (here, shared; each a function below)
 //! ```
 //!
 //! Invariants: an item that failed before it got here costs nothing and is counted as
@@ -23,7 +23,8 @@ use crate::events::ingest::ValidEvent;
 use crate::events::{InsertOutcome, NewEvent, Violation};
 use crate::http::AppState;
 use crate::http::error::ApiError;
-use crate::privacy::redact::scrub_messages;
+use crate::privacy::redact::{Redactor, scrub_messages};
+use crate::privacy::suppressions::Suppressions;
 use crate::ratelimit::{Decision, RateLimitError};
 use crate::schemas::contract::Verdict;
 use crate::schemas::{Counts, Example, Mode};
@@ -105,13 +106,20 @@ pub async fn ingest(
     shape: Shape,
 ) -> Result<Ingested, ApiError> {
     let mut items = refuse_other_tenants(tenant, items);
+    let privacy = state.privacy.settings(tenant.id).await?;
+    let suppressed = suppress(&privacy.suppressions, &mut items);
     let mut checks = check_schemas(state, tenant, &mut items, shape).await?;
-    redact(state, tenant, &mut items, &mut checks).await?;
-    for error in items.iter().filter_map(|item| item.as_ref().err()) {
-        count_rejected(error);
+    redact(&privacy.redactor, &mut items, &mut checks);
+    for item in &items {
+        if let Item::Refused(error) = item {
+            count_rejected(error);
+        }
     }
 
-    let valid = items.iter().filter(|item| item.is_ok()).count();
+    let valid = items
+        .iter()
+        .filter(|item| matches!(item, Item::Going(_)))
+        .count();
     let decision = if valid > 0 {
         Some(spend_budget(state, tenant, valid).await?)
     } else {
@@ -122,7 +130,7 @@ pub async fn ingest(
     let mut results: Vec<Option<ItemResult>> = Vec::with_capacity(items.len());
     for (index, item) in items.into_iter().enumerate() {
         match item {
-            Ok(event) => {
+            Item::Going(event) => {
                 let violations = match checks.get(index) {
                     Some(Some(check)) if check.mode == Mode::Warn => check.violations.clone(),
                     _ => Vec::new(),
@@ -130,7 +138,13 @@ pub async fn ingest(
                 to_commit.push(new_event(tenant.id, event, received_at, violations));
                 results.push(None);
             }
-            Err(error) => results.push(Some(Err(error))),
+            Item::Refused(error) => results.push(Some(Err(error))),
+            // Answered as stored under an id that names nothing: a sender that saw an error
+            // would send it again.
+            Item::Suppressed => results.push(Some(Ok(InsertOutcome {
+                id: Uuid::now_v7(),
+                duplicate: false,
+            }))),
         }
     }
     let committed = if to_commit.is_empty() {
@@ -147,38 +161,87 @@ pub async fn ingest(
     let results = results
         .into_iter()
         .map(|slot| match slot {
-            Some(refused) => refused,
+            Some(done) => done,
             None => outcomes
                 .next()
                 .ok_or_else(|| ApiError::internal(anyhow::anyhow!("commit returned too few"))),
         })
         .collect::<Vec<ItemResult>>();
     record_checks(state, tenant, checks, &results, received_at);
+    record_suppressed(state, tenant, suppressed, received_at).await;
+    let accepted = results.iter().filter(|result| result.is_ok()).count();
     Ok(Ingested {
         results,
-        accepted: valid,
+        accepted,
         decision,
     })
 }
 
+/// An item on its way through the steps: still going, or settled by one of them.
+enum Item {
+    Going(ValidEvent),
+    Refused(ApiError),
+    /// Dropped by a suppression: never stored, answered as accepted.
+    Suppressed,
+}
+
 /// Step: an item whose `tenant_id` names another tenant than the request's is refused.
-fn refuse_other_tenants(
-    tenant: &Tenant,
-    items: Vec<Result<ValidEvent, ApiError>>,
-) -> Vec<Result<ValidEvent, ApiError>> {
+fn refuse_other_tenants(tenant: &Tenant, items: Vec<Result<ValidEvent, ApiError>>) -> Vec<Item> {
     items
         .into_iter()
         .enumerate()
         .map(|(index, item)| match item {
             Ok(event) if event.tenant_id.is_some_and(|id| id != tenant.id) => {
-                Err(ApiError::Forbidden(
+                Item::Refused(ApiError::Forbidden(
                     format!("events[{index}].tenant_id names another tenant than this batch's")
                         .into(),
                 ))
             }
-            other => other,
+            Ok(event) => Item::Going(event),
+            Err(error) => Item::Refused(error),
         })
         .collect()
+}
+
+/// Step: an item of a suppressed subject is dropped (see [`crate::privacy::suppressions`]),
+/// before any step that looks at metadata, so that it matches what the sender sent and leaves
+/// no trace in the schema counts. Returns how many each suppression dropped.
+fn suppress(suppressions: &Suppressions, items: &mut [Item]) -> Vec<(Uuid, u64)> {
+    let mut dropped: Vec<(Uuid, u64)> = Vec::new();
+    if suppressions.is_empty() {
+        return dropped;
+    }
+    for item in items.iter_mut() {
+        let Item::Going(event) = item else { continue };
+        let Some(id) = suppressions.hit(&event.metadata) else {
+            continue;
+        };
+        match dropped.iter_mut().find(|(seen, _)| *seen == id) {
+            Some((_, count)) => *count += 1,
+            None => dropped.push((id, 1)),
+        }
+        *item = Item::Suppressed;
+    }
+    dropped
+}
+
+/// After the answer is known: the suppressions' counts. A failed write loses only counts.
+async fn record_suppressed(
+    state: &AppState,
+    tenant: &Tenant,
+    dropped: Vec<(Uuid, u64)>,
+    at: DateTime<Utc>,
+) {
+    for (id, events) in dropped {
+        metrics::counter!("tributary_events_suppressed_total").increment(events);
+        if let Err(error) = state
+            .store
+            .count_suppressed(tenant.id, id, events, at)
+            .await
+        {
+            tracing::warn!(%error, suppression = %id, "could not count suppressed events");
+        }
+    }
 }
 
 /// What the schema check made of one item, kept until its outcome is known.
@@ -196,7 +259,7 @@ struct Check {
 async fn check_schemas(
     state: &AppState,
     tenant: &Tenant,
-    items: &mut [Result<ValidEvent, ApiError>],
+    items: &mut [Item],
     shape: Shape,
 ) -> Result<Vec<Option<Check>>, ApiError> {
     let contracts = state.schemas.contracts(tenant.id).await?;
@@ -205,7 +268,7 @@ async fn check_schemas(
     }
     let mut checks = Vec::with_capacity(items.len());
     for (index, item) in items.iter_mut().enumerate() {
-        let Ok(event) = item else {
+        let Item::Going(event) = item else {
             checks.push(None);
             continue;
         };
@@ -228,7 +291,7 @@ async fn check_schemas(
             example,
         };
         if mode == Mode::Block && !check.violations.is_empty() {
-            *item = Err(blocked(schema.as_deref(), &check, shape, index));
+            *item = Item::Refused(blocked(schema.as_deref(), &check, shape, index));
         }
         checks.push(Some(check));
     }
@@ -239,20 +302,14 @@ async fn check_schemas(
 /// [`crate::privacy`]), after the schema check (schemas describe what senders send) and
 /// before anything is stored; sampled examples and stored violation messages too, so that
 /// no copy keeps a redacted value. A blocked item's answer still quotes what its sender sent.
-async fn redact(
-    state: &AppState,
-    tenant: &Tenant,
-    items: &mut [Result<ValidEvent, ApiError>],
-    checks: &mut [Option<Check>],
-) -> Result<(), ApiError> {
-    let redactor = state.privacy.redactor(tenant.id).await?;
+fn redact(redactor: &Redactor, items: &mut [Item], checks: &mut [Option<Check>]) {
     if redactor.is_off() {
-        return Ok(());
+        return;
     }
     for (index, item) in items.iter_mut().enumerate() {
         let check = checks.get_mut(index).and_then(Option::as_mut);
         match (item, check) {
-            (Ok(event), Some(check)) if !check.violations.is_empty() => {
+            (Item::Going(event), Some(check)) if !check.violations.is_empty() => {
                 let before = event.metadata.clone();
                 redactor.redact(&mut event.metadata);
                 scrub_messages(&mut check.violations, &before, &event.metadata);
@@ -260,18 +317,17 @@ async fn redact(
                     check.example = Some(event.metadata.clone());
                 }
             }
-            (Ok(event), _) => redactor.redact(&mut event.metadata),
-            (Err(_), Some(check)) => {
+            (Item::Going(event), _) => redactor.redact(&mut event.metadata),
+            (Item::Refused(_), Some(check)) => {
                 if let Some(example) = check.example.as_mut() {
                     let before = example.clone();
                     redactor.redact(example);
                     scrub_messages(&mut check.violations, &before, example);
                 }
             }
-            (Err(_), None) => {}
+            (Item::Refused(_) | Item::Suppressed, _) => {}
         }
     }
-    Ok(())
 }
 
 fn blocked(schema: Option<&str>, check: &Check, shape: Shape, index: usize) -> ApiError {

@@ -224,6 +224,7 @@ impl Application {
         // Stops on `state.shutdown`, like the long-lived connections.
         let webhook_worker = crate::webhooks::worker::spawn(&state)?;
         let pruner = crate::retention::spawn(&state);
+        let deletions = crate::privacy::deletions::spawn(&state);
         // Stopped only once every request is answered, so that its last counts are written.
         let schemas_stop = CancellationToken::new();
         let schemas_task = state.schemas.start(state.bus.clone(), schemas_stop.clone());
@@ -244,6 +245,7 @@ impl Application {
             worker.await.context("the webhook worker failed")?;
         }
         pruner.await.context("the pruner failed")?;
+        deletions.await.context("the deletion worker failed")?;
         schemas_stop.cancel();
         schemas_task
             .await

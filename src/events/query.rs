@@ -135,7 +135,7 @@ fn time_param(name: &'static str, value: &str) -> Result<DateTime<Utc>, Validati
 }
 
 /// `meta.user.plan` → `["user", "plan"]`. Segments must be non-empty and free of quotes.
-fn meta_path(name: &str, path: &str) -> Result<Vec<String>, ValidationError> {
+pub(crate) fn meta_path(name: &str, path: &str) -> Result<Vec<String>, ValidationError> {
     let segments: Vec<String> = path.split('.').map(str::to_owned).collect();
     let valid = segments.iter().all(|s| {
         !s.is_empty()

@@ -54,6 +54,13 @@ use crate::{auth, events, http, stream, tenants};
         crate::privacy::routes::get_privacy,
         crate::privacy::routes::put_privacy,
         crate::privacy::routes::preview,
+        crate::privacy::routes::create_deletion,
+        crate::privacy::routes::list_deletions,
+        crate::privacy::routes::get_deletion,
+        crate::privacy::routes::cancel_deletion,
+        crate::privacy::routes::create_suppression,
+        crate::privacy::routes::list_suppressions,
+        crate::privacy::routes::delete_suppression,
         http::health::health,
         http::health::ready,
         http::health::metrics,
@@ -68,7 +75,7 @@ use crate::{auth, events, http, stream, tenants};
         (name = "stream", description = "Live events over WebSocket"),
         (name = "webhooks", description = "Webhook endpoints, signed deliveries (Standard Webhooks), the delivery log"),
         (name = "schemas", description = "Data contracts: JSON Schemas per event type with observe, warn or block; the unplanned-type policy; violations"),
-        (name = "privacy", description = "Redaction of personal data at ingest: rules per metadata path (drop, mask, hash) and detectors (e-mail, IBAN, card, phone)"),
+        (name = "privacy", description = "Redaction of personal data at ingest: rules per metadata path (drop, mask, hash) and detectors (e-mail, IBAN, card, phone); deletion of a subject's events by background job; suppression of a subject's future events"),
         (name = "operations", description = "Health, readiness, metrics, this document"),
     )
 )]

@@ -1,5 +1,7 @@
 //! Privacy: redaction of personal data at ingest, before anything is stored, streamed or
-//! delivered.
+//! delivered; deletion of a subject's stored events ([`deletions`]); and suppression of a
+//! subject's future ones ([`suppressions`]). A subject ([`subject`]) is named by metadata
+//! values, as `{"meta.user_id": "u-42"}`.
 //!
 //! A tenant's [`Policy`] holds rules (a metadata path → `drop`, `mask` or `hash`) and the
 //! built-in detectors it switched on (e-mail addresses, card numbers that pass the Luhn check,
@@ -16,9 +18,12 @@
 //! - A policy is validated whole before it is saved; a saved policy always compiles.
 //! - A tenant without a policy costs one cache lookup per request.
 
+pub mod deletions;
 pub mod redact;
 pub mod registry;
 pub mod routes;
+pub mod subject;
+pub mod suppressions;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

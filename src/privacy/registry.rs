@@ -1,6 +1,7 @@
-//! Each tenant's compiled redaction policy, cached; a change drops the tenant's entry on this
-//! instance before it is answered and on the others when the bus's notice arrives (after a
-//! gap in the bus's subscription, every entry).
+//! Each tenant's compiled redaction policy and suppressions, cached together (one lookup per
+//! request); a change to either drops the tenant's entry on this instance before it is
+//! answered and on the others when the bus's notice arrives (after a gap in the bus's
+//! subscription, every entry).
 
 use std::sync::Arc;
 
@@ -9,6 +10,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::Policy;
 use super::redact::Redactor;
+use super::suppressions::Suppressions;
 use crate::bus::{DynBus, Notice};
 use crate::store::{DynStore, StoreError};
 use crate::tenants::TenantId;
@@ -16,7 +18,13 @@ use crate::tenants::cache::TenantCache;
 
 pub struct PrivacyRegistry {
     store: DynStore,
-    cache: TenantCache<Redactor>,
+    cache: TenantCache<TenantPrivacy>,
+}
+
+/// What ingestion needs of a tenant's privacy settings.
+pub struct TenantPrivacy {
+    pub redactor: Redactor,
+    pub suppressions: Suppressions,
 }
 
 impl PrivacyRegistry {
@@ -27,13 +35,19 @@ impl PrivacyRegistry {
         })
     }
 
-    /// The tenant's redactor (one that changes nothing when it has no policy).
-    pub async fn redactor(&self, tenant: TenantId) -> Result<Arc<Redactor>, StoreError> {
+    /// The tenant's redactor (one that changes nothing when it has no policy) and
+    /// suppressions.
+    pub async fn settings(&self, tenant: TenantId) -> Result<Arc<TenantPrivacy>, StoreError> {
         self.cache
             .get_or_load(tenant, || async {
-                Ok(match self.store.privacy_policy(tenant).await? {
+                let redactor = match self.store.privacy_policy(tenant).await? {
                     Some(stored) => Redactor::new(&stored.policy, stored.hash_key),
                     None => Redactor::new(&Policy::default(), Vec::new()),
+                };
+                let suppressions = Suppressions::new(self.store.list_suppressions(tenant).await?);
+                Ok(TenantPrivacy {
+                    redactor,
+                    suppressions,
                 })
             })
             .await

@@ -19,6 +19,8 @@ use crate::events::{
     Event, EventCounts, EventCursor, EventFilter, InsertOutcome, NewEvent, StatsInterval,
     ValueCounts,
 };
+use crate::privacy::deletions::{Deletion, Lease, Step};
+use crate::privacy::suppressions::Suppression;
 use crate::tenants::{Tenant, TenantId, TenantUpdate};
 
 #[derive(Debug, thiserror::Error)]
@@ -473,6 +475,65 @@ pub trait Store: Send + Sync + 'static {
         new_key: &[u8],
         at: DateTime<Utc>,
     ) -> Result<crate::privacy::StoredPolicy, StoreError>;
+
+    async fn create_deletion(&self, job: &Deletion) -> Result<(), StoreError>;
+
+    /// The job with its endpoints, if it is the tenant's.
+    async fn get_deletion(
+        &self,
+        tenant: TenantId,
+        id: Uuid,
+    ) -> Result<Option<Deletion>, StoreError>;
+
+    /// The tenant's newest jobs first.
+    async fn list_deletions(
+        &self,
+        tenant: TenantId,
+        limit: u32,
+    ) -> Result<Vec<Deletion>, StoreError>;
+
+    /// Cancels the job if it has not finished; the job as it is after, if it is the tenant's.
+    async fn cancel_deletion(
+        &self,
+        tenant: TenantId,
+        id: Uuid,
+        at: DateTime<Utc>,
+    ) -> Result<Option<Deletion>, StoreError>;
+
+    /// Leases the oldest job that is pending, or running under a lease that ran out before
+    /// `now`, to `instance` until `until`.
+    async fn claim_deletion(
+        &self,
+        instance: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Option<Deletion>, StoreError>;
+
+    /// Writes one step of a job with the renewal of its lease, in one transaction; false
+    /// (and nothing written) when the lease is no longer `lease.instance`'s or the job is no
+    /// longer running.
+    async fn advance_deletion(&self, lease: &Lease<'_>, step: Step<'_>)
+    -> Result<bool, StoreError>;
+
+    /// The tenant's suppressions, oldest first.
+    async fn list_suppressions(&self, tenant: TenantId) -> Result<Vec<Suppression>, StoreError>;
+
+    /// Adds `new`, or finds the tenant's suppression of the same subject; true when added.
+    async fn create_suppression(
+        &self,
+        new: &Suppression,
+    ) -> Result<(Suppression, bool), StoreError>;
+
+    async fn delete_suppression(&self, tenant: TenantId, id: Uuid) -> Result<bool, StoreError>;
+
+    /// Adds `events` dropped at `at` to the suppression's count.
+    async fn count_suppressed(
+        &self,
+        tenant: TenantId,
+        id: Uuid,
+        events: u64,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
 
     // --- retention -------------------------------------------------------------------------
 

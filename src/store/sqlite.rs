@@ -1392,6 +1392,83 @@ impl Store for SqliteStore {
         privacy::set(&self.pool, tenant, policy, new_key, at).await
     }
 
+    async fn create_deletion(
+        &self,
+        job: &crate::privacy::deletions::Deletion,
+    ) -> Result<(), StoreError> {
+        privacy::create_deletion(&self.pool, job).await
+    }
+
+    async fn get_deletion(
+        &self,
+        tenant: TenantId,
+        id: Uuid,
+    ) -> Result<Option<crate::privacy::deletions::Deletion>, StoreError> {
+        privacy::get_deletion(&self.pool, tenant, id).await
+    }
+
+    async fn list_deletions(
+        &self,
+        tenant: TenantId,
+        limit: u32,
+    ) -> Result<Vec<crate::privacy::deletions::Deletion>, StoreError> {
+        privacy::list_deletions(&self.pool, tenant, limit).await
+    }
+
+    async fn cancel_deletion(
+        &self,
+        tenant: TenantId,
+        id: Uuid,
+        at: DateTime<Utc>,
+    ) -> Result<Option<crate::privacy::deletions::Deletion>, StoreError> {
+        privacy::cancel_deletion(&self.pool, tenant, id, at).await
+    }
+
+    async fn claim_deletion(
+        &self,
+        instance: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Option<crate::privacy::deletions::Deletion>, StoreError> {
+        privacy::claim_deletion(&self.pool, instance, now, until).await
+    }
+
+    async fn advance_deletion(
+        &self,
+        lease: &crate::privacy::deletions::Lease<'_>,
+        step: crate::privacy::deletions::Step<'_>,
+    ) -> Result<bool, StoreError> {
+        privacy::advance_deletion(&self.pool, lease, step).await
+    }
+
+    async fn list_suppressions(
+        &self,
+        tenant: TenantId,
+    ) -> Result<Vec<crate::privacy::suppressions::Suppression>, StoreError> {
+        privacy::list_suppressions(&self.pool, tenant).await
+    }
+
+    async fn create_suppression(
+        &self,
+        new: &crate::privacy::suppressions::Suppression,
+    ) -> Result<(crate::privacy::suppressions::Suppression, bool), StoreError> {
+        privacy::create_suppression(&self.pool, new).await
+    }
+
+    async fn delete_suppression(&self, tenant: TenantId, id: Uuid) -> Result<bool, StoreError> {
+        privacy::delete_suppression(&self.pool, tenant, id).await
+    }
+
+    async fn count_suppressed(
+        &self,
+        tenant: TenantId,
+        id: Uuid,
+        events: u64,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        privacy::count_suppressed(&self.pool, tenant, id, events, at).await
+    }
+
     async fn prune_breakdown_cache(
         &self,
         before: DateTime<Utc>,

@@ -15,7 +15,8 @@ use crate::process::{ServerProcess, serve};
 
 /// A database that outlives server processes: a SQLite file in a temp dir, or a fresh
 /// PostgreSQL database.
-async fn durable_database() -> (String, Option<tempfile::TempDir>, Option<TestDatabase>) {
+pub(crate) async fn durable_database() -> (String, Option<tempfile::TempDir>, Option<TestDatabase>)
+{
     // Both tests call this first, before making their reqwest clients: reqwest's TLS needs the
     // process's crypto provider, which only Application::build installs otherwise.
     tributary::webhooks::install_crypto_provider();

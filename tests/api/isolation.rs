@@ -49,6 +49,8 @@ struct Owner {
     event_id: String,
     endpoint_id: String,
     delivery_id: String,
+    deletion_id: String,
+    suppression_id: String,
 }
 
 /// The owner's event type, which has a schema of the owner's.
@@ -162,6 +164,10 @@ async fn owner_state(app: &TestApp, owner: &Owner) -> BTreeMap<&'static str, Val
     state.insert("schema-policy", policy);
     let (_, privacy) = app.get_json("/api/v1/privacy", key).await;
     state.insert("privacy", privacy);
+    let (_, deletions) = app.get_json("/api/v1/deletions", key).await;
+    state.insert("deletions", deletions);
+    let (_, suppressions) = app.get_json("/api/v1/suppressions", key).await;
+    state.insert("suppressions", suppressions);
     state
 }
 
@@ -174,6 +180,8 @@ fn owner_path(template: &str, owner: &Owner) -> Result<String, String> {
             "{event_id}" => owner.event_id.clone(),
             // The owner's live key: a delete that worked would show in the state check.
             "{key_id}" => owner.tenant.key_id.clone(),
+            "{id}" if template.starts_with("/api/v1/deletions/") => owner.deletion_id.clone(),
+            "{id}" if template.starts_with("/api/v1/suppressions/") => owner.suppression_id.clone(),
             "{id}" => owner.endpoint_id.clone(),
             "{delivery_id}" => owner.delivery_id.clone(),
             "{event_type}" => OWNER_EVENT_TYPE.to_owned(),
@@ -218,6 +226,13 @@ fn body_for(method: &str, template: &str, owner: &Owner) -> Option<Value> {
         ("post", "/api/v1/privacy/preview") => json!({
             "tenant_id": tenant, "metadata": {"by": "intruder"}
         }),
+        // Were either to land in the owner's tenant, the owner's event would go.
+        ("post", "/api/v1/deletions") => json!({
+            "tenant_id": tenant, "match": {"meta.note": "owner-secret-marker"}
+        }),
+        ("post", "/api/v1/suppressions") => json!({
+            "tenant_id": tenant, "match": {"meta.note": "intruder"}
+        }),
         _ => return None,
     })
 }
@@ -239,6 +254,8 @@ fn check_answer(what: &str, status: StatusCode, body: &str, owner: &Owner) {
             &owner.event_id,
             &owner.endpoint_id,
             &owner.delivery_id,
+            &owner.deletion_id,
+            &owner.suppression_id,
             &owner.tenant.key_id,
         ] {
             assert!(
@@ -311,6 +328,46 @@ async fn no_other_credential_reads_or_changes_the_owners_data_through_any_operat
         StatusCode::OK,
         "the owner's privacy policy"
     );
+    let response = app
+        .post("/api/v1/suppressions", &owner_tenant.key)
+        .json(&json!({"match": {"meta.user": "owner-secret-marker"}, "reason": "owner-secret-marker"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        StatusCode::CREATED,
+        "the owner's suppression"
+    );
+    let suppression: Value = response.json().await.unwrap();
+    let suppression_id = suppression["id"].as_str().unwrap().to_owned();
+    // A dry run, so that the owner's event stays; finished before the state is first read.
+    let response = app
+        .post("/api/v1/deletions", &owner_tenant.key)
+        .json(&json!({"match": {"meta.note": "owner-secret-marker"}, "dry_run": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        StatusCode::ACCEPTED,
+        "the owner's deletion job"
+    );
+    let deletion: Value = response.json().await.unwrap();
+    let deletion_id = deletion["id"].as_str().unwrap().to_owned();
+    for _ in 0..200 {
+        let (_, job) = app
+            .get_json(
+                &format!("/api/v1/deletions/{deletion_id}"),
+                &owner_tenant.key,
+            )
+            .await;
+        if job["state"] == "done" {
+            assert_eq!(job["matched"], 1, "{job}");
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     let (revoked, revoked_key_id) = app
         .create_key(&owner_tenant, &["ingest", "read", "manage"])
         .await;
@@ -331,6 +388,8 @@ async fn no_other_credential_reads_or_changes_the_owners_data_through_any_operat
         event_id,
         endpoint_id,
         delivery_id,
+        deletion_id,
+        suppression_id,
     };
 
     // The other tenant, with a key of each scope and the JWTs minted from them.

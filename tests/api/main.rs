@@ -8,6 +8,7 @@ mod cli;
 mod compat;
 mod config;
 mod connections;
+mod deletions;
 mod deploy;
 mod durability;
 mod exclude;

@@ -123,7 +123,7 @@ impl Receiver {
         }
     }
 
-    fn answer(&self, status: u16) {
+    pub(crate) fn answer(&self, status: u16) {
         self.state.default.store(status, Ordering::SeqCst);
     }
 

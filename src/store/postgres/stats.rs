@@ -68,7 +68,7 @@ pub(super) async fn add_events(
 /// Deletes the events selected by `chosen` (an `id IN (…)` subquery with its binds) and takes
 /// them out of the rollup under `shard`, in one statement.
 pub(super) async fn delete_events(
-    pool: &PgPool,
+    executor: impl sqlx::PgExecutor<'_>,
     shard: i32,
     push_chosen: impl Fn(&mut QueryBuilder<Postgres>),
 ) -> Result<u64, StoreError> {
@@ -87,7 +87,7 @@ pub(super) async fn delete_events(
                version = stats_counts.version + 1) \
          SELECT COUNT(*) FROM deleted",
     );
-    let deleted: i64 = query.build_query_scalar().fetch_one(pool).await?;
+    let deleted: i64 = query.build_query_scalar().fetch_one(executor).await?;
     Ok(u64::try_from(deleted).unwrap_or(0))
 }
 

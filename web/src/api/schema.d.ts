@@ -42,6 +42,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/deletions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's deletion jobs, newest first. */
+        get: operations["list_deletions"];
+        put?: never;
+        /**
+         * Start a deletion job: the tenant's events of a subject (and/or matching a search query,
+         *     within an optional time range) are deleted in the background with their search entries,
+         *     counts and webhook deliveries, surviving restarts. A dry run only counts. Poll
+         *     `GET /api/v1/deletions/{id}` for progress.
+         */
+        post: operations["create_deletion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/deletions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A deletion job's progress: its state, the events matched and deleted so far, and the
+         *     webhook endpoints that had received some of them.
+         */
+        get: operations["get_deletion"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/deletions/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stop a job that has not finished; what it deleted stays deleted. */
+        post: operations["cancel_deletion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/events": {
         parameters: {
             query?: never;
@@ -322,6 +382,45 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/suppressions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's suppressions, with the events each has dropped. */
+        get: operations["list_suppressions"];
+        put?: never;
+        /**
+         * Suppress a subject: its future events are dropped at ingest (answered as accepted, so SDKs
+         *     do not retry; counted in `dropped`) until the suppression is removed. Adding a subject that
+         *     is already suppressed answers 200 with the existing suppression.
+         */
+        post: operations["create_suppression"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/suppressions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Lift a suppression: the subject's events are stored again from now on. */
+        delete: operations["delete_suppression"];
         options?: never;
         head?: never;
         patch?: never;
@@ -725,11 +824,48 @@ export interface components {
              */
             violations: number;
         };
+        CreateDeletion: {
+            /** @description Count the matching events and list the endpoints that received them; delete nothing. */
+            dry_run?: boolean;
+            /**
+             * Format: date-time
+             * @description Only events at or after this timestamp.
+             */
+            from?: string | null;
+            /**
+             * @description The subject: `{"meta.user_id": "u-42"}`; every pair must match (values compare as the
+             *     list's `meta.<key>=<value>` filters).
+             */
+            match?: Record<string, unknown> | null;
+            /** @description A search query in the language of `GET /events/search` (with `match`, both must match). */
+            query?: string | null;
+            /**
+             * Format: uuid
+             * @description Admin only (or the `tenant_id` query parameter).
+             */
+            tenant_id?: string | null;
+            /**
+             * Format: date-time
+             * @description Only events before this timestamp.
+             */
+            to?: string | null;
+        };
         CreateKey: {
             /** @description 1–100 characters, to tell keys apart. */
             name: string;
             /** @description At least one of `ingest`, `read`, `manage`. */
             scopes: components["schemas"]["Scope"][];
+        };
+        CreateSuppression: {
+            /** @description The subject: `{"meta.user_id": "u-42"}`; an event is dropped when every pair matches. */
+            match: Record<string, unknown>;
+            /** @description Why (a ticket, a request id); at most 500 characters. */
+            reason?: string | null;
+            /**
+             * Format: uuid
+             * @description Admin only (or the `tenant_id` query parameter).
+             */
+            tenant_id?: string | null;
         };
         CreateTenant: {
             /** @description Unique, 1–100 characters. */
@@ -767,6 +903,57 @@ export interface components {
         DataQuality: {
             /** @description Every event type checked in the range, by name. */
             types: components["schemas"]["TypeQuality"][];
+        };
+        DeletionJob: {
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: int64
+             * @description Events deleted so far (0 in a dry run).
+             */
+            deleted: number;
+            /** @description Webhook endpoints that had been sent some of these events: they cannot be recalled. */
+            delivered_to: components["schemas"]["DeliveredTo"][];
+            dry_run: boolean;
+            error?: string | null;
+            /** Format: date-time */
+            finished_at?: string | null;
+            /** Format: date-time */
+            from?: string | null;
+            /** Format: uuid */
+            id: string;
+            match?: Record<string, unknown> | null;
+            /**
+             * Format: int64
+             * @description Events found matching so far (final once the state is `done`).
+             */
+            matched: number;
+            query?: string | null;
+            state: components["schemas"]["DeletionState"];
+            /** Format: uuid */
+            tenant_id: string;
+            /** Format: date-time */
+            to?: string | null;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        DeletionList: {
+            /** @description Newest first, at most 100. */
+            deletions: components["schemas"]["DeletionJob"][];
+        };
+        /** @enum {string} */
+        DeletionState: "pending" | "running" | "done" | "failed" | "cancelled";
+        /** @description An endpoint that had been sent some of the deleted (or, in a dry run, matched) events. */
+        DeliveredTo: {
+            /** Format: uuid */
+            endpoint_id: string;
+            /**
+             * Format: int64
+             * @description Matching events that at least one delivery attempt sent there.
+             */
+            events: number;
+            /** @description The endpoint's URL when the job ran. */
+            url: string;
         };
         /** @description A delivery with its attempts, as the log shows it. */
         Delivery: {
@@ -1134,6 +1321,25 @@ export interface components {
         };
         /** @enum {string} */
         StatsInterval: "minute" | "hour" | "day";
+        Suppression: {
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: int64
+             * @description Events dropped so far.
+             */
+            dropped: number;
+            /** Format: uuid */
+            id: string;
+            /** Format: date-time */
+            last_dropped_at?: string | null;
+            match: Record<string, unknown>;
+            reason?: string | null;
+        };
+        SuppressionList: {
+            /** @description Oldest first. */
+            suppressions: components["schemas"]["Suppression"][];
+        };
         Tenant: {
             /** Format: date-time */
             created_at: string;
@@ -1363,6 +1569,261 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_deletions: {
+        parameters: {
+            query?: {
+                /** @description Admin only: the tenant */
+                tenant_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeletionList"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_deletion: {
+        parameters: {
+            query?: {
+                /** @description Admin only: the tenant (or the body's tenant_id) */
+                tenant_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateDeletion"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeletionJob"];
+                };
+            };
+            /** @description Malformed JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not `Content-Type: application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_deletion: {
+        parameters: {
+            query?: {
+                /** @description Admin only: the tenant */
+                tenant_id?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The job */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeletionJob"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such job for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    cancel_deletion: {
+        parameters: {
+            query?: {
+                /** @description Admin only: the tenant */
+                tenant_id?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The job */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeletionJob"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such job for this tenant */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2656,6 +3117,211 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_suppressions: {
+        parameters: {
+            query?: {
+                /** @description Admin only: the tenant */
+                tenant_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuppressionList"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_suppression: {
+        parameters: {
+            query?: {
+                /** @description Admin only: the tenant (or the body's tenant_id) */
+                tenant_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateSuppression"];
+            };
+        };
+        responses: {
+            /** @description Already suppressed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Suppression"];
+                };
+            };
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Suppression"];
+                };
+            };
+            /** @description Malformed JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not `Content-Type: application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_suppression: {
+        parameters: {
+            query?: {
+                /** @description Admin only: the tenant */
+                tenant_id?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The suppression */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such suppression for this tenant */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
