@@ -103,7 +103,7 @@ export function RedactionEditor({ saved, canManage }: { saved: PrivacySettings; 
         <div className="flex flex-wrap items-baseline justify-between gap-x-4 gap-y-1 border-b border-gray-100 px-4 py-3 dark:border-white/5">
           <div className="min-w-0">
             <h2 id="redaction-heading" className="text-sm font-semibold">
-              Redaction
+              Redaction policy
             </h2>
             <p className="text-xs text-gray-600 dark:text-gray-400">Applied to every event before it is stored, streamed or delivered. Events stored before a change are not rewritten.</p>
           </div>
