@@ -107,6 +107,8 @@ async function seedQuality() {
  * acme-prod, for the Privacy view: an order that came in with personal data, then a policy that
  * masks, hashes and drops it (the order stays stored as sent, so the preview has something to show).
  */
+let orderId: string
+
 async function seedPrivacy() {
   const headers = { 'X-API-Key': ADMIN_TOKEN, 'Content-Type': 'application/json' }
   const order = {
@@ -124,6 +126,7 @@ async function seedPrivacy() {
   }
   const sent = await fetch(`${server.url}/api/v1/events`, { method: 'POST', headers, body: JSON.stringify(order) })
   if (sent.status !== 202) throw new Error(`privacy seed: ${sent.status} ${await sent.text()}`)
+  orderId = ((await sent.json()) as { id: string }).id
   const policy = {
     rules: [
       { path: 'email', action: 'mask' },
@@ -137,6 +140,48 @@ async function seedPrivacy() {
   }
   const saved = await fetch(`${server.url}/api/v1/privacy?tenant_id=${acmeId}`, { method: 'PUT', headers, body: JSON.stringify(policy) })
   if (!saved.ok) throw new Error(`privacy seed: ${saved.status} ${await saved.text()}`)
+}
+
+let dryRunId: string
+
+/**
+ * acme-prod, for the Privacy view's other tabs: a user's page views delivered to a webhook, a dry
+ * run of their deletion (the endpoint listed) after a finished deletion of another user, and two
+ * suppressions, one of which has dropped an event.
+ */
+async function seedSubjects(hookUrl: string) {
+  const headers = { 'X-API-Key': ADMIN_TOKEN, 'Content-Type': 'application/json' }
+  const call = async (method: string, path: string, body: unknown) => {
+    const response = await fetch(`${server.url}${path}?tenant_id=${acmeId}`, { method, headers, body: JSON.stringify(body) })
+    if (!response.ok) throw new Error(`subjects seed ${path}: ${response.status} ${await response.text()}`)
+    return (await response.json()) as { id: string }
+  }
+  await call('POST', '/api/v1/webhooks', { url: hookUrl, event_types: ['page_view'], description: 'Analytics warehouse' })
+  const events = []
+  for (let i = 0; i < 24; i++) events.push({ event_type: 'page_view', tenant_id: acmeId, metadata: { user_id: i % 4 ? 'u-1842' : 'u-977', page: pick(['/', '/pricing', '/account']) } })
+  await call('POST', '/api/v1/events/batch', { events })
+  const job = async (body: unknown) => {
+    const { id } = await call('POST', '/api/v1/deletions', body)
+    for (let i = 0; i < 100; i++) {
+      const state = ((await (await fetch(`${server.url}/api/v1/deletions/${id}?tenant_id=${acmeId}`, { headers })).json()) as { state: string }).state
+      if (state === 'done') return id
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    throw new Error('subjects seed: the deletion job did not finish')
+  }
+  // Deliveries first, so that the dry run lists the endpoint.
+  for (let i = 0; i < 100; i++) {
+    const deliveries = (await (await fetch(`${server.url}/api/v1/events?tenant_id=${acmeId}&event_type=page_view&limit=1`, { headers })).json()) as { events: { id: string }[] }
+    const id = deliveries.events[0]?.id
+    const list = id ? ((await (await fetch(`${server.url}/api/v1/events/${id}/deliveries?tenant_id=${acmeId}`, { headers })).json()) as { deliveries: { status: string }[] }) : { deliveries: [] }
+    if (list.deliveries.some((d) => d.status === 'succeeded')) break
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  await job({ match: { 'meta.user_id': 'u-977' } })
+  dryRunId = await job({ match: { 'meta.user_id': 'u-1842' }, dry_run: true })
+  await call('POST', '/api/v1/suppressions', { match: { 'meta.user_id': 'u-977' }, reason: 'GDPR erasure request #4471' })
+  await call('POST', '/api/v1/suppressions', { match: { 'meta.device_id': 'd-3f9a0c', 'meta.app': 'ios' }, reason: 'Test device' })
+  await call('POST', '/api/v1/events', { event_type: 'page_view', tenant_id: acmeId, metadata: { user_id: 'u-977', page: '/' } })
 }
 
 beforeAll(async () => {
@@ -173,6 +218,7 @@ beforeAll(async () => {
       body: JSON.stringify({ name, scopes }),
     })
   }
+  await seedSubjects(receivers[0]!.url)
   browser = await launchBrowser()
 })
 afterAll(async () => {
@@ -243,11 +289,22 @@ describe.each(['light', 'dark'] as const)('%s theme', (theme) => {
     await shoot(page, `quality-${theme}`)
     await page.setViewportSize({ width: 1280, height: 800 })
 
-    await page.goto(`/t/${acmeId}/privacy`)
+    await page.goto(`/t/${acmeId}/privacy?preview=${orderId}`)
     await page.getByLabel(/Metadata before redaction/).locator('mark[data-mark="removed"]').waitFor({ timeout: 10_000 })
     await expectAccessible(page, `privacy-${theme}`)
     await page.setViewportSize({ width: 1280, height: 1200 })
     await shoot(page, `privacy-${theme}`, { settle: 600 })
+    await page.goto(`/t/${acmeId}/privacy?tab=deletion&job=${dryRunId}`)
+    await page.getByTestId('delivered-to').waitFor({ timeout: 10_000 })
+    await page.getByTestId('deletion-row').nth(1).waitFor()
+    await page.getByTestId('deletion-form').getByLabel('Key 1').fill('user_id')
+    await page.getByTestId('deletion-form').getByLabel('Value 1').fill('u-1842')
+    await expectAccessible(page, `privacy-deletion-${theme}`)
+    await shoot(page, `privacy-deletion-${theme}`, { settle: 400 })
+    await page.goto(`/t/${acmeId}/privacy?tab=suppression`)
+    await page.getByTestId('suppression').nth(1).waitFor()
+    await expectAccessible(page, `privacy-suppression-${theme}`)
+    await shoot(page, `privacy-suppression-${theme}`, { settle: 400 })
     await page.setViewportSize({ width: 1280, height: 800 })
 
     await page.goto(`/t/${demoId}/webhooks`)
@@ -287,7 +344,9 @@ describe.each(['light', 'dark'] as const)('phone (390×844), %s theme', (theme) 
       ['stats', `/t/${demoId}/stats?by=plan`, () => page.getByTestId('property-breakdown').waitFor()],
       ['search', `/t/${demoId}/search?q=${encodeURIComponent('declined OR plan:pro')}`, () => page.getByTestId('search-hit').nth(3).waitFor()],
       ['quality', `/t/${acmeId}/quality?range=1h`, () => page.getByTestId('quality-row').nth(3).waitFor()],
-      ['privacy', `/t/${acmeId}/privacy`, () => page.getByLabel(/Metadata before redaction/).locator('mark[data-mark="removed"]').waitFor({ timeout: 10_000 })],
+      ['privacy', `/t/${acmeId}/privacy?preview=${orderId}`, () => page.getByLabel(/Metadata before redaction/).locator('mark[data-mark="removed"]').waitFor({ timeout: 10_000 })],
+      ['privacy-deletion', `/t/${acmeId}/privacy?tab=deletion&job=${dryRunId}`, () => page.getByTestId('delivered-to').waitFor({ timeout: 10_000 })],
+      ['privacy-suppression', `/t/${acmeId}/privacy?tab=suppression`, () => page.getByTestId('suppression').nth(1).waitFor()],
       ['webhooks', `/t/${demoId}/webhooks`, () => page.locator('[data-testid="delivery"]').first().waitFor({ timeout: 15_000 })],
       ['keys', `/t/${demoId}/keys`, () => page.locator('tr[data-key-name="checkout-service"], [data-key-name="checkout-service"]').first().waitFor()],
       ['settings', `/t/${demoId}/settings`, () => page.getByLabel('Burst').waitFor()],
