@@ -176,7 +176,8 @@ pub struct RetentionConfig {
     /// A client `event_id` can be used again once its event is gone.
     pub events_days: u32,
     /// Finished webhook deliveries (succeeded or dead) are deleted this many days after they
-    /// finished, with their attempts; 0 keeps them forever.
+    /// finished, with their attempts, and audit log entries this long after they were
+    /// recorded; 0 keeps them forever.
     pub deliveries_days: u32,
     /// How often the pruner runs (also once at start-up).
     pub interval_secs: u64,

@@ -2,6 +2,7 @@
 //! API key; Tributary stores them durably, serves them back with filters and statistics,
 //! and enforces per-tenant rate limits. See README.md for the architecture.
 
+pub mod audit;
 pub mod auth;
 pub mod bus;
 pub mod cli;

@@ -2,7 +2,8 @@
 //! `retention_days` where it has one (with their webhook deliveries and search entries), and
 //! webhook deliveries that finished more than
 //! `retention.deliveries_days` ago (with their attempts), and schema violation counts of minutes
-//! as old (`crate::schemas`; examples are capped per type instead). It runs once at start-up and then
+//! as old (`crate::schemas`; examples are capped per type instead) and audit log entries recorded
+//! as long ago (`crate::audit`). It runs once at start-up and then
 //! every `retention.interval_secs`, in batches, so that ingestion never waits long for the
 //! write lock. Every instance runs it: the deletes are idempotent, so instances pruning at the
 //! same time only share the work.
@@ -30,6 +31,7 @@ pub struct Pruned {
     pub schema_counts: u64,
     /// Cached breakdown units (see [`crate::events::rollup`]).
     pub breakdown_cache: u64,
+    pub audit_entries: u64,
 }
 
 /// Starts the pruner, which stops on `state.shutdown`. It runs even when the server keeps
@@ -76,6 +78,7 @@ pub async fn prune_once(state: &AppState, config: &RetentionConfig) -> Result<Pr
         let before = now - chrono::Duration::days(config.deliveries_days.into());
         pruned.deliveries = in_batches(state, Prune::DeliveriesFinishedBefore(before)).await?;
         pruned.schema_counts = in_batches(state, Prune::OldSchemaCounts(before)).await?;
+        pruned.audit_entries = in_batches(state, Prune::AuditEntriesBefore(before)).await?;
     }
     if pruned != Pruned::default() {
         metrics::counter!("tributary_pruned_total", "what" => "events").increment(pruned.events);
@@ -85,11 +88,14 @@ pub async fn prune_once(state: &AppState, config: &RetentionConfig) -> Result<Pr
             .increment(pruned.schema_counts);
         metrics::counter!("tributary_pruned_total", "what" => "breakdown_cache")
             .increment(pruned.breakdown_cache);
+        metrics::counter!("tributary_pruned_total", "what" => "audit_entries")
+            .increment(pruned.audit_entries);
         tracing::info!(
             events = pruned.events,
             deliveries = pruned.deliveries,
             schema_counts = pruned.schema_counts,
             breakdown_cache = pruned.breakdown_cache,
+            audit_entries = pruned.audit_entries,
             "pruned data past its retention"
         );
     }
@@ -104,6 +110,8 @@ enum Prune {
     OldSchemaCounts(DateTime<Utc>),
     /// Cached breakdown units of times before this.
     BreakdownCacheBefore(DateTime<Utc>),
+    /// Audit log entries recorded before this.
+    AuditEntriesBefore(DateTime<Utc>),
 }
 
 /// Deletes batch after batch until one comes back short (or the server shuts down); the total.
@@ -117,6 +125,7 @@ async fn in_batches(state: &AppState, what: Prune) -> Result<u64, StoreError> {
             }
             Prune::OldSchemaCounts(at) => state.store.prune_schema_counts(at, BATCH).await?,
             Prune::BreakdownCacheBefore(at) => state.store.prune_breakdown_cache(at, BATCH).await?,
+            Prune::AuditEntriesBefore(at) => state.store.prune_audit_entries(at, BATCH).await?,
         };
         total += deleted;
         if deleted < u64::from(BATCH) || state.shutdown.is_cancelled() {

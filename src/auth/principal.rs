@@ -12,6 +12,7 @@ use uuid::Uuid;
 use super::Scope;
 use super::jwt::{self, ADMIN_SUBJECT};
 use super::keys;
+use crate::audit::record::Witness;
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::tenants::{Tenant, TenantId, TenantStatus};
@@ -26,6 +27,8 @@ pub enum Identity {
     /// A tenant's API key (used directly or through a JWT issued for it).
     Key {
         key_id: Uuid,
+        /// The key's prefix, as listed with the tenant's keys (the audit log names keys by it).
+        key_prefix: String,
         tenant: Tenant,
     },
 }
@@ -36,6 +39,9 @@ pub struct Principal {
     pub scopes: Vec<Scope>,
     /// Whether the credential was a JWT (a JWT cannot be exchanged for another).
     pub via_jwt: bool,
+    /// The audit log's witness of the request (see [`crate::audit::record`]), told the
+    /// tenant this principal lets the call act on; `None` outside recorded requests.
+    pub audit: Option<Witness>,
 }
 
 impl Principal {
@@ -61,7 +67,8 @@ impl Principal {
     }
 
     /// The tenant to act on for a tenant-scoped call. A tenant credential may only name its
-    /// own tenant (403 otherwise); the admin must name one.
+    /// own tenant (403 otherwise); the admin must name one. The audit log's witness hears the
+    /// answer, so that a recorded change belongs to the tenant it was let act on.
     pub fn target_tenant(&self, requested: Option<TenantId>) -> Result<TenantId, ApiError> {
         match (&self.identity, requested) {
             (Identity::Admin, Some(tenant)) => Ok(tenant),
@@ -74,15 +81,16 @@ impl Principal {
             ),
             (Identity::Key { tenant, .. }, _) => Ok(tenant.id),
         }
+        .inspect(|tenant| {
+            if let Some(witness) = &self.audit {
+                witness.saw_tenant(*tenant);
+            }
+        })
     }
 
-    /// Refuses a suspended tenant's credential for what creates or changes anything (keys,
-    /// JWTs, webhooks, test deliveries, retries). Reads, revoking a key and disabling or
-    /// deleting a webhook stay open, so that an incident can be contained; ingest is refused
-    /// on its own path, and deliveries wait until the tenant is active again. The admin is
-    /// never refused.
     /// The tenant a tenant-scoped call acts on, with the scope it needs: a key's own tenant
-    /// (naming another is 403), or the one an admin names, which must exist (404).
+    /// (naming another is 403), or the one an admin names, which must exist (404). Every
+    /// tenant-scoped route resolves its tenant here.
     pub async fn tenant_for(
         &self,
         state: &AppState,
@@ -97,6 +105,11 @@ impl Principal {
         Ok(tenant)
     }
 
+    /// Refuses a suspended tenant's credential for what creates or changes anything (keys,
+    /// JWTs, webhooks, test deliveries, retries). Reads, revoking a key and disabling or
+    /// deleting a webhook stay open, so that an incident can be contained; ingest is refused
+    /// on its own path, and deliveries wait until the tenant is active again. The admin is
+    /// never refused.
     pub fn require_active(&self) -> Result<(), ApiError> {
         match &self.identity {
             Identity::Key { tenant, .. } if tenant.status == TenantStatus::Suspended => {
@@ -130,7 +143,12 @@ impl FromRequestParts<AppState> for Principal {
                     "missing credential: send `X-API-Key: <key>` or `Authorization: Bearer <token>`",
                 )
             })?;
-        resolve(state, &credential).await
+        let mut principal = resolve(state, &credential).await?;
+        if let Some(witness) = parts.extensions.get::<Witness>() {
+            witness.saw_principal(&principal);
+            principal.audit = Some(witness.clone());
+        }
+        Ok(principal)
     }
 }
 
@@ -160,6 +178,7 @@ pub async fn resolve(state: &AppState, credential: &str) -> Result<Principal, Ap
             identity: Identity::Admin,
             scopes: Scope::ALL.to_vec(),
             via_jwt: false,
+            audit: None,
         });
     }
     if jwt::looks_like_jwt(credential) {
@@ -194,10 +213,12 @@ pub async fn resolve(state: &AppState, credential: &str) -> Result<Principal, Ap
     Ok(Principal {
         identity: Identity::Key {
             key_id: key.id,
+            key_prefix: key.prefix,
             tenant,
         },
         scopes: key.scopes,
         via_jwt: false,
+        audit: None,
     })
 }
 
@@ -222,6 +243,7 @@ async fn resolve_jwt(state: &AppState, token: &str) -> Result<Principal, ApiErro
             identity: Identity::Admin,
             scopes: claims.scopes,
             via_jwt: true,
+            audit: None,
         });
     }
     let key_id =
@@ -249,9 +271,11 @@ async fn resolve_jwt(state: &AppState, token: &str) -> Result<Principal, ApiErro
     Ok(Principal {
         identity: Identity::Key {
             key_id: key.id,
+            key_prefix: key.prefix,
             tenant,
         },
         scopes,
         via_jwt: true,
+        audit: None,
     })
 }

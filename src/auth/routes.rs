@@ -46,7 +46,7 @@ pub async fn issue_token(
     principal.require_active()?;
     let (subject, tenant_id) = match &principal.identity {
         Identity::Admin => (ADMIN_SUBJECT.to_owned(), None),
-        Identity::Key { key_id, tenant } => (key_id.to_string(), Some(tenant.id.to_string())),
+        Identity::Key { key_id, tenant, .. } => (key_id.to_string(), Some(tenant.id.to_string())),
     };
     let ttl = state.auth.token_ttl_secs;
     let mut claims = claims_for(

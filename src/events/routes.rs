@@ -336,20 +336,6 @@ fn common_item_tenant(items: &[Result<ValidEvent, ApiError>]) -> Option<TenantId
     named.all(|id| id == first).then_some(first)
 }
 
-/// The tenant a read call looks at; for the admin, it must exist.
-pub(crate) async fn read_tenant(
-    state: &AppState,
-    principal: &Principal,
-    requested: Option<TenantId>,
-) -> Result<TenantId, ApiError> {
-    principal.require(Scope::Read)?;
-    let tenant = principal.target_tenant(requested)?;
-    if principal.is_admin() && state.store.get_tenant(tenant).await?.is_none() {
-        return Err(ApiError::NotFound("tenant"));
-    }
-    Ok(tenant)
-}
-
 /// List events, newest first (by timestamp, then id), with filters and cursor pagination.
 #[utoipa::path(
     get, path = "/api/v1/events", tag = "events",
@@ -377,7 +363,9 @@ pub async fn list_events(
     RawQuery(query): RawQuery,
 ) -> Result<Json<EventList>, ApiError> {
     let query = parse_list_query(query.as_deref())?;
-    let tenant = read_tenant(&state, &principal, query.tenant_id).await?;
+    let tenant = principal
+        .tenant_for(&state, Scope::Read, query.tenant_id)
+        .await?;
     let mut events = state
         .store
         .list_events(tenant, &query.filter, query.cursor, query.limit + 1)
@@ -419,7 +407,9 @@ pub async fn get_event(
     AppPath(event_id): AppPath<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<Event>, ApiError> {
-    let tenant = read_tenant(&state, &principal, query_tenant(query.as_deref())?).await?;
+    let tenant = principal
+        .tenant_for(&state, Scope::Read, query_tenant(query.as_deref())?)
+        .await?;
     let id = parse_id(&event_id, "event")?;
     let event = state
         .store
@@ -458,7 +448,9 @@ pub async fn stats(
     RawQuery(query): RawQuery,
 ) -> Result<Json<Stats>, ApiError> {
     let query = parse_stats_query(query.as_deref(), state.clock.now())?;
-    let tenant = read_tenant(&state, &principal, query.tenant_id).await?;
+    let tenant = principal
+        .tenant_for(&state, Scope::Read, query.tenant_id)
+        .await?;
     // Both read the rollup where they can (see `rollup`); run them at once (separate
     // connections; both stores serve concurrent reads).
     let top_values = async {

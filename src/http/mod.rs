@@ -113,7 +113,15 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::webhooks::routes::router())
         .merge(crate::schemas::routes::router())
         .merge(crate::privacy::routes::router())
+        .merge(crate::audit::routes::router())
         .route("/openapi.json", get(openapi::serve));
+
+    // Every change made through this router is recorded in the audit log: the layer wraps
+    // each route, so a route added above is covered without code of its own.
+    let api = api.layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        crate::audit::record::middleware,
+    ));
 
     // API answers are never cached: some carry secrets (a new key, a webhook secret), all
     // are one tenant's data.

@@ -61,6 +61,7 @@ use crate::{auth, events, http, stream, tenants};
         crate::privacy::routes::create_suppression,
         crate::privacy::routes::list_suppressions,
         crate::privacy::routes::delete_suppression,
+        crate::audit::routes::list_audit,
         http::health::health,
         http::health::ready,
         http::health::metrics,
@@ -76,6 +77,7 @@ use crate::{auth, events, http, stream, tenants};
         (name = "webhooks", description = "Webhook endpoints, signed deliveries (Standard Webhooks), the delivery log"),
         (name = "schemas", description = "Data contracts: JSON Schemas per event type with observe, warn or block; the unplanned-type policy; violations"),
         (name = "privacy", description = "Redaction of personal data at ingest: rules per metadata path (drop, mask, hash) and detectors (e-mail, IBAN, card, phone); deletion of a subject's events by background job; suppression of a subject's future events"),
+        (name = "audit", description = "The audit log: who changed what, when, from where, before and after"),
         (name = "operations", description = "Health, readiness, metrics, this document"),
     )
 )]

@@ -11,7 +11,7 @@ use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -20,6 +20,7 @@ use super::redact::Redactor;
 use super::subject::Subject;
 use super::suppressions::{self, Suppression};
 use super::{DetectorRule, Policy, Rule};
+use crate::audit::AuditNote;
 use crate::auth::{Principal, Scope};
 use crate::bus::Notice;
 use crate::http::AppState;
@@ -138,7 +139,7 @@ pub async fn put_privacy(
     principal: Principal,
     RawQuery(query): RawQuery,
     AppJson(body): AppJson<PutPrivacy>,
-) -> Result<Json<PrivacySettings>, ApiError> {
+) -> Result<(AuditNote, Json<PrivacySettings>), ApiError> {
     let requested = body
         .tenant_id
         .map(TenantId)
@@ -152,6 +153,11 @@ pub async fn put_privacy(
         detectors: body.detectors,
     };
     policy.validate()?;
+    // The audit log's before and after: the settings, never the hashing key.
+    let before = state.store.privacy_policy(tenant).await?.map(|stored| {
+        json!({"rules": stored.policy.rules, "detectors": stored.policy.detectors,
+               "updated_at": stored.updated_at})
+    });
     let key: [u8; HASH_KEY_BYTES] = rand::rng().random();
     let stored = state
         .store
@@ -159,11 +165,13 @@ pub async fn put_privacy(
         .await?;
     state.privacy.invalidate(tenant);
     state.bus.notify(Notice::PrivacyChanged(tenant));
-    Ok(Json(PrivacySettings {
+    let after = PrivacySettings {
         rules: stored.policy.rules,
         detectors: stored.policy.detectors,
         updated_at: Some(stored.updated_at),
-    }))
+    };
+    let note = AuditNote::default().before(&before).after(&after);
+    Ok((note, Json(after)))
 }
 
 /// What a policy (the saved one, or the one given) does to an event's metadata; nothing is
@@ -315,7 +323,7 @@ pub async fn create_deletion(
     principal: Principal,
     RawQuery(query): RawQuery,
     AppJson(body): AppJson<CreateDeletion>,
-) -> Result<(StatusCode, Json<DeletionView>), ApiError> {
+) -> Result<(StatusCode, AuditNote, Json<DeletionView>), ApiError> {
     let requested = body
         .tenant_id
         .map(TenantId)
@@ -331,7 +339,9 @@ pub async fn create_deletion(
     })?;
     let job = Deletion::new(tenant, &spec, body.dry_run, state.clock.now());
     state.store.create_deletion(&job).await?;
-    Ok((StatusCode::ACCEPTED, Json(job.into())))
+    let view = DeletionView::from(job);
+    let note = AuditNote::target(view.id).after(&view);
+    Ok((StatusCode::ACCEPTED, note, Json(view)))
 }
 
 /// The tenant's deletion jobs, newest first.
@@ -413,7 +423,7 @@ pub async fn cancel_deletion(
     principal: Principal,
     RawQuery(query): RawQuery,
     AppPath(id): AppPath<String>,
-) -> Result<Json<DeletionView>, ApiError> {
+) -> Result<(AuditNote, Json<DeletionView>), ApiError> {
     let tenant = principal
         .tenant_for(&state, Scope::Manage, tenant_query(query.as_deref())?)
         .await?;
@@ -423,7 +433,8 @@ pub async fn cancel_deletion(
         .cancel_deletion(tenant, id, state.clock.now())
         .await?
         .ok_or(ApiError::NotFound("deletion"))?;
-    Ok(Json(job.into()))
+    let view = DeletionView::from(job);
+    Ok((AuditNote::target(id).after(&view), Json(view)))
 }
 
 // --- suppressions ----------------------------------------------------------------------------
@@ -493,7 +504,7 @@ pub async fn create_suppression(
     principal: Principal,
     RawQuery(query): RawQuery,
     AppJson(body): AppJson<CreateSuppression>,
-) -> Result<(StatusCode, Json<SuppressionView>), ApiError> {
+) -> Result<(StatusCode, AuditNote, Json<SuppressionView>), ApiError> {
     let requested = body
         .tenant_id
         .map(TenantId)
@@ -544,7 +555,9 @@ pub async fn create_suppression(
     } else {
         StatusCode::OK
     };
-    Ok((status, Json(suppression.into())))
+    let view = SuppressionView::from(suppression);
+    let note = AuditNote::target(view.id).after(&view);
+    Ok((status, note, Json(view)))
 }
 
 /// The tenant's suppressions, with the events each has dropped.
@@ -592,15 +605,26 @@ pub async fn delete_suppression(
     principal: Principal,
     RawQuery(query): RawQuery,
     AppPath(id): AppPath<String>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<(AuditNote, StatusCode), ApiError> {
     let tenant = principal
         .tenant_for(&state, Scope::Manage, tenant_query(query.as_deref())?)
         .await?;
     let id = parse_id(&id, "suppression")?;
+    let before = state
+        .store
+        .list_suppressions(tenant)
+        .await?
+        .into_iter()
+        .find(|suppression| suppression.id == id)
+        .map(SuppressionView::from);
     if !state.store.delete_suppression(tenant, id).await? {
         return Err(ApiError::NotFound("suppression"));
     }
     state.privacy.invalidate(tenant);
     state.bus.notify(Notice::PrivacyChanged(tenant));
-    Ok(StatusCode::NO_CONTENT)
+    let note = match &before {
+        Some(before) => AuditNote::target(id).before(before),
+        None => AuditNote::target(id),
+    };
+    Ok((note, StatusCode::NO_CONTENT))
 }

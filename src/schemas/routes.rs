@@ -20,6 +20,7 @@ use super::{
     Counts, Example, MAX_EXAMPLES_PER_TYPE, MAX_SCHEMAS_PER_TENANT, Mode, PATTERN_RULE, Schema,
     Unplanned, is_valid_pattern,
 };
+use crate::audit::AuditNote;
 use crate::auth::{Principal, Scope};
 use crate::bus::Notice;
 use crate::events::{EventCursor, EventFilter, StatsInterval};
@@ -130,21 +131,6 @@ fn tenant_query(raw: Option<&str>) -> Result<Option<TenantId>, ApiError> {
     Ok(crate::webhooks::parse_tenant_query(raw)?)
 }
 
-/// The tenant a call acts on, with the scope it needs; a change also needs an active tenant.
-async fn resolve(
-    state: &AppState,
-    principal: &Principal,
-    scope: Scope,
-    requested: Option<TenantId>,
-) -> Result<TenantId, ApiError> {
-    principal.require(scope)?;
-    let tenant = principal.target_tenant(requested)?;
-    if principal.is_admin() && state.store.get_tenant(tenant).await?.is_none() {
-        return Err(ApiError::NotFound("tenant"));
-    }
-    Ok(tenant)
-}
-
 fn pattern(raw: &str) -> Result<&str, ApiError> {
     if is_valid_pattern(raw) {
         Ok(raw)
@@ -176,13 +162,9 @@ pub async fn list_schemas(
     principal: Principal,
     RawQuery(query): RawQuery,
 ) -> Result<Json<SchemaList>, ApiError> {
-    let tenant = resolve(
-        &state,
-        &principal,
-        Scope::Read,
-        tenant_query(query.as_deref())?,
-    )
-    .await?;
+    let tenant = principal
+        .tenant_for(&state, Scope::Read, tenant_query(query.as_deref())?)
+        .await?;
     Ok(Json(SchemaList {
         unplanned: state.store.schema_policy(tenant).await?,
         schemas: state.store.list_schemas(tenant).await?,
@@ -210,13 +192,9 @@ pub async fn get_schema(
     AppPath(event_type): AppPath<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<Schema>, ApiError> {
-    let tenant = resolve(
-        &state,
-        &principal,
-        Scope::Read,
-        tenant_query(query.as_deref())?,
-    )
-    .await?;
+    let tenant = principal
+        .tenant_for(&state, Scope::Read, tenant_query(query.as_deref())?)
+        .await?;
     let schema = state
         .store
         .get_schema(tenant, pattern(&event_type)?)
@@ -253,7 +231,9 @@ pub async fn put_schema(
         .tenant_id
         .map(TenantId)
         .or(tenant_query(query.as_deref())?);
-    let tenant = resolve(&state, &principal, Scope::Manage, requested).await?;
+    let tenant = principal
+        .tenant_for(&state, Scope::Manage, requested)
+        .await?;
     principal.require_active()?;
     let event_type = pattern(&event_type)?;
     compile(&body.schema).map_err(|error| ApiError::validation("schema", error.0))?;
@@ -282,7 +262,11 @@ pub async fn put_schema(
     } else {
         StatusCode::OK
     };
-    Ok((status, Json(schema)).into_response())
+    let mut note = AuditNote::target(event_type).after(&schema);
+    if let Some(before) = existing.iter().find(|s| s.event_type == event_type) {
+        note = note.before(before);
+    }
+    Ok((status, note, Json(schema)).into_response())
 }
 
 /// Delete a schema: events of the types it covered fall to a less specific schema, or to the
@@ -306,23 +290,24 @@ pub async fn delete_schema(
     principal: Principal,
     AppPath(event_type): AppPath<String>,
     RawQuery(query): RawQuery,
-) -> Result<StatusCode, ApiError> {
-    let tenant = resolve(
-        &state,
-        &principal,
-        Scope::Manage,
-        tenant_query(query.as_deref())?,
-    )
-    .await?;
-    if !state
+) -> Result<(AuditNote, StatusCode), ApiError> {
+    let tenant = principal
+        .tenant_for(&state, Scope::Manage, tenant_query(query.as_deref())?)
+        .await?;
+    let event_type = pattern(&event_type)?;
+    let before = state
         .store
-        .delete_schema(tenant, pattern(&event_type)?)
+        .get_schema(tenant, event_type)
         .await?
-    {
+        .ok_or(ApiError::NotFound("schema"))?;
+    if !state.store.delete_schema(tenant, event_type).await? {
         return Err(ApiError::NotFound("schema"));
     }
     changed(&state, tenant);
-    Ok(StatusCode::NO_CONTENT)
+    Ok((
+        AuditNote::target(event_type).before(&before),
+        StatusCode::NO_CONTENT,
+    ))
 }
 
 /// Propose a schema from the newest stored events of a type, for review: nothing is stored.
@@ -371,7 +356,9 @@ pub async fn infer_schema(
             _ => return Err(crate::events::query::unknown(&name).into()),
         }
     }
-    let tenant = resolve(&state, &principal, Scope::Manage, requested).await?;
+    let tenant = principal
+        .tenant_for(&state, Scope::Manage, requested)
+        .await?;
     if !crate::events::ingest::is_valid_event_type(&event_type) {
         return Err(ApiError::validation(
             "event_type",
@@ -505,12 +492,14 @@ pub async fn schema_violations(
     RawQuery(query): RawQuery,
 ) -> Result<Json<TypeViolations>, ApiError> {
     let range = parse_range(query.as_deref(), state.clock.now())?;
-    let tenant = resolve(&state, &principal, Scope::Read, range.tenant).await?;
+    let tenant = principal
+        .tenant_for(&state, Scope::Read, range.tenant)
+        .await?;
     if !crate::events::ingest::is_valid_event_type(&event_type) {
         return Err(crate::events::ingest::event_type_error("event_type".into()).into());
     }
     // Counts not yet written are part of the answer.
-    flush(&state).await;
+    flush(&state).await?;
     let rows = state
         .store
         .schema_counts(
@@ -560,8 +549,10 @@ pub async fn data_quality(
     RawQuery(query): RawQuery,
 ) -> Result<Json<DataQuality>, ApiError> {
     let range = parse_range(query.as_deref(), state.clock.now())?;
-    let tenant = resolve(&state, &principal, Scope::Read, range.tenant).await?;
-    flush(&state).await;
+    let tenant = principal
+        .tenant_for(&state, Scope::Read, range.tenant)
+        .await?;
+    flush(&state).await?;
     let rows = state
         .store
         .schema_counts(tenant, None, range.from, range.to, range.interval)
@@ -595,11 +586,28 @@ pub async fn data_quality(
 }
 
 /// Writes this instance's gathered counts first, so that an answer includes what it has
-/// checked up to now (other instances' last second may still be on its way).
-async fn flush(state: &AppState) {
-    if let Err(error) = state.schemas.flush().await {
-        tracing::warn!(%error, "could not write schema violation counts before answering");
+/// checked up to now (other instances' last second may still be on its way). A failed write
+/// keeps the counts pending and is tried twice more; then the read is refused (503) rather
+/// than answered without them.
+async fn flush(state: &AppState) -> Result<(), ApiError> {
+    let mut pause = std::time::Duration::from_millis(50);
+    for attempt in 1..=3 {
+        match state.schemas.flush().await {
+            Ok(()) => return Ok(()),
+            Err(error) if attempt == 3 => {
+                return Err(ApiError::Unavailable {
+                    message: "the newest schema counts could not be written yet; retry".into(),
+                    source: Some(error.into()),
+                });
+            }
+            Err(error) => {
+                tracing::warn!(%error, attempt, "could not write schema counts before answering");
+                tokio::time::sleep(pause).await;
+                pause *= 4;
+            }
+        }
     }
+    Ok(())
 }
 
 /// The tenant's policy for event types no schema matches.
@@ -617,13 +625,9 @@ pub async fn get_policy(
     principal: Principal,
     RawQuery(query): RawQuery,
 ) -> Result<Json<Policy>, ApiError> {
-    let tenant = resolve(
-        &state,
-        &principal,
-        Scope::Read,
-        tenant_query(query.as_deref())?,
-    )
-    .await?;
+    let tenant = principal
+        .tenant_for(&state, Scope::Read, tenant_query(query.as_deref())?)
+        .await?;
     Ok(Json(Policy {
         unplanned: state.store.schema_policy(tenant).await?,
     }))
@@ -646,19 +650,26 @@ pub async fn put_policy(
     principal: Principal,
     RawQuery(query): RawQuery,
     AppJson(body): AppJson<PutPolicy>,
-) -> Result<Json<Policy>, ApiError> {
+) -> Result<(AuditNote, Json<Policy>), ApiError> {
     let requested = body
         .tenant_id
         .map(TenantId)
         .or(tenant_query(query.as_deref())?);
-    let tenant = resolve(&state, &principal, Scope::Manage, requested).await?;
+    let tenant = principal
+        .tenant_for(&state, Scope::Manage, requested)
+        .await?;
     principal.require_active()?;
+    let before = Policy {
+        unplanned: state.store.schema_policy(tenant).await?,
+    };
     state
         .store
         .set_schema_policy(tenant, body.unplanned)
         .await?;
     changed(&state, tenant);
-    Ok(Json(Policy {
+    let after = Policy {
         unplanned: body.unplanned,
-    }))
+    };
+    let note = AuditNote::default().before(&before).after(&after);
+    Ok((note, Json(after)))
 }

@@ -5,8 +5,7 @@ use axum::Json;
 use axum::extract::{RawQuery, State};
 
 use super::{SearchResults, parse_params, search};
-use crate::auth::Principal;
-use crate::events::routes::read_tenant;
+use crate::auth::{Principal, Scope};
 use crate::http::AppState;
 use crate::http::error::{ApiError, ErrorBody};
 
@@ -55,6 +54,8 @@ pub async fn search_events(
     RawQuery(query): RawQuery,
 ) -> Result<Json<SearchResults>, ApiError> {
     let params = parse_params(query.as_deref())?;
-    let tenant = read_tenant(&state, &principal, params.tenant_id).await?;
+    let tenant = principal
+        .tenant_for(&state, Scope::Read, params.tenant_id)
+        .await?;
     Ok(Json(search(&*state.store, tenant, &params).await?))
 }

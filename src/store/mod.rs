@@ -535,6 +535,21 @@ pub trait Store: Send + Sync + 'static {
         at: DateTime<Utc>,
     ) -> Result<(), StoreError>;
 
+    // --- the audit log (see crate::audit; the SQL is in each backend's `audit.rs`) -------
+
+    /// Stores one entry.
+    async fn insert_audit_entry(&self, entry: &crate::audit::AuditEntry) -> Result<(), StoreError>;
+
+    /// The entries of `of` matching the filter, newest first by (at, id), strictly after
+    /// `after` in that order, at most `limit`.
+    async fn list_audit_entries(
+        &self,
+        of: crate::audit::EntriesOf,
+        filter: &crate::audit::AuditFilter,
+        after: Option<crate::audit::AuditCursor>,
+        limit: u32,
+    ) -> Result<Vec<crate::audit::AuditEntry>, StoreError>;
+
     // --- retention -------------------------------------------------------------------------
 
     /// Deletes at most `limit` events whose id is below `before` (ids increase in commit
@@ -565,6 +580,13 @@ pub trait Store: Send + Sync + 'static {
 
     /// Deletes at most `limit` schema count rows of minutes before `before`.
     async fn prune_schema_counts(
+        &self,
+        before: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<u64, StoreError>;
+
+    /// Deletes at most `limit` audit entries recorded before `before`, oldest first.
+    async fn prune_audit_entries(
         &self,
         before: DateTime<Utc>,
         limit: u32,

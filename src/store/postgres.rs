@@ -42,6 +42,7 @@ use crate::search::{self, SearchCursor, SearchHit};
 use crate::tenants::{RateLimit, Tenant, TenantId, TenantStatus, TenantUpdate};
 use crate::webhooks as hooks;
 
+mod audit;
 mod privacy;
 mod schemas;
 mod stats;
@@ -1388,6 +1389,28 @@ impl Store for PostgresStore {
         .execute(&self.pool)
         .await?;
         Ok(deleted.rows_affected())
+    }
+
+    async fn insert_audit_entry(&self, entry: &crate::audit::AuditEntry) -> Result<(), StoreError> {
+        audit::insert(&self.pool, entry).await
+    }
+
+    async fn list_audit_entries(
+        &self,
+        of: crate::audit::EntriesOf,
+        filter: &crate::audit::AuditFilter,
+        after: Option<crate::audit::AuditCursor>,
+        limit: u32,
+    ) -> Result<Vec<crate::audit::AuditEntry>, StoreError> {
+        audit::list(&self.pool, of, filter, after, limit).await
+    }
+
+    async fn prune_audit_entries(
+        &self,
+        before: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<u64, StoreError> {
+        audit::prune(&self.pool, before, limit).await
     }
 
     async fn privacy_policy(

@@ -10,7 +10,6 @@ use uuid::Uuid;
 use super::session::{self, SessionParams};
 use crate::auth::{Principal, Scope};
 use crate::events::ingest::{event_type_error, is_valid_event_type};
-use crate::events::routes::read_tenant;
 use crate::http::AppState;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::tenants::TenantId;
@@ -46,7 +45,7 @@ pub async fn connect(
 ) -> Result<Response, ApiError> {
     let (requested, event_types, since) = parse_params(query.as_deref())?;
     principal.require(Scope::Read)?;
-    let tenant = read_tenant(&state, &principal, requested).await?;
+    let tenant = principal.tenant_for(&state, Scope::Read, requested).await?;
     let upgrade = upgrade
         .map_err(|_| ApiError::bad_request("this endpoint needs a WebSocket upgrade request"))?;
     let params = SessionParams {

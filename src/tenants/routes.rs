@@ -14,6 +14,7 @@ use super::{
     RateLimit, Tenant, TenantId, TenantStatus, TenantUpdate, parse_tenant_name,
     validate_retention_days,
 };
+use crate::audit::AuditNote;
 use crate::auth::keys::{generate_api_key, hash_secret};
 use crate::auth::{ApiKey, Principal, Scope};
 use crate::http::AppState;
@@ -69,7 +70,7 @@ pub struct CreateKey {
 }
 
 /// An API key as shown by the API. `key` (the secret) is present only when it was just made.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ApiKeyView {
     pub id: Uuid,
     pub name: String,
@@ -98,7 +99,7 @@ impl ApiKeyView {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CreatedTenant {
     #[serde(flatten)]
     pub tenant: Tenant,
@@ -183,7 +184,7 @@ pub async fn create_tenant(
     State(state): State<AppState>,
     principal: Principal,
     AppJson(body): AppJson<CreateTenant>,
-) -> Result<(StatusCode, Json<CreatedTenant>), ApiError> {
+) -> Result<(StatusCode, AuditNote, Json<CreatedTenant>), ApiError> {
     require_admin(&principal)?;
     let defaults = &state.config.ratelimit;
     let rate_limit = body
@@ -208,8 +209,20 @@ pub async fn create_tenant(
     let (key, secret) = new_key(tenant.id, "default".into(), Scope::ALL.to_vec(), now);
     state.store.create_tenant(&tenant, &key).await?;
     tracing::info!(tenant_id = %tenant.id, name = %tenant.name, "tenant created");
+    // The change belongs to the tenant it created; the record shows its first key without
+    // the secret.
+    let note = AuditNote::target(tenant.id)
+        .tenant(tenant.id)
+        .after(&CreatedTenant {
+            tenant: tenant.clone(),
+            api_key: ApiKeyView::from_key(key.clone(), None),
+        });
     let api_key = ApiKeyView::from_key(key, Some(secret));
-    Ok((StatusCode::CREATED, Json(CreatedTenant { tenant, api_key })))
+    Ok((
+        StatusCode::CREATED,
+        note,
+        Json(CreatedTenant { tenant, api_key }),
+    ))
 }
 
 /// List tenants: all of them for the admin, its own for a tenant credential.
@@ -270,7 +283,7 @@ pub async fn update_tenant(
     principal: Principal,
     AppPath(tenant_id): AppPath<String>,
     AppJson(body): AppJson<UpdateTenant>,
-) -> Result<Json<Tenant>, ApiError> {
+) -> Result<(AuditNote, Json<Tenant>), ApiError> {
     let tenant = TenantId(parse_id(&tenant_id, "tenant")?);
     if !principal.can_see_tenant(tenant) {
         return Err(ApiError::NotFound("tenant"));
@@ -288,12 +301,18 @@ pub async fn update_tenant(
             .map(|days| days.map(validate_retention_days).transpose())
             .transpose()?,
     };
+    let before = state
+        .store
+        .get_tenant(tenant)
+        .await?
+        .ok_or(ApiError::NotFound("tenant"))?;
     let updated = state
         .store
         .update_tenant(tenant, &update)
         .await?
         .ok_or(ApiError::NotFound("tenant"))?;
-    Ok(Json(updated))
+    let note = AuditNote::target(tenant).before(&before).after(&updated);
+    Ok((note, Json(updated)))
 }
 
 /// Issue an API key; its secret is in this response only.
@@ -312,7 +331,7 @@ pub async fn create_key(
     principal: Principal,
     AppPath(tenant_id): AppPath<String>,
     AppJson(body): AppJson<CreateKey>,
-) -> Result<(StatusCode, Json<ApiKeyView>), ApiError> {
+) -> Result<(StatusCode, AuditNote, Json<ApiKeyView>), ApiError> {
     let tenant = manageable_tenant(&principal, &tenant_id)?;
     principal.require_active()?;
     let name = parse_key_name(&body.name)?;
@@ -327,8 +346,10 @@ pub async fn create_key(
     }
     let (key, secret) = new_key(tenant, name, body.scopes, state.clock.now());
     state.store.create_api_key(&key).await?;
+    let note = AuditNote::target(key.id).after(&ApiKeyView::from_key(key.clone(), None));
     Ok((
         StatusCode::CREATED,
+        note,
         Json(ApiKeyView::from_key(key, Some(secret))),
     ))
 }
@@ -375,15 +396,27 @@ pub async fn revoke_key(
     State(state): State<AppState>,
     principal: Principal,
     AppPath((tenant_id, key_id)): AppPath<(String, String)>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<(AuditNote, StatusCode), ApiError> {
     let tenant = manageable_tenant(&principal, &tenant_id)?;
     let key_id = parse_id(&key_id, "API key")?;
-    if !state
+    let before = state
         .store
-        .revoke_api_key(tenant, key_id, state.clock.now())
+        .find_api_key_by_id(key_id)
         .await?
-    {
+        .map(|(key, _)| key)
+        .filter(|key| key.tenant_id == tenant)
+        .ok_or(ApiError::NotFound("API key"))?;
+    let now = state.clock.now();
+    if !state.store.revoke_api_key(tenant, key_id, now).await? {
         return Err(ApiError::NotFound("API key"));
     }
-    Ok(StatusCode::NO_CONTENT)
+    // Revoking twice keeps the first time.
+    let after = ApiKey {
+        revoked_at: before.revoked_at.or(Some(now)),
+        ..before.clone()
+    };
+    let note = AuditNote::target(key_id)
+        .before(&ApiKeyView::from_key(before, None))
+        .after(&ApiKeyView::from_key(after, None));
+    Ok((note, StatusCode::NO_CONTENT))
 }

@@ -18,6 +18,7 @@ use super::{
     get_endpoint, list_deliveries, parse_delivery_query, parse_tenant_query, retry_delivery,
     rotate_secret, send_test, update_endpoint,
 };
+use crate::audit::AuditNote;
 use crate::auth::{Principal, Scope};
 use crate::http::AppState;
 use crate::http::error::{ApiError, ErrorBody};
@@ -158,23 +159,8 @@ pub struct DeliveryList {
     pub next_cursor: Option<String>,
 }
 
-/// The tenant a webhook call acts on: `manage` scope; a tenant credential acts on its own
-/// tenant, the admin on the one it names (which must exist).
-async fn manage_tenant(
-    state: &AppState,
-    principal: &Principal,
-    requested: Option<TenantId>,
-) -> Result<TenantId, ApiError> {
-    principal.require(Scope::Manage)?;
-    let tenant = principal.target_tenant(requested)?;
-    if principal.is_admin() && state.store.get_tenant(tenant).await?.is_none() {
-        return Err(ApiError::NotFound("tenant"));
-    }
-    Ok(tenant)
-}
-
-/// [`manage_tenant`] as an extractor, for the calls whose only tenant parameter is the
-/// query's `tenant_id`.
+/// The tenant of a webhook call (`manage` scope; see [`Principal::tenant_for`]) as an
+/// extractor, for the calls whose only tenant parameter is the query's `tenant_id`.
 pub struct ManagedTenant(TenantId);
 
 impl FromRequestParts<AppState> for ManagedTenant {
@@ -188,7 +174,8 @@ impl FromRequestParts<AppState> for ManagedTenant {
             principal.require_active()?;
         }
         let requested = parse_tenant_query(parts.uri.query())?;
-        manage_tenant(state, &principal, requested)
+        principal
+            .tenant_for(state, Scope::Manage, requested)
             .await
             .map(ManagedTenant)
     }
@@ -217,12 +204,14 @@ pub async fn create_webhook(
     principal: Principal,
     RawQuery(query): RawQuery,
     AppJson(body): AppJson<CreateWebhook>,
-) -> Result<(StatusCode, Json<WebhookWithSecret>), ApiError> {
+) -> Result<(StatusCode, AuditNote, Json<WebhookWithSecret>), ApiError> {
     let requested = body
         .tenant_id
         .map(TenantId)
         .or(parse_tenant_query(query.as_deref())?);
-    let tenant = manage_tenant(&state, &principal, requested).await?;
+    let tenant = principal
+        .tenant_for(&state, Scope::Manage, requested)
+        .await?;
     principal.require_active()?;
     let input = EndpointInput {
         url: Some(body.url),
@@ -238,7 +227,8 @@ pub async fn create_webhook(
         state.clock.now(),
     )
     .await?;
-    Ok((StatusCode::CREATED, Json(endpoint.into())))
+    let note = AuditNote::target(endpoint.id).after(&WebhookView::from(endpoint.clone()));
+    Ok((StatusCode::CREATED, note, Json(endpoint.into())))
 }
 
 /// List the tenant's webhook endpoints with their health.
@@ -308,12 +298,14 @@ pub async fn update_webhook(
     RawQuery(query): RawQuery,
     AppPath(id): AppPath<String>,
     AppJson(body): AppJson<UpdateWebhook>,
-) -> Result<Json<WebhookView>, ApiError> {
+) -> Result<(AuditNote, Json<WebhookView>), ApiError> {
     let requested = body
         .tenant_id
         .map(TenantId)
         .or(parse_tenant_query(query.as_deref())?);
-    let tenant = manage_tenant(&state, &principal, requested).await?;
+    let tenant = principal
+        .tenant_for(&state, Scope::Manage, requested)
+        .await?;
     let only_disables = body.url.is_none()
         && body.event_types.is_none()
         && body.description.is_none()
@@ -327,16 +319,23 @@ pub async fn update_webhook(
         event_types: body.event_types,
         enabled: body.enabled,
     };
+    let id = endpoint_id(&id)?;
+    // For the audit log; a missing endpoint is left to the update to report, after its checks.
+    let before = state.store.get_webhook_endpoint(tenant, id).await?;
     let endpoint = update_endpoint(
         &*state.store,
         &state.config.webhooks,
         tenant,
-        endpoint_id(&id)?,
+        id,
         input,
         state.clock.now(),
     )
     .await?;
-    Ok(Json(endpoint.into()))
+    let after = WebhookView::from(endpoint);
+    let note = AuditNote::target(id)
+        .before(&before.map(WebhookView::from))
+        .after(&after);
+    Ok((note, Json(after)))
 }
 
 /// Delete an endpoint with its delivery log. Deliveries not yet made are dropped.
@@ -357,13 +356,15 @@ pub async fn delete_webhook(
     State(state): State<AppState>,
     ManagedTenant(tenant): ManagedTenant,
     AppPath(id): AppPath<String>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<(AuditNote, StatusCode), ApiError> {
     let id = endpoint_id(&id)?;
+    let before = get_endpoint(&*state.store, tenant, id).await?;
     if !state.store.delete_webhook_endpoint(tenant, id).await? {
         return Err(ApiError::NotFound("webhook endpoint"));
     }
     tracing::info!(tenant_id = %tenant, endpoint_id = %id, "webhook endpoint deleted");
-    Ok(StatusCode::NO_CONTENT)
+    let note = AuditNote::target(id).before(&WebhookView::from(before));
+    Ok((note, StatusCode::NO_CONTENT))
 }
 
 /// Replace the signing secret. For 24 hours the previous secret signs too (a second
@@ -386,10 +387,15 @@ pub async fn rotate_webhook_secret(
     State(state): State<AppState>,
     ManagedTenant(tenant): ManagedTenant,
     AppPath(id): AppPath<String>,
-) -> Result<Json<WebhookWithSecret>, ApiError> {
-    let endpoint =
-        rotate_secret(&*state.store, tenant, endpoint_id(&id)?, state.clock.now()).await?;
-    Ok(Json(endpoint.into()))
+) -> Result<(AuditNote, Json<WebhookWithSecret>), ApiError> {
+    let id = endpoint_id(&id)?;
+    let before = get_endpoint(&*state.store, tenant, id).await?;
+    let endpoint = rotate_secret(&*state.store, tenant, id, state.clock.now()).await?;
+    // The views carry no secret: the record says when it was rotated, never what to.
+    let note = AuditNote::target(id)
+        .before(&WebhookView::from(before))
+        .after(&WebhookView::from(endpoint.clone()));
+    Ok((note, Json(endpoint.into())))
 }
 
 /// Send a `webhook.test` event to the endpoint. The delivery is queued like any other (signed,
@@ -444,7 +450,9 @@ pub async fn list_webhook_deliveries(
     AppPath(id): AppPath<String>,
 ) -> Result<Json<DeliveryList>, ApiError> {
     let params = parse_delivery_query(query.as_deref())?;
-    let tenant = manage_tenant(&state, &principal, params.tenant_id).await?;
+    let tenant = principal
+        .tenant_for(&state, Scope::Manage, params.tenant_id)
+        .await?;
     let (deliveries, next_cursor) =
         list_deliveries(&*state.store, tenant, endpoint_id(&id)?, &params).await?;
     Ok(Json(DeliveryList {

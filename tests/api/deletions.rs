@@ -97,10 +97,33 @@ async fn a_deletion_takes_the_subjects_events_from_everywhere_and_leaves_the_res
     ingest_subjects(&app, &acme, 30, 10).await;
     ingest_subjects(&app, &globex, 5, 0).await;
     let deadline = Instant::now() + Duration::from_secs(10);
-    while taker.bodies().len() < 41 || refuser.requests().len() < 41 {
-        assert!(Instant::now() < deadline, "the deliveries did not arrive");
-        tokio::time::sleep(Duration::from_millis(25)).await;
+    // Until every delivery's first attempt is recorded (a receiver sees the request a moment
+    // before the worker records the attempt).
+    for endpoint in &endpoints {
+        loop {
+            let (_, log) = app
+                .get_json(
+                    &format!("/api/v1/webhooks/{endpoint}/deliveries?limit=100"),
+                    &acme.key,
+                )
+                .await;
+            let attempted = log["deliveries"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|d| d["attempts"].as_u64() >= Some(1))
+                .count();
+            if attempted == 41 {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the deliveries were not attempted: {attempted}"
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
     }
+    assert_eq!(taker.bodies().len(), 41);
     let subject_ids: Vec<String> = app
         .all_events(&acme.key, "&meta.user_id=u-42")
         .await
@@ -387,6 +410,24 @@ async fn deletion_requests_are_validated_scoped_and_cancellable() {
         .await
         .unwrap();
     assert_eq!(cancelled["state"], "cancelled", "{cancelled}");
+    let (_, audit) = app.get_json("/api/v1/audit", &acme.key).await;
+    let actions: Vec<(&str, &str)> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"].as_str().unwrap().starts_with("deletion."))
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap(),
+                e["target_id"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        actions,
+        [("deletion.cancel", id), ("deletion.create", id)],
+        "{audit}"
+    );
     tokio::time::sleep(Duration::from_millis(600)).await;
     let (_, after) = app
         .get_json(&format!("/api/v1/deletions/{id}"), &acme.key)
@@ -553,6 +594,27 @@ async fn a_suppressed_subjects_events_are_answered_accepted_counted_and_never_st
     assert_eq!(
         app.all_events(&acme.key, "&meta.user_id=u-42").await.len(),
         1
+    );
+
+    // The changes are in the audit log, with what was suppressed; none is in globex's.
+    let (_, added) = app
+        .get_json("/api/v1/audit?action=suppression.create", &acme.key)
+        .await;
+    let added = added["entries"].as_array().unwrap();
+    assert_eq!(added.len(), 3, "two made, one found again: {added:?}");
+    assert!(added.iter().any(|e| e["target_id"] == created["id"]
+        && e["after"]["match"] == json!({"meta.user_id": "u-42"})));
+    let (_, lifted) = app
+        .get_json("/api/v1/audit?action=suppression.delete", &acme.key)
+        .await;
+    let lifted = &lifted["entries"].as_array().unwrap()[0];
+    assert_eq!(lifted["target_id"], created["id"]);
+    assert_eq!(lifted["before"]["reason"], "GDPR request 17");
+    let (_, theirs) = app.get_json("/api/v1/audit", &globex.key).await;
+    let theirs = theirs["entries"].as_array().unwrap();
+    assert!(
+        theirs.iter().all(|e| e["action"] == "tenant.create"),
+        "only its own creation: {theirs:?}"
     );
 }
 

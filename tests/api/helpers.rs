@@ -150,6 +150,50 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// The first column of every row `sql` returns, as text, run straight on the database
+    /// (`sqlite` on SQLite, `postgres` on PostgreSQL), for what the API never shows.
+    pub async fn sql_strings(&self, sqlite: &str, postgres: &str) -> Vec<String> {
+        if self.database_url.starts_with("sqlite://") {
+            let pool = sqlx::SqlitePool::connect(&self.database_url).await.unwrap();
+            let rows: Vec<Option<String>> =
+                sqlx::query_scalar(sqlx::AssertSqlSafe(sqlite.to_owned()))
+                    .fetch_all(&pool)
+                    .await
+                    .unwrap();
+            pool.close().await;
+            return rows.into_iter().flatten().collect();
+        }
+        let pool = sqlx::PgPool::connect(&self.database_url).await.unwrap();
+        let rows: Vec<Option<String>> =
+            sqlx::query_scalar(sqlx::AssertSqlSafe(postgres.to_owned()))
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        pool.close().await;
+        rows.into_iter().flatten().collect()
+    }
+
+    /// Runs a statement straight on the database (the same text on both backends).
+    pub async fn execute_sql(&self, sql: &str) {
+        if self.database_url.starts_with("sqlite://") {
+            let pool = sqlx::SqlitePool::connect(&self.database_url).await.unwrap();
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+                .execute(&pool)
+                .await
+                .unwrap();
+            pool.close().await;
+            return;
+        }
+        let pool = sqlx::PgPool::connect(&self.database_url).await.unwrap();
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+    }
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         self.shutdown.cancel();

@@ -2,8 +2,9 @@
 //! called with every credential that is not the owner's (another tenant's keys of each scope
 //! and the JWTs minted from them, the owner's revoked key and its JWT, expired, forged,
 //! `alg: none` and HS512 JWTs, none at all), aimed at the owner's tenant, events, keys,
-//! webhook and delivery. No answer may carry the owner's data, and afterwards the owner's
-//! state is what it was. A new operation is covered as soon as it is documented; one the
+//! webhook and delivery. No answer may carry the owner's data (its audit log entries
+//! included), and afterwards the owner's state is what it was (its audit log too: no foreign
+//! call made a change of the owner's). A new operation is covered as soon as it is documented; one the
 //! matrix does not know how to call (a path parameter or body it cannot fill) fails the test.
 
 use std::collections::BTreeMap;
@@ -51,6 +52,8 @@ struct Owner {
     delivery_id: String,
     deletion_id: String,
     suppression_id: String,
+    /// The ids of the owner's audit log entries (its setup's changes).
+    audit_ids: Vec<String>,
 }
 
 /// The owner's event type, which has a schema of the owner's.
@@ -168,6 +171,8 @@ async fn owner_state(app: &TestApp, owner: &Owner) -> BTreeMap<&'static str, Val
     state.insert("deletions", deletions);
     let (_, suppressions) = app.get_json("/api/v1/suppressions", key).await;
     state.insert("suppressions", suppressions);
+    let (_, audit) = app.get_json("/api/v1/audit?limit=200", key).await;
+    state.insert("audit", audit);
     state
 }
 
@@ -257,7 +262,10 @@ fn check_answer(what: &str, status: StatusCode, body: &str, owner: &Owner) {
             &owner.deletion_id,
             &owner.suppression_id,
             &owner.tenant.key_id,
-        ] {
+        ]
+        .into_iter()
+        .chain(&owner.audit_ids)
+        {
             assert!(
                 !body.contains(id.as_str()),
                 "{what}: a {status} answer holds the owner's id {id}: {body}"
@@ -383,6 +391,19 @@ async fn no_other_credential_reads_or_changes_the_owners_data_through_any_operat
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    // The setup's changes are in the owner's audit log, with the marked webhook among them.
+    let (status, audit) = app
+        .get_json("/api/v1/audit?limit=200", &owner_tenant.key)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{audit}");
+    let audit_ids: Vec<String> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| entry["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(audit_ids.len() >= 6, "{audit}");
+    assert!(audit.to_string().contains("owner-secret-marker"), "{audit}");
     let owner = Owner {
         tenant: owner_tenant,
         event_id,
@@ -390,6 +411,7 @@ async fn no_other_credential_reads_or_changes_the_owners_data_through_any_operat
         delivery_id,
         deletion_id,
         suppression_id,
+        audit_ids,
     };
 
     // The other tenant, with a key of each scope and the JWTs minted from them.

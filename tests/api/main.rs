@@ -1,6 +1,7 @@
 //! Integration tests: one binary, one module per capability. Every test talks to the real
 //! server over real HTTP on a random port with a fresh database, or to a real store.
 
+mod audit;
 mod auth;
 mod breakdown;
 mod cancellation;

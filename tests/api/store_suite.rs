@@ -8,6 +8,9 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Map, Value, json};
+use tributary::audit::{
+    Actor, ActorFilter, ActorType, AuditCursor, AuditEntry, AuditFilter, EntriesOf,
+};
 use tributary::auth::{ApiKey, Scope};
 use tributary::events::rollup::{self, UnitSpan};
 use tributary::events::{Event, EventCursor, EventFilter, InsertOutcome, NewEvent, StatsInterval};
@@ -123,6 +126,8 @@ store_suite! {
     pruning_deletes_the_events_committed_before_the_cutoff_oldest_first,
     a_tenant_with_its_own_retention_is_pruned_only_on_its_own,
     the_stats_rollup_answers_as_the_scan_through_ingest_caching_and_pruning,
+    audit_entries_round_trip_and_are_listed_newest_first_per_tenant_with_filters_and_cursor,
+    audit_pruning_deletes_the_entries_recorded_before_the_cutoff_oldest_first,
 }
 
 // --- fixtures ------------------------------------------------------------------------------
@@ -1771,4 +1776,164 @@ async fn the_stats_rollup_answers_as_the_scan_through_ingest_caching_and_pruning
         .unwrap();
     assert_eq!(counts.total, 0, "{counts:?}");
     check("everything pruned").await;
+}
+
+// --- the audit log -------------------------------------------------------------------------
+
+fn audit_entry(
+    tenant: Option<&Tenant>,
+    at: DateTime<Utc>,
+    action: &str,
+    key: Option<&ApiKey>,
+) -> AuditEntry {
+    AuditEntry {
+        id: Uuid::now_v7(),
+        tenant_id: tenant.map(|t| t.id),
+        at,
+        actor: Actor {
+            kind: if key.is_some() {
+                ActorType::Key
+            } else {
+                ActorType::Admin
+            },
+            key_id: key.map(|k| k.id),
+            key_prefix: key.map(|k| k.prefix.clone()),
+            via_jwt: key.is_none(),
+        },
+        ip: Some("192.0.2.7".into()),
+        action: action.to_owned(),
+        method: "PATCH".into(),
+        route: "/api/v1/webhooks/{id}".into(),
+        status: 200,
+        target_id: Some(format!("target-{action}")),
+        // Key order, unicode and nesting come back as written.
+        before: Some(json!({"z": 1, "a": {"ü": [1, "два"]}, "m": null})),
+        after: (action != "thing.delete").then(|| json!({"url": "https://x.example/ö"})),
+        request_id: Some("req-1".into()),
+    }
+}
+
+async fn audit_list(store: &dyn Store, of: EntriesOf, filter: AuditFilter) -> Vec<AuditEntry> {
+    store
+        .list_audit_entries(of, &filter, None, 1000)
+        .await
+        .unwrap()
+}
+
+async fn audit_entries_round_trip_and_are_listed_newest_first_per_tenant_with_filters_and_cursor(
+    store: DynStore,
+) {
+    let (acme, acme_key) = tenant_with_key(&*store, "acme").await;
+    let globex = tenant(&*store, "globex").await;
+    let t0 = at("2026-11-30T10:00:00.000001Z");
+    let t1 = t0 + Duration::seconds(1);
+    let t2 = t0 + Duration::seconds(2);
+    // Written out of order; two share a time (then the id decides).
+    let entries = [
+        audit_entry(Some(&acme), t1, "thing.update", Some(&acme_key)),
+        audit_entry(Some(&acme), t0, "thing.create", None),
+        audit_entry(Some(&acme), t2, "thing.delete", Some(&acme_key)),
+        audit_entry(Some(&acme), t1, "thing.update", None),
+        audit_entry(Some(&globex), t1, "thing.update", None),
+        audit_entry(None, t2, "global.change", None),
+    ];
+    for entry in &entries {
+        store.insert_audit_entry(entry).await.unwrap();
+    }
+    let newest_first = |mut list: Vec<AuditEntry>| {
+        list.sort_by_key(|entry| std::cmp::Reverse((entry.at, entry.id)));
+        list
+    };
+
+    let of_acme = audit_list(&*store, EntriesOf::Tenant(acme.id), AuditFilter::default()).await;
+    assert_eq!(of_acme, newest_first(entries[..4].to_vec()));
+    let of_globex = audit_list(
+        &*store,
+        EntriesOf::Tenant(globex.id),
+        AuditFilter::default(),
+    )
+    .await;
+    assert_eq!(of_globex, vec![entries[4].clone()]);
+    let all = audit_list(&*store, EntriesOf::AllTenants, AuditFilter::default()).await;
+    assert_eq!(all, newest_first(entries.to_vec()));
+
+    // The cursor: pages of one visit every entry once, in order.
+    let mut paged = Vec::new();
+    let mut after: Option<AuditCursor> = None;
+    loop {
+        let page = store
+            .list_audit_entries(EntriesOf::AllTenants, &AuditFilter::default(), after, 1)
+            .await
+            .unwrap();
+        let Some(last) = page.last() else { break };
+        after = Some(AuditCursor {
+            at: last.at,
+            id: last.id,
+        });
+        paged.extend(page);
+    }
+    assert_eq!(paged, all);
+
+    let filtered = |filter: AuditFilter| audit_list(&*store, EntriesOf::Tenant(acme.id), filter);
+    let updates = filtered(AuditFilter {
+        action: Some("thing.update".into()),
+        ..AuditFilter::default()
+    })
+    .await;
+    assert_eq!(
+        updates,
+        newest_first(vec![entries[0].clone(), entries[3].clone()])
+    );
+    let by_key = filtered(AuditFilter {
+        actor: Some(ActorFilter::Key(acme_key.id)),
+        ..AuditFilter::default()
+    })
+    .await;
+    assert_eq!(by_key, vec![entries[2].clone(), entries[0].clone()]);
+    let by_admin = filtered(AuditFilter {
+        actor: Some(ActorFilter::Admin),
+        ..AuditFilter::default()
+    })
+    .await;
+    assert_eq!(by_admin, vec![entries[3].clone(), entries[1].clone()]);
+    let of_target = filtered(AuditFilter {
+        target_id: Some("target-thing.create".into()),
+        ..AuditFilter::default()
+    })
+    .await;
+    assert_eq!(of_target, vec![entries[1].clone()]);
+    // `from` inclusive, `to` exclusive.
+    let window = filtered(AuditFilter {
+        from: Some(t1),
+        to: Some(t2),
+        ..AuditFilter::default()
+    })
+    .await;
+    assert_eq!(
+        window,
+        newest_first(vec![entries[0].clone(), entries[3].clone()])
+    );
+}
+
+async fn audit_pruning_deletes_the_entries_recorded_before_the_cutoff_oldest_first(
+    store: DynStore,
+) {
+    let acme = tenant(&*store, "acme").await;
+    let t0 = at("2026-11-01T00:00:00Z");
+    let entries: Vec<AuditEntry> = (0..5)
+        .map(|n| audit_entry(Some(&acme), t0 + Duration::hours(n), "thing.update", None))
+        .collect();
+    for entry in &entries {
+        store.insert_audit_entry(entry).await.unwrap();
+    }
+    let cutoff = t0 + Duration::hours(3);
+    assert_eq!(store.prune_audit_entries(cutoff, 2).await.unwrap(), 2);
+    let left = audit_list(&*store, EntriesOf::AllTenants, AuditFilter::default()).await;
+    let mut expected = entries[2..].to_vec();
+    expected.reverse();
+    assert_eq!(left, expected, "the oldest two went first");
+    assert_eq!(store.prune_audit_entries(cutoff, 1000).await.unwrap(), 1);
+    assert_eq!(store.prune_audit_entries(cutoff, 1000).await.unwrap(), 0);
+    let left = audit_list(&*store, EntriesOf::AllTenants, AuditFilter::default()).await;
+    assert_eq!(left, vec![entries[4].clone(), entries[3].clone()]);
 }

@@ -5,6 +5,28 @@
  */
 
 export interface paths {
+    "/api/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who changed what, when and from where: every change made through the API with the admin
+         *     token or a key (tenants, keys, webhooks, schemas, privacy rules, deletions, suppressions,
+         *     settings), with the state before and after where it applies. Secrets are never recorded.
+         *     Entries are kept for `retention.deliveries_days`.
+         */
+        get: operations["list_audit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/token": {
         parameters: {
             query?: never;
@@ -752,6 +774,73 @@ export interface components {
              */
             status_code?: number | null;
         };
+        /** @description The credential behind a change, named without its secret. */
+        AuditActor: {
+            /**
+             * Format: uuid
+             * @description The API key's id; null for the admin.
+             */
+            key_id?: string | null;
+            /** @description The API key's prefix, as listed with the tenant's keys; null for the admin. */
+            key_prefix?: string | null;
+            type: components["schemas"]["AuditActorType"];
+            /** @description Whether the credential was a JWT minted from the key (or the admin token). */
+            via_jwt: boolean;
+        };
+        /**
+         * @description Who made a change.
+         * @enum {string}
+         */
+        AuditActorType: "admin" | "key";
+        /** @description One change, as recorded and as `GET /api/v1/audit` shows it. */
+        AuditEntry: {
+            /** @description What was done: `<thing>.<verb>`, such as `webhook.update` or `key.revoke`. */
+            action: string;
+            actor: components["schemas"]["AuditActor"];
+            /** @description The thing after the change, where it still exists and applies (never a secret). */
+            after?: Record<string, unknown> | null;
+            /**
+             * Format: date-time
+             * @description When the change was answered.
+             */
+            at: string;
+            /** @description The thing before the change, where it existed and applies (never a secret). */
+            before?: Record<string, unknown> | null;
+            /**
+             * Format: uuid
+             * @description Time-ordered (UUIDv7).
+             */
+            id: string;
+            /** @description The address the request came from (the TCP peer); null when unknown. */
+            ip?: string | null;
+            /** @description The request's HTTP method. */
+            method: string;
+            /** @description The request's `X-Request-Id`, to find it in the logs. */
+            request_id?: string | null;
+            /** @description The request's route template (`/api/v1/webhooks/{id}`), never its raw URL. */
+            route: string;
+            /**
+             * Format: int32
+             * @description The HTTP status it was answered with.
+             */
+            status: number;
+            /**
+             * @description What was changed: the id (or event type, for a schema) of the thing; null when the
+             *     change has no single target.
+             */
+            target_id?: string | null;
+            /**
+             * Format: uuid
+             * @description The tenant the change belongs to; null for a change on no tenant.
+             */
+            tenant_id?: string | null;
+        };
+        AuditPage: {
+            /** @description Newest first. */
+            entries: components["schemas"]["AuditEntry"][];
+            /** @description Pass as `cursor` for the next page; null on the last page. */
+            next_cursor?: string | null;
+        };
         BatchItemResult: {
             duplicate?: boolean | null;
             error?: components["schemas"]["ErrorDetail"] | null;
@@ -1497,6 +1586,68 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    list_audit: {
+        parameters: {
+            query?: {
+                /** @description Admin only: one tenant's entries (default: every entry) */
+                tenant_id?: string;
+                /** @description Only this action, such as `webhook.update` or `key.revoke` */
+                action?: string;
+                /** @description Only changes by this API key (its id), or `admin` */
+                actor?: string;
+                /** @description Only changes of this thing (an id, or an event type for schemas) */
+                target_id?: string;
+                /** @description RFC 3339: entries at or after */
+                from?: string;
+                /** @description RFC 3339: entries before */
+                to?: string;
+                /** @description 1-200, default 50 */
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Lacks `manage`, or another tenant */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A bad filter, named in `field` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     issue_token: {
         parameters: {
             query?: never;
