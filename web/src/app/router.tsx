@@ -19,6 +19,7 @@ const WebhooksView = lazy(() => import('@/features/webhooks/components/webhooks-
 const SettingsView = lazy(() => import('@/features/settings/components/settings-view'))
 const QualityView = lazy(() => import('@/features/quality/components/quality-view'))
 const PrivacyView = lazy(() => import('@/features/privacy/components/privacy-view'))
+const AuditView = lazy(() => import('@/features/audit/components/audit-view'))
 
 const LAST_TENANT_KEY = 'tributary.lastTenant'
 
@@ -140,6 +141,7 @@ export const router = createBrowserRouter([
       { path: 'keys', element: <KeysView /> },
       { path: 'webhooks', element: <WebhooksView /> },
       { path: 'settings', element: <SettingsView /> },
+      { path: 'audit', element: <AuditView /> },
     ],
   },
   {

@@ -2,7 +2,7 @@
 // Navigation links keep the tenant and the filters, so moving between views keeps the context.
 import { Suspense, type ReactNode } from 'react'
 import { NavLink, Outlet, useLocation } from 'react-router'
-import { ActivityIcon, BuildingIcon, ChartIcon, KeyIcon, ListIcon, LockIcon, LogOutIcon, LogoMark, SearchIcon, SettingsIcon, ShieldCheckIcon, WebhookIcon } from '@/components/ui/icons'
+import { ActivityIcon, BuildingIcon, ChartIcon, HistoryIcon, KeyIcon, ListIcon, LockIcon, LogOutIcon, LogoMark, SearchIcon, SettingsIcon, ShieldCheckIcon, WebhookIcon } from '@/components/ui/icons'
 import { Spinner } from '@/components/ui/spinner'
 import { sessionStore, isAdmin, useSession } from '@/features/auth/hooks/use-session'
 import { ConnectionStatus } from '@/features/feed/components/connection-status'
@@ -67,6 +67,7 @@ export function AppShell({ tenantId }: { tenantId?: string }) {
                 <NavItem to={`${base}/webhooks`} icon={<WebhookIcon className="size-4" />}>Webhooks</NavItem>
                 <NavItem to={`${base}/keys`} icon={<KeyIcon className="size-4" />}>API keys</NavItem>
                 {admin && <NavItem to={`${base}/settings`} icon={<SettingsIcon className="size-4" />}>Settings</NavItem>}
+                <NavItem to={`${base}/audit`} icon={<HistoryIcon className="size-4" />}>Audit log</NavItem>
               </>
             )}
             <NavItem to="/tenants" icon={<BuildingIcon className="size-4" />}>Tenants</NavItem>
@@ -87,6 +88,7 @@ export function AppShell({ tenantId }: { tenantId?: string }) {
                     <NavItem to={`${base}/webhooks`}>Webhooks</NavItem>
                     <NavItem to={`${base}/keys`}>Keys</NavItem>
                     {admin && <NavItem to={`${base}/settings`}>Settings</NavItem>}
+                    <NavItem to={`${base}/audit`}>Audit</NavItem>
                   </>
                 )}
                 <NavItem to="/tenants">Tenants</NavItem>

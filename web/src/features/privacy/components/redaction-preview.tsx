@@ -11,8 +11,8 @@ import { Spinner } from '@/components/ui/spinner'
 import { JsonHighlight, type MarkTone } from '@/features/quality/components/json-highlight'
 import { cn } from '@/lib/cn'
 import { formatClock, formatDateTime, metadataPreview } from '@/lib/format'
+import { describeDiff, diffJson } from '@/lib/json-diff'
 import type { LivePreview } from '../hooks/use-live-preview'
-import { describeDiff, diffRedaction } from '../lib/diff'
 import { SAMPLE } from '../lib/sample'
 
 export interface RedactionPreviewProps {
@@ -38,7 +38,7 @@ export interface RedactionPreviewProps {
 export function RedactionPreview(props: RedactionPreviewProps) {
   const { events, eventsPending, source, onSource, sampleText, onSampleText, sampleError, selected, preview, storedRedacted, throwawayHashes, refusalWhere, onEditCopy } = props
   const ids = { heading: useId(), source: useId(), sample: useId(), sampleError: useId() }
-  const diff = preview.shown ? diffRedaction(preview.shown.before, preview.shown.after) : null
+  const diff = preview.shown ? diffJson(preview.shown.before, preview.shown.after) : null
   const before = new Map<string, MarkTone>()
   const after = new Map<string, MarkTone>()
   for (const path of diff?.changed ?? []) {

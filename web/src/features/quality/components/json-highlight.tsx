@@ -5,7 +5,7 @@ import { Fragment, type ReactNode } from 'react'
 import { cn } from '@/lib/cn'
 
 /** How a marked value is shown: a schema violation, or what redaction did to it. */
-export type MarkTone = 'violation' | 'changed' | 'removed' | 'redacted'
+export type MarkTone = 'violation' | 'changed' | 'removed' | 'redacted' | 'added'
 
 const TONE: Record<MarkTone, string> = {
   violation: 'bg-amber-100 ring-amber-500 dark:bg-amber-400/25 dark:ring-amber-400/50',
@@ -13,9 +13,10 @@ const TONE: Record<MarkTone, string> = {
   // Struck through, the key and value in one dark red: the scalar colours do not all read on red.
   removed: 'bg-red-100 text-red-900 line-through decoration-red-700/70 ring-red-500 dark:bg-red-400/20 dark:text-red-200 dark:decoration-red-300/70 dark:ring-red-400/50 [&_span]:text-inherit',
   redacted: 'bg-emerald-100 ring-emerald-600 dark:bg-emerald-400/15 dark:ring-emerald-400/50',
+  added: 'bg-emerald-100 ring-emerald-600 dark:bg-emerald-400/15 dark:ring-emerald-400/50',
 }
 
-const TONE_WORDS: Record<MarkTone, string> = { violation: 'violation', changed: 'changed by redaction', removed: 'removed by redaction', redacted: 'redacted' }
+const TONE_WORDS: Record<MarkTone, string> = { violation: 'violation', changed: 'changed', removed: 'removed', redacted: 'redacted', added: 'new value' }
 
 function escapeSegment(key: string): string {
   return key.replace(/~/g, '~0').replace(/\//g, '~1')

@@ -1,9 +1,10 @@
-// What redaction did to an event's metadata, as JSON Pointers into each side: on the original,
-// the values that changed and the keys that were removed; on the redacted side, the values that
-// changed. Objects and arrays are walked, so a masked object marks each of its leaves, not the
-// whole object; a key whose value changed kind (an object masked to a string) is marked whole.
+// What changed between two JSON values, as JSON Pointers into each side: on the first, the
+// values that changed and the keys that were removed; on the second, the keys that were added.
+// Objects and arrays are walked, so a masked object marks each of its leaves, not the whole
+// object; a key whose value changed kind (an object masked to a string) is marked whole. Used for
+// what redaction does to an event (privacy) and for an audit entry's before and after.
 
-export interface RedactionDiff {
+export interface JsonDiff {
   /** Pointers (on both sides) of values that are there before and after, but differ. */
   changed: string[]
   /** Pointers (on the original) of keys or items that are gone. */
@@ -34,13 +35,13 @@ function sameJson(a: Json, b: Json): boolean {
   return left.length === right.size && left.every(([k, v]) => right.has(k) && sameJson(v, right.get(k)))
 }
 
-export function diffRedaction(before: Json, after: Json): RedactionDiff {
-  const diff: RedactionDiff = { changed: [], removed: [], added: [] }
+export function diffJson(before: Json, after: Json): JsonDiff {
+  const diff: JsonDiff = { changed: [], removed: [], added: [] }
   walk(before, after, '', diff)
   return diff
 }
 
-function walk(before: Json, after: Json, pointer: string, diff: RedactionDiff) {
+function walk(before: Json, after: Json, pointer: string, diff: JsonDiff) {
   if (!isContainer(before) || !isContainer(after) || Array.isArray(before) !== Array.isArray(after)) {
     if (!sameJson(before, after)) diff.changed.push(pointer)
     return
@@ -56,7 +57,7 @@ function walk(before: Json, after: Json, pointer: string, diff: RedactionDiff) {
 }
 
 /** "2 values changed · 1 key removed", or null when nothing changed. */
-export function describeDiff(diff: RedactionDiff): string | null {
+export function describeDiff(diff: JsonDiff): string | null {
   const parts: string[] = []
   if (diff.changed.length) parts.push(`${diff.changed.length} value${diff.changed.length === 1 ? '' : 's'} changed`)
   if (diff.removed.length) parts.push(`${diff.removed.length} key${diff.removed.length === 1 ? '' : 's'} removed`)
