@@ -156,7 +156,10 @@ async function seedSubjects(hookUrl: string) {
     if (!response.ok) throw new Error(`subjects seed ${path}: ${response.status} ${await response.text()}`)
     return (await response.json()) as { id: string }
   }
-  await call('POST', '/api/v1/webhooks', { url: hookUrl, event_types: ['page_view'], description: 'Analytics warehouse' })
+  const hook = await call('POST', '/api/v1/webhooks', { url: hookUrl, event_types: ['page_view'], description: 'Analytics warehouse' })
+  // An edit, for the audit log's before and after.
+  const edited = await fetch(`${server.url}/api/v1/webhooks/${hook.id}?tenant_id=${acmeId}`, { method: 'PATCH', headers, body: JSON.stringify({ description: 'Analytics warehouse (EU)', event_types: ['page_view', 'signup'] }) })
+  if (!edited.ok) throw new Error(`subjects seed: webhook edit ${edited.status}`)
   const events = []
   for (let i = 0; i < 24; i++) events.push({ event_type: 'page_view', tenant_id: acmeId, metadata: { user_id: i % 4 ? 'u-1842' : 'u-977', page: pick(['/', '/pricing', '/account']) } })
   await call('POST', '/api/v1/events/batch', { events })
@@ -234,7 +237,7 @@ async function shoot(page: Page, name: string, options: { settle?: number; fullP
 }
 
 describe.each(['light', 'dark'] as const)('%s theme', (theme) => {
-  it('sign-in, live feed with details, stats, tenants, search, data quality, privacy, webhooks, API keys and settings', async () => {
+  it('sign-in, live feed with details, stats, tenants, search, data quality, privacy, the audit log, webhooks, API keys and settings', async () => {
     const { page, context } = await newPage(browser, server.url, { colorScheme: theme, viewport: { width: 1280, height: 800 } })
     await page.goto('/sign-in')
     await page.getByLabel('Admin token or API key').waitFor()
@@ -307,6 +310,14 @@ describe.each(['light', 'dark'] as const)('%s theme', (theme) => {
     await shoot(page, `privacy-suppression-${theme}`, { settle: 400 })
     await page.setViewportSize({ width: 1280, height: 800 })
 
+    await page.goto(`/t/${acmeId}/audit`)
+    await page.locator('[data-testid="audit-entry"][data-action="webhook.update"]').getByRole('button', { name: /Show the details/ }).click()
+    await page.getByTestId('audit-details').waitFor()
+    await expectAccessible(page, `audit-${theme}`)
+    await page.setViewportSize({ width: 1280, height: 1100 })
+    await shoot(page, `audit-${theme}`, { settle: 400 })
+    await page.setViewportSize({ width: 1280, height: 800 })
+
     await page.goto(`/t/${demoId}/webhooks`)
     await page.locator('[data-testid="delivery"][data-status="succeeded"]').first().waitFor({ timeout: 15_000 })
     await page.locator('[data-testid="delivery"]').first().getByRole('button', { name: /Show attempts/ }).click()
@@ -347,6 +358,7 @@ describe.each(['light', 'dark'] as const)('phone (390×844), %s theme', (theme) 
       ['privacy', `/t/${acmeId}/privacy?preview=${orderId}`, () => page.getByLabel(/Metadata before redaction/).locator('mark[data-mark="removed"]').waitFor({ timeout: 10_000 })],
       ['privacy-deletion', `/t/${acmeId}/privacy?tab=deletion&job=${dryRunId}`, () => page.getByTestId('delivered-to').waitFor({ timeout: 10_000 })],
       ['privacy-suppression', `/t/${acmeId}/privacy?tab=suppression`, () => page.getByTestId('suppression').nth(1).waitFor()],
+      ['audit', `/t/${acmeId}/audit`, () => page.getByTestId('audit-entry').nth(3).waitFor()],
       ['webhooks', `/t/${demoId}/webhooks`, () => page.locator('[data-testid="delivery"]').first().waitFor({ timeout: 15_000 })],
       ['keys', `/t/${demoId}/keys`, () => page.locator('tr[data-key-name="checkout-service"], [data-key-name="checkout-service"]').first().waitFor()],
       ['settings', `/t/${demoId}/settings`, () => page.getByLabel('Burst').waitFor()],
