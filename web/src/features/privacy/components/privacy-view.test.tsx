@@ -160,6 +160,18 @@ describe('PrivacyView', () => {
     expect(screen.getByRole('button', { name: 'Save policy' })).toBeDisabled()
   })
 
+  it('keeps unsaved rules while another tab is looked at', async () => {
+    serve()
+    renderView()
+    await userEvent.click(await screen.findByRole('button', { name: 'Add rule' }))
+    await userEvent.keyboard('email')
+    await userEvent.click(screen.getByRole('tab', { name: 'Suppression' }))
+    expect(screen.getByTestId('redaction-editor')).not.toBeVisible()
+    await userEvent.click(screen.getByRole('tab', { name: 'Redaction' }))
+    expect(screen.getByLabelText('Rule 1 path')).toHaveValue('email')
+    expect(screen.getByText('Unsaved changes')).toBeVisible()
+  })
+
   it("shows the server's refusal of a save under the rule it names, even after the rules moved", async () => {
     serve({ refuseSave: { field: 'rules[1].path', message: 'at most 16 keys deep' }, policy: { rules: [{ path: 'email', action: 'mask' }, { path: 'a.b', action: 'drop' }], detectors: [], updated_at: '2026-12-01T09:00:00Z' } })
     renderView()

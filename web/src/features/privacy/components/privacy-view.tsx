@@ -41,10 +41,11 @@ export default function PrivacyView() {
   function choose(next: Tab, focus = false) {
     setParams(
       (prev) => {
-        // Each tab's own parameters stay behind with it.
+        // The deletion tab's job stays behind; the event the preview tries stays with the editor.
         const p = new URLSearchParams()
         if (next !== 'redaction') p.set('tab', next)
-        if (next === 'redaction' && prev.get('preview')) p.set('preview', prev.get('preview') ?? '')
+        const preview = prev.get('preview')
+        if (preview) p.set('preview', preview)
         return p
       },
       { replace: true },
@@ -89,7 +90,11 @@ export default function PrivacyView() {
         ))}
       </div>
       <div role="tabpanel" id={`${id}-panel`} aria-labelledby={`${id}-${tab}`} className="min-w-0">
-        {tab === 'redaction' ? <RedactionTab canManage={canManage} /> : !canManage ? <NeedsManage what={tab === 'deletion' ? 'Deleting events' : 'Suppressing subjects'} /> : tab === 'deletion' ? <DeletionPanel /> : <SuppressionPanel />}
+        {/* The editor stays mounted behind the other tabs, so unsaved rules survive a look at them. */}
+        <div hidden={tab !== 'redaction'}>
+          <RedactionTab canManage={canManage} />
+        </div>
+        {tab !== 'redaction' && (!canManage ? <NeedsManage what={tab === 'deletion' ? 'Deleting events' : 'Suppressing subjects'} /> : tab === 'deletion' ? <DeletionPanel /> : <SuppressionPanel />)}
       </div>
     </div>
   )
