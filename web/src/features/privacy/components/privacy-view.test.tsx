@@ -16,6 +16,9 @@ const event = {
   metadata: { email: 'ann@example.com', plan: 'pro', ip: '203.0.113.7' },
 }
 
+/** An event older than the recent ones, reached by its id only. */
+const older = { ...event, id: '0190e000-0000-7000-8000-000000000000', event_type: 'order.paid', metadata: { email: 'bo@example.com' } }
+
 function json(body: unknown, status = 200) {
   return new Response(body === undefined ? null : JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } })
 }
@@ -48,6 +51,7 @@ function serve(options: ServerOptions = {}) {
     const body = init?.body ? JSON.parse(String(init.body)) : undefined
     if (url.pathname === '/api/v1/tenants') return json({ tenants: [tenant] })
     if (url.pathname === '/api/v1/events') return json({ events: options.events ?? [event], next_cursor: null })
+    if (url.pathname === `/api/v1/events/${older.id}`) return json(older)
     if (url.pathname === '/api/v1/privacy' && init?.method === 'PUT') {
       if (options.refuseSave) return json({ error: { code: 'validation_error', ...options.refuseSave } }, 422)
       policy = { ...body, updated_at: '2026-12-01T11:00:00Z' }
@@ -158,6 +162,14 @@ describe('PrivacyView', () => {
     expect(await screen.findByTestId('policy-status')).toHaveTextContent(/^Saved /)
     expect(screen.queryByText('Unsaved changes')).toBeNull()
     expect(screen.getByRole('button', { name: 'Save policy' })).toBeDisabled()
+  })
+
+  it('tries an older event named in the URL, offered in the picker too', async () => {
+    serve()
+    renderView(`/t/t1/privacy?preview=${older.id}`)
+    await waitFor(() => expect(JSON.parse(before().textContent!)).toEqual({ email: 'bo@example.com' }))
+    expect(screen.getByTestId('preview-source')).toHaveValue(older.id)
+    expect(screen.getByRole('option', { name: /order.paid/ })).toBeInTheDocument()
   })
 
   it('keeps unsaved rules while another tab is looked at', async () => {

@@ -49,6 +49,8 @@ export function RedactionPreview(props: RedactionPreviewProps) {
   for (const path of diff?.added ?? []) after.set(path, 'redacted')
   const summary = diff ? (describeDiff(diff) ?? 'Nothing changed: no rule or detector applies to this event.') : null
   const list = events ?? []
+  // An event named in the URL that is older than the recent ones is offered too.
+  const options = selected && !list.some((e) => e.id === selected.id) ? [selected, ...list] : list
 
   return (
     <section aria-labelledby={ids.heading} data-testid="redaction-preview" className="min-w-0 space-y-3 rounded-xl bg-white p-4 ring-1 ring-gray-200 dark:bg-gray-900 dark:ring-white/10">
@@ -74,9 +76,9 @@ export function RedactionPreview(props: RedactionPreviewProps) {
               className="h-7 max-w-full min-w-0 truncate rounded-md bg-white px-2 text-xs ring-1 ring-gray-300 ring-inset sm:w-80 dark:bg-gray-900 dark:ring-white/10"
             >
               <option value={SAMPLE}>A sample with personal data (editable)</option>
-              {list.length > 0 && (
+              {options.length > 0 && (
                 <optgroup label="Recent events">
-                  {list.map((event) => (
+                  {options.map((event) => (
                     <option key={event.id} value={event.id}>
                       {formatClock(event.received_at)} · {event.event_type} · {metadataPreview(event.metadata, 3)}
                     </option>
