@@ -103,6 +103,90 @@ async function seedQuality() {
   }
 }
 
+/**
+ * acme-prod, for the Privacy view: an order that came in with personal data, then a policy that
+ * masks, hashes and drops it (the order stays stored as sent, so the preview has something to show).
+ */
+let orderId: string
+
+async function seedPrivacy() {
+  const headers = { 'X-API-Key': ADMIN_TOKEN, 'Content-Type': 'application/json' }
+  const order = {
+    event_type: 'order.created',
+    tenant_id: acmeId,
+    metadata: {
+      order_id: 'ord_7f3k2',
+      total: 129.5,
+      email: 'jana.novak@example.com',
+      customer: { name: 'Jana Novak', phone: '+420 601 234 567', country: 'CZ' },
+      payment: { card: '4242 4242 4242 4242', method: 'card' },
+      context: { ip: '203.0.113.7', page: '/checkout' },
+      note: 'Leave at the door, call +420 601 234 567',
+    },
+  }
+  const sent = await fetch(`${server.url}/api/v1/events`, { method: 'POST', headers, body: JSON.stringify(order) })
+  if (sent.status !== 202) throw new Error(`privacy seed: ${sent.status} ${await sent.text()}`)
+  orderId = ((await sent.json()) as { id: string }).id
+  const policy = {
+    rules: [
+      { path: 'email', action: 'mask' },
+      { path: 'customer.name', action: 'hash' },
+      { path: 'context.ip', action: 'drop' },
+    ],
+    detectors: [
+      { detector: 'card', action: 'mask' },
+      { detector: 'phone', action: 'mask' },
+    ],
+  }
+  const saved = await fetch(`${server.url}/api/v1/privacy?tenant_id=${acmeId}`, { method: 'PUT', headers, body: JSON.stringify(policy) })
+  if (!saved.ok) throw new Error(`privacy seed: ${saved.status} ${await saved.text()}`)
+}
+
+let dryRunId: string
+
+/**
+ * acme-prod, for the Privacy view's other tabs: a user's page views delivered to a webhook, a dry
+ * run of their deletion (the endpoint listed) after a finished deletion of another user, and two
+ * suppressions, one of which has dropped an event.
+ */
+async function seedSubjects(hookUrl: string) {
+  const headers = { 'X-API-Key': ADMIN_TOKEN, 'Content-Type': 'application/json' }
+  const call = async (method: string, path: string, body: unknown) => {
+    const response = await fetch(`${server.url}${path}?tenant_id=${acmeId}`, { method, headers, body: JSON.stringify(body) })
+    if (!response.ok) throw new Error(`subjects seed ${path}: ${response.status} ${await response.text()}`)
+    return (await response.json()) as { id: string }
+  }
+  const hook = await call('POST', '/api/v1/webhooks', { url: hookUrl, event_types: ['page_view'], description: 'Analytics warehouse' })
+  // An edit, for the audit log's before and after.
+  const edited = await fetch(`${server.url}/api/v1/webhooks/${hook.id}?tenant_id=${acmeId}`, { method: 'PATCH', headers, body: JSON.stringify({ description: 'Analytics warehouse (EU)', event_types: ['page_view', 'signup'] }) })
+  if (!edited.ok) throw new Error(`subjects seed: webhook edit ${edited.status}`)
+  const events = []
+  for (let i = 0; i < 24; i++) events.push({ event_type: 'page_view', tenant_id: acmeId, metadata: { user_id: i % 4 ? 'u-1842' : 'u-977', page: pick(['/', '/pricing', '/account']) } })
+  await call('POST', '/api/v1/events/batch', { events })
+  const job = async (body: unknown) => {
+    const { id } = await call('POST', '/api/v1/deletions', body)
+    for (let i = 0; i < 100; i++) {
+      const state = ((await (await fetch(`${server.url}/api/v1/deletions/${id}?tenant_id=${acmeId}`, { headers })).json()) as { state: string }).state
+      if (state === 'done') return id
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    throw new Error('subjects seed: the deletion job did not finish')
+  }
+  // Deliveries first, so that the dry run lists the endpoint.
+  for (let i = 0; i < 100; i++) {
+    const deliveries = (await (await fetch(`${server.url}/api/v1/events?tenant_id=${acmeId}&event_type=page_view&limit=1`, { headers })).json()) as { events: { id: string }[] }
+    const id = deliveries.events[0]?.id
+    const list = id ? ((await (await fetch(`${server.url}/api/v1/events/${id}/deliveries?tenant_id=${acmeId}`, { headers })).json()) as { deliveries: { status: string }[] }) : { deliveries: [] }
+    if (list.deliveries.some((d) => d.status === 'succeeded')) break
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  await job({ match: { 'meta.user_id': 'u-977' } })
+  dryRunId = await job({ match: { 'meta.user_id': 'u-1842' }, dry_run: true })
+  await call('POST', '/api/v1/suppressions', { match: { 'meta.user_id': 'u-977' }, reason: 'GDPR erasure request #4471' })
+  await call('POST', '/api/v1/suppressions', { match: { 'meta.device_id': 'd-3f9a0c', 'meta.app': 'ios' }, reason: 'Test device' })
+  await call('POST', '/api/v1/events', { event_type: 'page_view', tenant_id: acmeId, metadata: { user_id: 'u-977', page: '/' } })
+}
+
 beforeAll(async () => {
   mkdirSync(SCREENSHOTS_DIR, { recursive: true })
   // A generous limit: seeding an hour of history sends ~17k events in a few requests.
@@ -114,6 +198,7 @@ beforeAll(async () => {
   demoId = tenants.tenants.find((t) => t.name === 'demo')!.id
   await seedHistory(api)
   await seedQuality()
+  await seedPrivacy()
   // Two endpoints for the webhooks view: a healthy one and one whose receiver fails.
   receivers = [await startReceiver(), await startReceiver()]
   receivers[1]!.fail(true)
@@ -136,6 +221,7 @@ beforeAll(async () => {
       body: JSON.stringify({ name, scopes }),
     })
   }
+  await seedSubjects(receivers[0]!.url)
   browser = await launchBrowser()
 })
 afterAll(async () => {
@@ -151,7 +237,7 @@ async function shoot(page: Page, name: string, options: { settle?: number; fullP
 }
 
 describe.each(['light', 'dark'] as const)('%s theme', (theme) => {
-  it('sign-in, live feed with details, stats, tenants, search, webhooks, API keys and settings', async () => {
+  it('sign-in, live feed with details, stats, tenants, search, data quality, privacy, the audit log, webhooks, API keys and settings', async () => {
     const { page, context } = await newPage(browser, server.url, { colorScheme: theme, viewport: { width: 1280, height: 800 } })
     await page.goto('/sign-in')
     await page.getByLabel('Admin token or API key').waitFor()
@@ -206,6 +292,32 @@ describe.each(['light', 'dark'] as const)('%s theme', (theme) => {
     await shoot(page, `quality-${theme}`)
     await page.setViewportSize({ width: 1280, height: 800 })
 
+    await page.goto(`/t/${acmeId}/privacy?preview=${orderId}`)
+    await page.getByLabel(/Metadata before redaction/).locator('mark[data-mark="removed"]').waitFor({ timeout: 10_000 })
+    await expectAccessible(page, `privacy-${theme}`)
+    await page.setViewportSize({ width: 1280, height: 1200 })
+    await shoot(page, `privacy-${theme}`, { settle: 600 })
+    await page.goto(`/t/${acmeId}/privacy?tab=deletion&job=${dryRunId}`)
+    await page.getByTestId('delivered-to').waitFor({ timeout: 10_000 })
+    await page.getByTestId('deletion-row').nth(1).waitFor()
+    await page.getByTestId('deletion-form').getByLabel('Key 1').fill('user_id')
+    await page.getByTestId('deletion-form').getByLabel('Value 1').fill('u-1842')
+    await expectAccessible(page, `privacy-deletion-${theme}`)
+    await shoot(page, `privacy-deletion-${theme}`, { settle: 400 })
+    await page.goto(`/t/${acmeId}/privacy?tab=suppression`)
+    await page.getByTestId('suppression').nth(1).waitFor()
+    await expectAccessible(page, `privacy-suppression-${theme}`)
+    await shoot(page, `privacy-suppression-${theme}`, { settle: 400 })
+    await page.setViewportSize({ width: 1280, height: 800 })
+
+    await page.goto(`/t/${acmeId}/audit`)
+    await page.locator('[data-testid="audit-entry"][data-action="webhook.update"]').getByRole('button', { name: /Show the details/ }).click()
+    await page.getByTestId('audit-details').waitFor()
+    await expectAccessible(page, `audit-${theme}`)
+    await page.setViewportSize({ width: 1280, height: 1100 })
+    await shoot(page, `audit-${theme}`, { settle: 400 })
+    await page.setViewportSize({ width: 1280, height: 800 })
+
     await page.goto(`/t/${demoId}/webhooks`)
     await page.locator('[data-testid="delivery"][data-status="succeeded"]').first().waitFor({ timeout: 15_000 })
     await page.locator('[data-testid="delivery"]').first().getByRole('button', { name: /Show attempts/ }).click()
@@ -243,6 +355,10 @@ describe.each(['light', 'dark'] as const)('phone (390×844), %s theme', (theme) 
       ['stats', `/t/${demoId}/stats?by=plan`, () => page.getByTestId('property-breakdown').waitFor()],
       ['search', `/t/${demoId}/search?q=${encodeURIComponent('declined OR plan:pro')}`, () => page.getByTestId('search-hit').nth(3).waitFor()],
       ['quality', `/t/${acmeId}/quality?range=1h`, () => page.getByTestId('quality-row').nth(3).waitFor()],
+      ['privacy', `/t/${acmeId}/privacy?preview=${orderId}`, () => page.getByLabel(/Metadata before redaction/).locator('mark[data-mark="removed"]').waitFor({ timeout: 10_000 })],
+      ['privacy-deletion', `/t/${acmeId}/privacy?tab=deletion&job=${dryRunId}`, () => page.getByTestId('delivered-to').waitFor({ timeout: 10_000 })],
+      ['privacy-suppression', `/t/${acmeId}/privacy?tab=suppression`, () => page.getByTestId('suppression').nth(1).waitFor()],
+      ['audit', `/t/${acmeId}/audit`, () => page.getByTestId('audit-entry').nth(3).waitFor()],
       ['webhooks', `/t/${demoId}/webhooks`, () => page.locator('[data-testid="delivery"]').first().waitFor({ timeout: 15_000 })],
       ['keys', `/t/${demoId}/keys`, () => page.locator('tr[data-key-name="checkout-service"], [data-key-name="checkout-service"]').first().waitFor()],
       ['settings', `/t/${demoId}/settings`, () => page.getByLabel('Burst').waitFor()],

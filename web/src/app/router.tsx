@@ -18,6 +18,8 @@ const KeysView = lazy(() => import('@/features/keys/components/keys-view'))
 const WebhooksView = lazy(() => import('@/features/webhooks/components/webhooks-view'))
 const SettingsView = lazy(() => import('@/features/settings/components/settings-view'))
 const QualityView = lazy(() => import('@/features/quality/components/quality-view'))
+const PrivacyView = lazy(() => import('@/features/privacy/components/privacy-view'))
+const AuditView = lazy(() => import('@/features/audit/components/audit-view'))
 
 const LAST_TENANT_KEY = 'tributary.lastTenant'
 
@@ -135,9 +137,11 @@ export const router = createBrowserRouter([
       { path: 'stats', element: <StatsView /> },
       { path: 'search', element: <SearchView /> },
       { path: 'quality', element: <QualityView /> },
+      { path: 'privacy', element: <PrivacyView /> },
       { path: 'keys', element: <KeysView /> },
       { path: 'webhooks', element: <WebhooksView /> },
       { path: 'settings', element: <SettingsView /> },
+      { path: 'audit', element: <AuditView /> },
     ],
   },
   {

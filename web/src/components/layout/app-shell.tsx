@@ -2,7 +2,7 @@
 // Navigation links keep the tenant and the filters, so moving between views keeps the context.
 import { Suspense, type ReactNode } from 'react'
 import { NavLink, Outlet, useLocation } from 'react-router'
-import { ActivityIcon, BuildingIcon, ChartIcon, KeyIcon, ListIcon, LogOutIcon, LogoMark, SearchIcon, SettingsIcon, ShieldCheckIcon, WebhookIcon } from '@/components/ui/icons'
+import { ActivityIcon, BuildingIcon, ChartIcon, HistoryIcon, KeyIcon, ListIcon, LockIcon, LogOutIcon, LogoMark, SearchIcon, SettingsIcon, ShieldCheckIcon, WebhookIcon } from '@/components/ui/icons'
 import { Spinner } from '@/components/ui/spinner'
 import { sessionStore, isAdmin, useSession } from '@/features/auth/hooks/use-session'
 import { ConnectionStatus } from '@/features/feed/components/connection-status'
@@ -63,9 +63,11 @@ export function AppShell({ tenantId }: { tenantId?: string }) {
                 <NavItem to={`${base}/stats${query}`} icon={<ChartIcon className="size-4" />}>Stats</NavItem>
                 <NavItem to={`${base}/search${query}`} icon={<SearchIcon className="size-4" />}>Search</NavItem>
                 <NavItem to={`${base}/quality`} icon={<ShieldCheckIcon className="size-4" />}>Data quality</NavItem>
+                <NavItem to={`${base}/privacy`} icon={<LockIcon className="size-4" />}>Privacy</NavItem>
                 <NavItem to={`${base}/webhooks`} icon={<WebhookIcon className="size-4" />}>Webhooks</NavItem>
                 <NavItem to={`${base}/keys`} icon={<KeyIcon className="size-4" />}>API keys</NavItem>
                 {admin && <NavItem to={`${base}/settings`} icon={<SettingsIcon className="size-4" />}>Settings</NavItem>}
+                <NavItem to={`${base}/audit`} icon={<HistoryIcon className="size-4" />}>Audit log</NavItem>
               </>
             )}
             <NavItem to="/tenants" icon={<BuildingIcon className="size-4" />}>Tenants</NavItem>
@@ -82,9 +84,11 @@ export function AppShell({ tenantId }: { tenantId?: string }) {
                     <NavItem to={`${base}/stats${query}`}>Stats</NavItem>
                     <NavItem to={`${base}/search${query}`}>Search</NavItem>
                     <NavItem to={`${base}/quality`}>Quality</NavItem>
+                    <NavItem to={`${base}/privacy`}>Privacy</NavItem>
                     <NavItem to={`${base}/webhooks`}>Webhooks</NavItem>
                     <NavItem to={`${base}/keys`}>Keys</NavItem>
                     {admin && <NavItem to={`${base}/settings`}>Settings</NavItem>}
+                    <NavItem to={`${base}/audit`}>Audit</NavItem>
                   </>
                 )}
                 <NavItem to="/tenants">Tenants</NavItem>
