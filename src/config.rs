@@ -63,6 +63,20 @@ pub struct DatabaseConfig {
     /// `sqlite://path/to/file.db` (embedded) or `postgres://…` (scaled).
     pub url: String,
     pub max_connections: u32,
+    /// When an acknowledged commit is safe: `full` (on disk: it survives a power cut) or
+    /// `normal` (it survives a crash of the process, SIGKILL included, but the last commits
+    /// before a power cut or an OS crash may be lost).
+    pub sync: Durability,
+}
+
+/// See [`DatabaseConfig::sync`]. SQLite: `synchronous = FULL` or `NORMAL` (WAL); PostgreSQL:
+/// `synchronous_commit = on` or `off` (the server flushes its WAL a moment later on its own).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Durability {
+    #[default]
+    Full,
+    Normal,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -210,6 +224,7 @@ impl Default for Config {
             database: DatabaseConfig {
                 url: "sqlite://data/tributary.db".into(),
                 max_connections: 16,
+                sync: Durability::Full,
             },
             auth: AuthConfig {
                 jwt_secret: None,

@@ -54,10 +54,11 @@ impl Application {
     ) -> anyhow::Result<Application> {
         // Before any HTTP client exists: webhook deliveries use rustls with this provider.
         crate::webhooks::install_crypto_provider();
-        let store = store::connect(
+        let store = store::connect_with_sync(
             &config.database.url,
             config.database.max_connections,
             Some(Duration::from_secs(config.http.request_timeout_secs)),
+            config.database.sync,
         )
         .await
         .with_context(|| {
@@ -173,7 +174,7 @@ impl Application {
         };
         let redacted = config.redacted();
         let database = redacted["database"]["url"].as_str().unwrap_or_default();
-        let storage = match (&config.redis.url, database.starts_with("sqlite:")) {
+        let mut storage = match (&config.redis.url, database.starts_with("sqlite:")) {
             (_, true) => format!("embedded: SQLite, {database}"),
             (None, false) => format!("PostgreSQL, {database} (one instance: no Redis)"),
             (Some(_), false) => format!(
@@ -181,6 +182,11 @@ impl Application {
                 redacted["redis"]["url"].as_str().unwrap_or_default()
             ),
         };
+        if config.database.sync == crate::config::Durability::Normal {
+            storage.push_str(
+                "; sync = normal: commits survive a crash of this process, not a power cut",
+            );
+        }
         let ip = self.address.ip();
         let open = if ip.is_loopback() || ip.is_unspecified() {
             format!("http://localhost:{}", self.address.port())

@@ -15,6 +15,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::auth::ApiKey;
+use crate::config::Durability;
 use crate::events::{
     Event, EventCounts, EventCursor, EventFilter, InsertOutcome, NewEvent, StatsInterval,
     ValueCounts,
@@ -605,13 +606,30 @@ pub async fn connect(
     max_connections: u32,
     statement_timeout: Option<Duration>,
 ) -> Result<DynStore, anyhow::Error> {
+    connect_with_sync(url, max_connections, statement_timeout, Durability::Full).await
+}
+
+/// [`connect`], with the durability of commits (see [`Durability`]).
+pub async fn connect_with_sync(
+    url: &str,
+    max_connections: u32,
+    statement_timeout: Option<Duration>,
+    sync: Durability,
+) -> Result<DynStore, anyhow::Error> {
     if url.starts_with("sqlite:") {
         Ok(Arc::new(
-            sqlite::SqliteStore::connect(url, max_connections, statement_timeout).await?,
+            sqlite::SqliteStore::connect_with_sync(url, max_connections, statement_timeout, sync)
+                .await?,
         ))
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
         Ok(Arc::new(
-            postgres::PostgresStore::connect(url, max_connections, statement_timeout).await?,
+            postgres::PostgresStore::connect_with_sync(
+                url,
+                max_connections,
+                statement_timeout,
+                sync,
+            )
+            .await?,
         ))
     } else {
         anyhow::bail!("database.url must start with sqlite:// or postgres:// (got {url:?})")

@@ -33,6 +33,7 @@ use uuid::Uuid;
 
 use super::{Backend, Store, StoreError};
 use crate::auth::{ApiKey, Scope};
+use crate::config::Durability;
 use crate::events::rollup::{MinuteCount, UnitKey, UnitSpan, UnitValues};
 use crate::events::{
     Event, EventCounts, EventCursor, EventFilter, InsertOutcome, NewEvent, StatsInterval,
@@ -73,6 +74,19 @@ impl PostgresStore {
         max_connections: u32,
         statement_timeout: Option<Duration>,
     ) -> Result<Self, StoreError> {
+        Self::connect_with_sync(url, max_connections, statement_timeout, Durability::Full).await
+    }
+
+    /// [`PostgresStore::connect`] with `synchronous_commit = off` for [`Durability::Normal`]:
+    /// a commit is acknowledged before the server has flushed its WAL (it does so within
+    /// 3 × `wal_writer_delay`); a crash of this process keeps it, a crash of the database
+    /// server's machine may not.
+    pub async fn connect_with_sync(
+        url: &str,
+        max_connections: u32,
+        statement_timeout: Option<Duration>,
+        sync: Durability,
+    ) -> Result<Self, StoreError> {
         let options = PgConnectOptions::from_str(url)?;
         {
             let setup = PgPoolOptions::new()
@@ -90,6 +104,10 @@ impl PostgresStore {
                 format!("{}ms", limit.as_millis().max(1)),
             )]),
             None => options,
+        };
+        let options = match sync {
+            Durability::Full => options,
+            Durability::Normal => options.options([("synchronous_commit", "off")]),
         };
         let pool = PgPoolOptions::new()
             .max_connections(max_connections.max(2))

@@ -30,6 +30,7 @@ use uuid::Uuid;
 
 use super::{Backend, Store, StoreError, sqlite_json_path};
 use crate::auth::{ApiKey, Scope};
+use crate::config::Durability;
 use crate::events::rollup::{MinuteCount, UnitKey, UnitSpan, UnitValues};
 use crate::events::{
     Event, EventCounts, EventCursor, EventFilter, InsertOutcome, NewEvent, StatsInterval,
@@ -62,10 +63,26 @@ impl SqliteStore {
         max_connections: u32,
         statement_timeout: Option<Duration>,
     ) -> Result<Self, StoreError> {
+        Self::connect_with_sync(url, max_connections, statement_timeout, Durability::Full).await
+    }
+
+    /// [`SqliteStore::connect`] with `synchronous = NORMAL` for [`Durability::Normal`]: in WAL
+    /// mode a commit is then written but not synced; a crash of the process keeps it, a power
+    /// cut may not.
+    pub async fn connect_with_sync(
+        url: &str,
+        max_connections: u32,
+        statement_timeout: Option<Duration>,
+        sync: Durability,
+    ) -> Result<Self, StoreError> {
+        let synchronous = match sync {
+            Durability::Full => SqliteSynchronous::Full,
+            Durability::Normal => SqliteSynchronous::Normal,
+        };
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
+            .synchronous(synchronous)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5));
         if let Some(parent) = Path::new(options.get_filename()).parent()

@@ -147,8 +147,25 @@ pub(crate) async fn stored_ids(
 
 #[tokio::test]
 async fn every_acknowledged_event_survives_sigkill_mid_stream() {
+    survives_sigkill_mid_stream(None).await;
+}
+
+/// `database.sync = "normal"` gives up only power-cut safety: a SIGKILL still loses nothing.
+#[tokio::test]
+async fn with_sync_normal_every_acknowledged_event_still_survives_sigkill() {
+    survives_sigkill_mid_stream(Some("normal")).await;
+}
+
+async fn survives_sigkill_mid_stream(sync: Option<&str>) {
     let (url, _dir, _db) = durable_database().await;
     let client = reqwest::Client::new();
+    let serve = |url: &str| {
+        let mut command = serve(url);
+        if let Some(sync) = sync {
+            command.env("TRIBUTARY_DATABASE__SYNC", sync);
+        }
+        command
+    };
     let mut server = ServerProcess::start(serve(&url));
     let key = create_tenant(&client, &server.address).await;
 
@@ -175,6 +192,13 @@ async fn every_acknowledged_event_survives_sigkill_mid_stream() {
         "{} of {} acknowledged events were lost",
         lost.len(),
         acked.len()
+    );
+    // The setting was taken (the start-up summary names it), not ignored.
+    let summary = restarted.kill_and_read_stdout();
+    assert_eq!(
+        summary.contains("sync = normal"),
+        sync.is_some(),
+        "{summary}"
     );
 }
 
