@@ -69,15 +69,20 @@ impl IntoResponseParts for AuditNote {
 
 /// The middleware (see the module doc). Reads and unrecorded routes pass straight through.
 pub async fn middleware(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let method = request.method().as_str().to_owned();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|matched| matched.as_str().to_owned());
-    let Some((route, action)) = route
-        .filter(|_| is_change(&method))
-        .and_then(|route| action_for(&method, &route).map(|action| (route, action)))
-    else {
+    // Decided on borrowed values: every request passes here (ingest included), and only a
+    // recorded change pays for owned copies.
+    let recorded = {
+        let method = request.method().as_str();
+        request
+            .extensions()
+            .get::<MatchedPath>()
+            .filter(|_| is_change(method))
+            .and_then(|matched| {
+                action_for(method, matched.as_str())
+                    .map(|action| (method.to_owned(), matched.as_str().to_owned(), action))
+            })
+    };
+    let Some((method, route, action)) = recorded else {
         return next.run(request).await;
     };
 
