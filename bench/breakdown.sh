@@ -146,16 +146,4 @@ open(out, "w").write("\n".join(lines) + "\n")
 print("\n".join(lines))
 PY
 
-python3 - "$WORK/section.md" "$MARKER" <<'PY'
-import pathlib, re, sys
-marker = sys.argv[2]
-section = f"<!-- {marker}:begin -->\n" + pathlib.Path(sys.argv[1]).read_text().strip() + f"\n<!-- {marker}:end -->"
-path = pathlib.Path("bench/RESULTS.md")
-text = path.read_text() if path.exists() else "# Benchmark results\n"
-if f"<!-- {marker}:begin -->" in text:
-    text = re.sub(f"<!-- {marker}:begin -->.*?<!-- {marker}:end -->", lambda _: section, text, flags=re.S)
-else:
-    text = text.rstrip() + "\n\n" + section + "\n"
-path.write_text(text)
-PY
-echo "==> bench/RESULTS.md updated"
+write_results_section "$MARKER" "$WORK/section.md"

@@ -29,3 +29,23 @@ tenant_key() {
         -d "{\"name\":\"bench-$RANDOM\",\"rate_limit\":{\"per_second\":10000000,\"burst\":10000000}}" \
         | sed 's/.*"key":"\([^"]*\)".*/\1/'
 }
+
+# write_results_section <marker> <section file>: puts the file's text into bench/RESULTS.md
+# between <!-- <marker>:begin --> and <!-- <marker>:end -->, replacing what was there, or at the
+# end when the markers are new; the other benchmarks' sections are kept.
+write_results_section() {
+    python3 - "$2" "$1" <<'PY'
+import pathlib, re, sys
+body, marker = pathlib.Path(sys.argv[1]).read_text().strip(), sys.argv[2]
+begin, end = f"<!-- {marker}:begin -->", f"<!-- {marker}:end -->"
+section = f"{begin}\n{body}\n{end}"
+path = pathlib.Path("bench/RESULTS.md")
+text = path.read_text() if path.exists() else "# Benchmark results\n"
+if begin in text:
+    text = re.sub(re.escape(begin) + ".*?" + re.escape(end), lambda _: section, text, flags=re.S)
+else:
+    text = text.rstrip() + "\n\n" + section + "\n"
+path.write_text(text)
+PY
+    echo "==> bench/RESULTS.md updated"
+}

@@ -120,17 +120,4 @@ COMMIT="$(git rev-parse --short HEAD)"; git diff --quiet HEAD -- src migrations 
     for mode in single batch; do echo "- $mode: plain ${EPS[plain-$mode]}/ valid ${EPS[valid-$mode]}/ violating ${EPS[violating-$mode]}"; done
 } >"$WORK/section.md"
 cat "$WORK/section.md"
-python3 - "$WORK/section.md" "$STORE" <<'PY'
-import pathlib, re, sys
-body, store = pathlib.Path(sys.argv[1]).read_text().strip(), sys.argv[2]
-begin, end = f"<!-- schemas-{store}:begin -->", f"<!-- schemas-{store}:end -->"
-section = f"{begin}\n{body}\n{end}"
-path = pathlib.Path("bench/RESULTS.md")
-text = path.read_text() if path.exists() else "# Benchmark results\n"
-if begin in text:
-    text = re.sub(re.escape(begin) + ".*?" + re.escape(end), lambda _: section, text, flags=re.S)
-else:
-    text = text.rstrip() + "\n\n" + section + "\n"
-path.write_text(text)
-PY
-echo "==> bench/RESULTS.md updated"
+write_results_section "schemas-$STORE" "$WORK/section.md"

@@ -117,17 +117,4 @@ median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{v[NR] = $1} END {print
     echo "Rounds (events/s): $(for m in single batch; do for l in $LEVELS; do printf '%s %s: %s/ ' "$m" "$l" "${EPS[$l-$m]}"; done; done)"
 } >"$WORK/section.md"
 cat "$WORK/section.md"
-python3 - "$WORK/section.md" "$STORE" <<'PY'
-import pathlib, re, sys
-body, store = pathlib.Path(sys.argv[1]).read_text().strip(), sys.argv[2]
-begin, end = f"<!-- sync-{store}:begin -->", f"<!-- sync-{store}:end -->"
-section = f"{begin}\n{body}\n{end}"
-path = pathlib.Path("bench/RESULTS.md")
-text = path.read_text() if path.exists() else "# Benchmark results\n"
-if begin in text:
-    text = re.sub(re.escape(begin) + ".*?" + re.escape(end), lambda _: section, text, flags=re.S)
-else:
-    text = text.rstrip() + "\n\n" + section + "\n"
-path.write_text(text)
-PY
-echo "==> bench/RESULTS.md updated"
+write_results_section "sync-$STORE" "$WORK/section.md"
