@@ -82,7 +82,9 @@ fn eval(node: &Compiled, document: &[String]) -> bool {
         // The parser never leaves an AND of negations only (the renderers make it match
         // nothing); it would match nothing here too.
         Compiled::And(children) => {
-            children.iter().any(|child| !matches!(child, Compiled::Not(_)))
+            children
+                .iter()
+                .any(|child| !matches!(child, Compiled::Not(_)))
                 && children.iter().all(|child| eval(child, document))
         }
         Compiled::Or(children) => children.iter().any(|child| eval(child, document)),
@@ -96,13 +98,17 @@ fn phrase_at_any(tokens: &[String], prefix: bool, document: &[String]) -> bool {
         return false;
     };
     document.windows(tokens.len()).any(|window| {
-        window.iter().zip(tokens).enumerate().all(|(index, (have, want))| {
-            if prefix && index == last {
-                have.starts_with(want.as_str())
-            } else {
-                have == want
-            }
-        })
+        window
+            .iter()
+            .zip(tokens)
+            .enumerate()
+            .all(|(index, (have, want))| {
+                if prefix && index == last {
+                    have.starts_with(want.as_str())
+                } else {
+                    have == want
+                }
+            })
     })
 }
 

@@ -213,8 +213,7 @@ pub fn compiled_filter(text: &str) -> Result<Arc<Matcher>, StoreError> {
 /// checks, not on the event's text, and has no counterpart here: refused rather than read as
 /// words, so that a filter never disagrees with the search of the same text.
 fn parse_filter(text: &str) -> Result<Query, ValidationError> {
-    let (_, flag) = crate::search::take_violations_flag(text)
-        .map_err(|_| violations_refused())?;
+    let (_, flag) = crate::search::take_violations_flag(text).map_err(|_| violations_refused())?;
     if flag.is_some() {
         return Err(violations_refused());
     }
@@ -1167,15 +1166,24 @@ mod tests {
 
     #[test]
     fn query_filters_are_checked_like_q_and_cleared_when_empty() {
-        assert_eq!(validate_filter("  card -visa "), Ok(Some("card -visa".into())));
+        assert_eq!(
+            validate_filter("  card -visa "),
+            Ok(Some("card -visa".into()))
+        );
         assert_eq!(validate_filter("   "), Ok(None));
         let error = validate_filter("card \"declined").unwrap_err();
         assert_eq!(error.field(), "filter");
         assert!(error.message.contains("character 6"), "{error}");
         let error = validate_filter("page:").unwrap_err();
         assert!(error.message.contains("character 1"), "{error}");
-        assert_eq!(validate_filter("violations:true x").unwrap_err().field(), "filter");
-        assert!(validate_filter("\"violations:true\" x").is_ok(), "quoted, it is words");
+        assert_eq!(
+            validate_filter("violations:true x").unwrap_err().field(),
+            "filter"
+        );
+        assert!(
+            validate_filter("\"violations:true\" x").is_ok(),
+            "quoted, it is words"
+        );
     }
 
     #[test]
@@ -1183,7 +1191,8 @@ mod tests {
         let endpoint =
             OutboxEndpoint::from_stored(1, r#"["order.*"]"#, Some("page:/checkout -test:true"))
                 .unwrap();
-        let again = OutboxEndpoint::from_stored(2, "[]", Some("page:/checkout -test:true")).unwrap();
+        let again =
+            OutboxEndpoint::from_stored(2, "[]", Some("page:/checkout -test:true")).unwrap();
         assert!(Arc::ptr_eq(
             endpoint.filter.as_ref().unwrap(),
             again.filter.as_ref().unwrap()
@@ -1205,7 +1214,10 @@ mod tests {
 
     #[test]
     fn the_scheme_is_told_by_the_secrets_prefix() {
-        assert_eq!(SignatureScheme::of_secret(&generate_secret()), SignatureScheme::V1);
+        assert_eq!(
+            SignatureScheme::of_secret(&generate_secret()),
+            SignatureScheme::V1
+        );
         let key = SignatureScheme::V1a.generate();
         assert_eq!(SignatureScheme::of_secret(&key), SignatureScheme::V1a);
         assert!(signing::public_key_of(&key).is_some());

@@ -15,9 +15,8 @@ use uuid::Uuid;
 
 use super::{
     Delivery, Endpoint, EndpointInput, EventDelivery, SignatureScheme, create_endpoint,
-    event_deliveries,
-    get_endpoint, list_deliveries, parse_delivery_query, parse_tenant_query, retry_delivery,
-    rotate_secret, send_test, update_endpoint,
+    event_deliveries, get_endpoint, list_deliveries, parse_delivery_query, parse_tenant_query,
+    retry_delivery, rotate_secret, send_test, update_endpoint,
 };
 use crate::audit::AuditNote;
 use crate::auth::{Principal, Scope};

@@ -162,7 +162,8 @@ mod tests {
         let seed = hex::decode("4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb")
             .unwrap();
         let public =
-            hex::decode("3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c").unwrap();
+            hex::decode("3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c")
+                .unwrap();
         let secret = format!("whsk_{}", STANDARD.encode([seed, public.clone()].concat()));
         assert_eq!(
             public_key_of(&secret).unwrap(),
@@ -186,7 +187,10 @@ mod tests {
         let key = generate_secret_key();
         assert!(is_secret_key(&key) && key != generate_secret_key());
         assert!(public_key_of(&key).unwrap().starts_with("whpk_"));
-        assert_eq!(public_key_of("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"), None);
+        assert_eq!(
+            public_key_of("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),
+            None
+        );
         let mut bytes = STANDARD.decode(key.strip_prefix("whsk_").unwrap()).unwrap();
         bytes[40] ^= 1;
         let broken = format!("whsk_{}", STANDARD.encode(bytes));

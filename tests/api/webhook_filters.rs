@@ -39,9 +39,28 @@ const PAGES: &[&str] = &[
     "/docs/api",
 ];
 const WORDS: &[&str] = &[
-    "card", "declined", "visa", "amex", "refund", "paypal", "timeout", "error", "retry",
-    "fraud", "alert", "checkout", "Café", "CRÈME", "brûlée", "支付失败", "🔥", "10:30",
-    "order", "was", "by", "issuer",
+    "card",
+    "declined",
+    "visa",
+    "amex",
+    "refund",
+    "paypal",
+    "timeout",
+    "error",
+    "retry",
+    "fraud",
+    "alert",
+    "checkout",
+    "Café",
+    "CRÈME",
+    "brûlée",
+    "支付失败",
+    "🔥",
+    "10:30",
+    "order",
+    "was",
+    "by",
+    "issuer",
 ];
 
 /// A varied event: type, page, plan, flags, numbers, nested keys, arrays and free text.
@@ -52,7 +71,10 @@ fn event(rng: &mut StdRng) -> Value {
     }
     if rng.random_bool(0.7) {
         let plan = ["pro", "free", "team", "professional"].choose(rng).unwrap();
-        metadata.insert("user".into(), json!({ "plan": plan, "id": rng.random_range(1..50) }));
+        metadata.insert(
+            "user".into(),
+            json!({ "plan": plan, "id": rng.random_range(1..50) }),
+        );
     }
     if rng.random_bool(0.5) {
         metadata.insert("test".into(), json!(rng.random_bool(0.5)));
@@ -212,14 +234,17 @@ async fn an_endpoint_filter_delivers_exactly_the_events_a_search_for_it_returns(
         }),
     )
     .await;
-    let unfiltered = create_endpoint(&app, &tenant, json!({ "url": "http://127.0.0.1:9/hook" })).await;
+    let unfiltered =
+        create_endpoint(&app, &tenant, json!({ "url": "http://127.0.0.1:9/hook" })).await;
     assert_eq!(unfiltered["filter"], Value::Null);
 
     let mut rng = StdRng::seed_from_u64(17);
     let mut all = BTreeSet::new();
     for _ in 0..4 {
         let batch: Vec<Value> = (0..100).map(|_| event(&mut rng)).collect();
-        let response = app.ingest_batch(&tenant.key, json!({ "events": batch })).await;
+        let response = app
+            .ingest_batch(&tenant.key, json!({ "events": batch }))
+            .await;
         let status = response.status();
         let body: Value = response.json().await.unwrap();
         assert_eq!(status, StatusCode::ACCEPTED, "{body}");
@@ -253,12 +278,18 @@ async fn an_endpoint_filter_delivers_exactly_the_events_a_search_for_it_returns(
         }
     }
     // The corpus exercises the queries: nearly all select some events but not all.
-    assert!(some_hit >= QUERIES.len() - 2, "{some_hit} of {}", QUERIES.len());
+    assert!(
+        some_hit >= QUERIES.len() - 2,
+        "{some_hit} of {}",
+        QUERIES.len()
+    );
 
     let expected: BTreeSet<String> = searched(&app, &tenant, "declined OR page:/checkout")
         .await
         .into_iter()
-        .filter(|(_, event_type)| event_type.starts_with("order.") || event_type.ends_with(".failed"))
+        .filter(|(_, event_type)| {
+            event_type.starts_with("order.") || event_type.ends_with(".failed")
+        })
         .map(|(id, _)| id)
         .collect();
     assert!(!expected.is_empty());
@@ -302,7 +333,12 @@ async fn a_filter_search_would_refuse_is_422_with_the_position_on_create_and_pat
         .get_json("/api/v1/events/search?q=card%20%22declined", &tenant.key)
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(body["error"]["message"].as_str().unwrap().contains("character 6"));
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("character 6")
+    );
 
     let endpoint = create_endpoint(
         &app,
@@ -327,23 +363,52 @@ async fn a_filter_search_would_refuse_is_422_with_the_position_on_create_and_pat
         Some("filter"),
     )
     .await;
-    assert!(body["error"]["message"].as_str().unwrap().contains("character 6"));
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("character 6")
+    );
     // Unchanged by the refused patch, changed by a good one, cleared by "" and by null.
-    let (_, view) = app.get_json(&format!("/api/v1/webhooks/{id}"), &tenant.key).await;
+    let (_, view) = app
+        .get_json(&format!("/api/v1/webhooks/{id}"), &tenant.key)
+        .await;
     assert_eq!(view["filter"], "card");
-    let view: Value = patch(json!({ "filter": "visa OR amex" })).await.unwrap().json().await.unwrap();
+    let view: Value = patch(json!({ "filter": "visa OR amex" }))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(view["filter"], "visa OR amex");
-    let view: Value = patch(json!({ "description": "x" })).await.unwrap().json().await.unwrap();
+    let view: Value = patch(json!({ "description": "x" }))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(view["filter"], "visa OR amex", "absent leaves it");
-    let view: Value = patch(json!({ "filter": "" })).await.unwrap().json().await.unwrap();
+    let view: Value = patch(json!({ "filter": "" }))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(view["filter"], Value::Null);
     patch(json!({ "filter": "visa" })).await.unwrap();
-    let view: Value = patch(json!({ "filter": null })).await.unwrap().json().await.unwrap();
+    let view: Value = patch(json!({ "filter": null }))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(view["filter"], Value::Null);
 
     // A cleared filter delivers everything again; another tenant can neither see nor patch it.
     let other = app.create_tenant("other").await;
-    let (status, _) = app.get_json(&format!("/api/v1/webhooks/{id}"), &other.key).await;
+    let (status, _) = app
+        .get_json(&format!("/api/v1/webhooks/{id}"), &other.key)
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let response = app
         .client
@@ -354,7 +419,10 @@ async fn a_filter_search_would_refuse_is_422_with_the_position_on_create_and_pat
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
-    app.ingest_ok(&tenant.key, json!({ "event_type": "x", "metadata": {"msg": "nothing"} }))
-        .await;
+    app.ingest_ok(
+        &tenant.key,
+        json!({ "event_type": "x", "metadata": {"msg": "nothing"} }),
+    )
+    .await;
     assert_eq!(delivered(&app, &tenant, id).await.len(), 1);
 }

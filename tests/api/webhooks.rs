@@ -2094,7 +2094,13 @@ async fn an_events_deliveries_are_the_tenants_own_and_bad_calls_are_refused() {
 /// Verifies a `v1a,<base64>` signature of `{id}.{timestamp}.{body}` with a `whpk_` key the way
 /// a receiver would, with an ed25519 implementation independent of the server's (`ring`):
 /// Node's `crypto.verify`, which is OpenSSL's. One verdict per `v1a` entry of the header.
-fn verify_v1a(public_key: &str, id: &str, timestamp: &str, signatures: &str, body: &[u8]) -> Vec<bool> {
+fn verify_v1a(
+    public_key: &str,
+    id: &str,
+    timestamp: &str,
+    signatures: &str,
+    body: &[u8],
+) -> Vec<bool> {
     const SCRIPT: &str = r#"
         const crypto = require("crypto");
         const [publicKey, content, ...signatures] = process.argv.slice(1);
@@ -2143,7 +2149,7 @@ fn verify_v1a_request(public_key: &str, request: &Received) -> Vec<bool> {
 
 #[tokio::test]
 async fn a_v1a_delivery_verifies_with_the_public_key_in_another_ed25519_and_a_tampered_one_does_not()
-{
+ {
     let app = fast_app().await;
     let tenant = app.create_tenant("ed25519").await;
     let receiver = Receiver::start().await;
@@ -2166,16 +2172,28 @@ async fn a_v1a_delivery_verifies_with_the_public_key_in_another_ed25519_and_a_ta
     let (_, view) = app
         .get_json(&format!("/api/v1/webhooks/{endpoint}"), &tenant.key)
         .await;
-    assert_eq!((&view["signature"], &view["public_key"]), (&json!("v1a"), &json!(public_key)));
+    assert_eq!(
+        (&view["signature"], &view["public_key"]),
+        (&json!("v1a"), &json!(public_key))
+    );
 
-    app.ingest_ok(&tenant.key, json!({ "event_type": "order.paid", "metadata": {"n": 1} }))
-        .await;
-    let request = received(&receiver, 1, Duration::from_secs(10)).await.remove(0);
+    app.ingest_ok(
+        &tenant.key,
+        json!({ "event_type": "order.paid", "metadata": {"n": 1} }),
+    )
+    .await;
+    let request = received(&receiver, 1, Duration::from_secs(10))
+        .await
+        .remove(0);
     let signature = header(&request, "webhook-signature");
-    assert!(signature.starts_with("v1a,") && !signature.contains(' '), "{signature}");
+    assert!(
+        signature.starts_with("v1a,") && !signature.contains(' '),
+        "{signature}"
+    );
     assert_eq!(verify_v1a_request(&public_key, &request), [true]);
     let mut tampered = request.clone();
-    tampered.body = Bytes::from(String::from_utf8_lossy(&request.body).replace("\"n\":1", "\"n\":2"));
+    tampered.body =
+        Bytes::from(String::from_utf8_lossy(&request.body).replace("\"n\":1", "\"n\":2"));
     assert_ne!(tampered.body, request.body);
     assert_eq!(verify_v1a_request(&public_key, &tampered), [false]);
     let other_id = verify_v1a(
@@ -2186,11 +2204,17 @@ async fn a_v1a_delivery_verifies_with_the_public_key_in_another_ed25519_and_a_ta
         &request.body,
     );
     assert_eq!(other_id, [false]);
-    assert!(!verify_request("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", &request));
+    assert!(!verify_request(
+        "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        &request
+    ));
 
     // Rotation: a new key pair; both sign during the grace period, each verifies with its key.
     let response = app
-        .post(&format!("/api/v1/webhooks/{endpoint}/rotate-secret"), &tenant.key)
+        .post(
+            &format!("/api/v1/webhooks/{endpoint}/rotate-secret"),
+            &tenant.key,
+        )
         .send()
         .await
         .unwrap();
@@ -2200,14 +2224,25 @@ async fn a_v1a_delivery_verifies_with_the_public_key_in_another_ed25519_and_a_ta
     let rotated: Value = serde_json::from_str(&raw).unwrap();
     let new_key = rotated["public_key"].as_str().unwrap().to_owned();
     assert!(new_key.starts_with("whpk_") && new_key != public_key);
-    app.ingest_ok(&tenant.key, json!({ "event_type": "order.paid" })).await;
-    let request = received(&receiver, 2, Duration::from_secs(10)).await.remove(1);
+    app.ingest_ok(&tenant.key, json!({ "event_type": "order.paid" }))
+        .await;
+    let request = received(&receiver, 2, Duration::from_secs(10))
+        .await
+        .remove(1);
     assert_eq!(header(&request, "webhook-signature").split(' ').count(), 2);
     assert_eq!(verify_v1a_request(&new_key, &request), [true, false]);
     assert_eq!(verify_v1a_request(&public_key, &request), [false, true]);
 
     // The attempt log masks v1a signatures like v1 ones and never holds a key or signature.
-    let log = deliveries_in(&app, &tenant.key, endpoint, 2, "succeeded", Duration::from_secs(5)).await;
+    let log = deliveries_in(
+        &app,
+        &tenant.key,
+        endpoint,
+        2,
+        "succeeded",
+        Duration::from_secs(5),
+    )
+    .await;
     assert_eq!(
         log[0]["attempt_log"][0]["request_headers"]["webhook-signature"],
         "v1a,<redacted> v1a,<redacted>"
@@ -2231,7 +2266,10 @@ async fn switching_v1_to_v1a_and_back_sends_both_signatures_each_verifying_with_
     let (_, view) = app
         .get_json(&format!("/api/v1/webhooks/{endpoint}"), &tenant.key)
         .await;
-    assert_eq!((&view["signature"], &view["public_key"]), (&json!("v1"), &Value::Null));
+    assert_eq!(
+        (&view["signature"], &view["public_key"]),
+        (&json!("v1"), &Value::Null)
+    );
 
     let response = patch(&app, &format!("/api/v1/webhooks/{endpoint}"), &tenant.key)
         .json(&json!({ "signature": "v1a" }))
@@ -2246,15 +2284,21 @@ async fn switching_v1_to_v1a_and_back_sends_both_signatures_each_verifying_with_
     assert!(switched["previous_secret_expires_at"].is_string());
     let public_key = switched["public_key"].as_str().unwrap().to_owned();
 
-    app.ingest_ok(&tenant.key, json!({ "event_type": "signup" })).await;
-    let request = received(&receiver, 1, Duration::from_secs(10)).await.remove(0);
+    app.ingest_ok(&tenant.key, json!({ "event_type": "signup" }))
+        .await;
+    let request = received(&receiver, 1, Duration::from_secs(10))
+        .await
+        .remove(0);
     let signatures = header(&request, "webhook-signature");
     let kinds: Vec<&str> = signatures
         .split(' ')
         .map(|s| s.split_once(',').unwrap().0)
         .collect();
     assert_eq!(kinds, ["v1a", "v1"], "{signatures}");
-    assert!(verify_request(&secret, &request), "the old v1 secret still verifies");
+    assert!(
+        verify_request(&secret, &request),
+        "the old v1 secret still verifies"
+    );
     assert_eq!(verify_v1a_request(&public_key, &request), [true]);
 
     // Asking for the scheme it has changes nothing.
@@ -2277,15 +2321,29 @@ async fn switching_v1_to_v1a_and_back_sends_both_signatures_each_verifying_with_
         .json()
         .await
         .unwrap();
-    assert_eq!((&back["signature"], &back["public_key"]), (&json!("v1"), &Value::Null));
+    assert_eq!(
+        (&back["signature"], &back["public_key"]),
+        (&json!("v1"), &Value::Null)
+    );
     let new_secret = back["secret"].as_str().unwrap().to_owned();
     assert!(new_secret.starts_with("whsec_") && new_secret != secret);
-    app.ingest_ok(&tenant.key, json!({ "event_type": "signup" })).await;
-    let request = received(&receiver, 2, Duration::from_secs(10)).await.remove(1);
+    app.ingest_ok(&tenant.key, json!({ "event_type": "signup" }))
+        .await;
+    let request = received(&receiver, 2, Duration::from_secs(10))
+        .await
+        .remove(1);
     assert!(verify_request(&new_secret, &request));
     assert!(!verify_request(&secret, &request));
     assert_eq!(verify_v1a_request(&public_key, &request), [true]);
-    let log = deliveries_in(&app, &tenant.key, &endpoint, 2, "succeeded", Duration::from_secs(5)).await;
+    let log = deliveries_in(
+        &app,
+        &tenant.key,
+        &endpoint,
+        2,
+        "succeeded",
+        Duration::from_secs(5),
+    )
+    .await;
     assert_eq!(
         log[0]["attempt_log"][0]["request_headers"]["webhook-signature"],
         "v1,<redacted> v1a,<redacted>"
