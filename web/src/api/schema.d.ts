@@ -553,8 +553,9 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Change an endpoint: URL, filter, description, enabled. Enabling it clears its failure
-         *     record.
+         * Change an endpoint: URL, event types, filter, description, enabled, signature scheme.
+         *     Enabling it clears its failure record. The response is the endpoint, with `secret` only
+         *     when the call switched it to `v1` (the new secret, shown only then).
          */
         patch: operations["update_webhook"];
         trace?: never;
@@ -611,8 +612,9 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Replace the signing secret. For 24 hours the previous secret signs too (a second
-         *     `v1,…` signature in `webhook-signature`), so receivers can switch without rejecting
+         * Replace the signing secret (a `v1a` endpoint gets a new key pair: the response shows the
+         *     new `public_key`, never the secret key). For 24 hours the previous secret signs too (a
+         *     second signature in `webhook-signature`), so receivers can switch without rejecting
          *     deliveries.
          */
         post: operations["rotate_webhook_secret"];
@@ -985,6 +987,14 @@ export interface components {
              *     (`order.*`, `*.failed`) or `*` alone; empty or absent: every type.
              */
             event_types?: string[] | null;
+            /**
+             * @description Only events matching this search query (the language of `GET /api/v1/events/search`'s
+             *     `q`, e.g. `page:/checkout -test:true`) are delivered, besides `event_types`; empty or
+             *     absent: no filter. Evaluated when each event is stored, with the verdict a search for
+             *     it would give. Invalid: 422 on `filter` with the character position.
+             */
+            filter?: string | null;
+            signature?: components["schemas"]["SignatureScheme"] | null;
             /**
              * Format: uuid
              * @description Admin only (or the `tenant_id` query parameter): the tenant that owns the endpoint.
@@ -1391,6 +1401,11 @@ export interface components {
             /** @description Pass as `cursor` for the next page; null on the last page. */
             next_cursor?: string | null;
         };
+        /**
+         * @description How an endpoint's deliveries are signed (Standard Webhooks).
+         * @enum {string}
+         */
+        SignatureScheme: "v1" | "v1a";
         /** @description An excerpt of one value of the event, as plain text with the matches marked. */
         Snippet: {
             /** @description Where the excerpt comes from: `event_type`, or a metadata path such as `user.plan`. */
@@ -1516,6 +1531,9 @@ export interface components {
             enabled?: boolean | null;
             /** @description Names or patterns, as at creation. */
             event_types?: string[] | null;
+            /** @description A search query, as at creation; empty or null clears it; absent leaves it as it is. */
+            filter?: string | null;
+            signature?: components["schemas"]["SignatureScheme"] | null;
             /**
              * Format: uuid
              * @description Admin only (or the `tenant_id` query parameter).
@@ -1564,6 +1582,8 @@ export interface components {
              * @description The first failed attempt since the last success; null while healthy.
              */
             failing_since?: string | null;
+            /** @description The search query events must match too; null: none. */
+            filter?: string | null;
             /** Format: uuid */
             id: string;
             /** Format: date-time */
@@ -1575,19 +1595,30 @@ export interface components {
              * @description After a rotation, until when the previous secret still signs (a second signature).
              */
             previous_secret_expires_at?: string | null;
+            /**
+             * @description For `v1a`: the `whpk_` public key that verifies the `v1a,…` signatures (not a secret);
+             *     null for `v1`.
+             */
+            public_key?: string | null;
+            /** @description How deliveries are signed: `v1` (HMAC-SHA256) or `v1a` (ed25519). */
+            signature: components["schemas"]["SignatureScheme"];
             /** Format: uuid */
             tenant_id: string;
             /** Format: date-time */
             updated_at: string;
             url: string;
         };
-        /** @description An endpoint with its signing secret (creation and rotation only). */
+        /**
+         * @description An endpoint with its signing secret (creation and rotation only, and an update that
+         *     switched it to `v1`).
+         */
         WebhookWithSecret: components["schemas"]["WebhookView"] & {
             /**
-             * @description `whsec_` + base64 of the key: verify `webhook-signature` with it (Standard Webhooks).
-             *     Shown only now.
+             * @description `v1`: `whsec_` + base64 of the key: verify `webhook-signature` with it (Standard
+             *     Webhooks). Shown only now. Absent for `v1a`, whose secret key is never shown (verify
+             *     with `public_key`).
              */
-            secret: string;
+            secret?: string | null;
         };
     };
     responses: never;
@@ -4210,7 +4241,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["WebhookView"];
+                    "application/json": components["schemas"]["WebhookWithSecret"];
                 };
             };
             /** @description Malformed JSON */
@@ -4265,7 +4296,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Invalid field (a refused `url` too) */
+            /** @description Invalid field (a refused `url` too; a `filter` search would refuse, with the position) */
             422: {
                 headers: {
                     [name: string]: unknown;
