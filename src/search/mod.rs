@@ -16,6 +16,7 @@
 //! carries its tenant's token, which the search expression requires, so that the GIN index
 //! narrows to the tenant by itself.
 
+pub mod matcher;
 pub mod parse;
 pub mod render;
 pub mod routes;

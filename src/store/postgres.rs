@@ -953,8 +953,9 @@ impl Store for PostgresStore {
         sqlx::query(
             "INSERT INTO webhook_endpoints (id, tenant_id, url, description, event_types, secret, \
              previous_secret, previous_secret_until, enabled, disabled_reason, created_at, \
-             updated_at, failing_since, consecutive_failures, last_success_at, last_failure_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+             updated_at, failing_since, consecutive_failures, last_success_at, last_failure_at, \
+             filter) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
         )
         .bind(endpoint.id)
         .bind(endpoint.tenant_id.0)
@@ -972,6 +973,7 @@ impl Store for PostgresStore {
         .bind(i64::try_from(health.consecutive_failures).unwrap_or(i64::MAX))
         .bind(health.last_success_at.map(micros))
         .bind(health.last_failure_at.map(micros))
+        .bind(endpoint.filter.as_deref())
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -1021,6 +1023,7 @@ impl Store for PostgresStore {
                url = COALESCE($1, url), \
                description = COALESCE($2, description), \
                event_types = COALESCE($3, event_types), \
+               filter = CASE WHEN $10 THEN $11 ELSE filter END, \
                previous_secret = CASE WHEN $4::text IS NULL THEN previous_secret ELSE secret END, \
                previous_secret_until = CASE WHEN $4::text IS NULL THEN previous_secret_until ELSE $5 END, \
                secret = COALESCE($4, secret), \
@@ -1041,6 +1044,8 @@ impl Store for PostgresStore {
         .bind(micros(update.updated_at))
         .bind(tenant.0)
         .bind(id)
+        .bind(update.filter.is_some())
+        .bind(update.filter.as_ref().and_then(Option::as_deref))
         .fetch_optional(&self.pool)
         .await?
         .as_ref()
@@ -1743,8 +1748,8 @@ async fn enqueue_webhook_deliveries(
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    let rows: Vec<(Uuid, Uuid, String)> = sqlx::query_as(
-        "SELECT id, tenant_id, event_types FROM webhook_endpoints \
+    let rows: Vec<(Uuid, Uuid, String, Option<String>)> = sqlx::query_as(
+        "SELECT id, tenant_id, event_types, filter FROM webhook_endpoints \
          WHERE tenant_id = ANY($1) AND enabled",
     )
     .bind(&tenants)
@@ -1753,12 +1758,16 @@ async fn enqueue_webhook_deliveries(
     if rows.is_empty() {
         return Ok(());
     }
-    let mut endpoints: HashMap<Uuid, Vec<(Uuid, Vec<String>)>> = HashMap::new();
-    for (id, tenant, event_types) in rows {
+    let mut endpoints: HashMap<Uuid, Vec<hooks::OutboxEndpoint<Uuid>>> = HashMap::new();
+    for (id, tenant, event_types, filter) in rows {
         endpoints
             .entry(tenant)
             .or_default()
-            .push((id, hooks::parse_stored_event_types(&event_types)?));
+            .push(hooks::OutboxEndpoint::from_stored(
+                id,
+                &event_types,
+                filter.as_deref(),
+            )?);
     }
     let mut ids = Vec::new();
     let mut tenant_ids = Vec::new();
@@ -1766,11 +1775,12 @@ async fn enqueue_webhook_deliveries(
     let mut event_ids = Vec::new();
     let mut due = Vec::new();
     for event in fresh {
-        for (endpoint_id, event_types) in endpoints.get(&event.tenant_id.0).into_iter().flatten() {
-            if hooks::matches(event_types, &event.event_type) {
+        let mut document = None;
+        for target in endpoints.get(&event.tenant_id.0).into_iter().flatten() {
+            if target.wants(&event.event_type, &event.metadata, &mut document) {
                 ids.push(Uuid::now_v7());
                 tenant_ids.push(event.tenant_id.0);
-                endpoint_ids.push(*endpoint_id);
+                endpoint_ids.push(target.id);
                 event_ids.push(event.id);
                 due.push(micros(event.received_at));
             }
@@ -1822,6 +1832,7 @@ fn webhook_endpoint_from_row(row: &PgRow) -> Result<hooks::Endpoint, StoreError>
         url: row.try_get("url")?,
         description: row.try_get("description")?,
         event_types: hooks::parse_stored_event_types(row.try_get("event_types")?)?,
+        filter: row.try_get("filter")?,
         secret: row.try_get("secret")?,
         previous_secret: previous_secret.zip(previous_until),
         enabled: row.try_get("enabled")?,

@@ -900,8 +900,9 @@ impl Store for SqliteStore {
         sqlx::query(
             "INSERT INTO webhook_endpoints (id, tenant_id, url, description, event_types, secret, \
              previous_secret, previous_secret_until, enabled, disabled_reason, created_at, \
-             updated_at, failing_since, consecutive_failures, last_success_at, last_failure_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             updated_at, failing_since, consecutive_failures, last_success_at, last_failure_at, \
+             filter) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(endpoint.id.to_string())
         .bind(endpoint.tenant_id.0.to_string())
@@ -919,6 +920,7 @@ impl Store for SqliteStore {
         .bind(i64::try_from(health.consecutive_failures).unwrap_or(i64::MAX))
         .bind(health.last_success_at.map(micros))
         .bind(health.last_failure_at.map(micros))
+        .bind(endpoint.filter.as_deref())
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -968,6 +970,7 @@ impl Store for SqliteStore {
                url = COALESCE(?, url), \
                description = COALESCE(?, description), \
                event_types = COALESCE(?, event_types), \
+               filter = CASE WHEN ? THEN ? ELSE filter END, \
                previous_secret = CASE WHEN ? IS NULL THEN previous_secret ELSE secret END, \
                previous_secret_until = CASE WHEN ? IS NULL THEN previous_secret_until ELSE ? END, \
                secret = COALESCE(?, secret), \
@@ -982,6 +985,8 @@ impl Store for SqliteStore {
         .bind(update.url.as_deref())
         .bind(update.description.as_deref())
         .bind(update.event_types.as_deref().map(hooks::stored_event_types))
+        .bind(update.filter.is_some())
+        .bind(update.filter.as_ref().and_then(Option::as_deref))
         .bind(new_secret)
         .bind(new_secret)
         .bind(previous_until)
@@ -1764,14 +1769,15 @@ async fn enqueue_webhook_deliveries(
     tx: &mut sqlx::Transaction<'_, Sqlite>,
     fresh: &[&NewEvent],
 ) -> Result<(), StoreError> {
-    let mut endpoints: std::collections::HashMap<TenantId, Vec<(String, Vec<String>)>> =
+    let mut endpoints: std::collections::HashMap<TenantId, Vec<hooks::OutboxEndpoint<String>>> =
         std::collections::HashMap::new();
     for event in fresh {
         let targets = match endpoints.entry(event.tenant_id) {
             std::collections::hash_map::Entry::Occupied(known) => known.into_mut(),
             std::collections::hash_map::Entry::Vacant(slot) => {
                 let rows = sqlx::query(
-                    "SELECT id, event_types FROM webhook_endpoints WHERE tenant_id = ? AND enabled = 1",
+                    "SELECT id, event_types, filter FROM webhook_endpoints \
+                     WHERE tenant_id = ? AND enabled = 1",
                 )
                 .bind(event.tenant_id.0.to_string())
                 .fetch_all(&mut **tx)
@@ -1779,19 +1785,22 @@ async fn enqueue_webhook_deliveries(
                 let found = rows
                     .iter()
                     .map(|row| {
-                        Ok((
+                        hooks::OutboxEndpoint::from_stored(
                             row.try_get::<String, _>("id")?,
-                            hooks::parse_stored_event_types(row.try_get("event_types")?)?,
-                        ))
+                            row.try_get("event_types")?,
+                            row.try_get("filter")?,
+                        )
                     })
                     .collect::<Result<Vec<_>, StoreError>>()?;
                 slot.insert(found)
             }
         };
-        for (endpoint_id, event_types) in targets.iter() {
-            if !hooks::matches(event_types, &event.event_type) {
+        let mut document = None;
+        for target in targets.iter() {
+            if !target.wants(&event.event_type, &event.metadata, &mut document) {
                 continue;
             }
+            let endpoint_id = &target.id;
             let at = micros(event.received_at);
             sqlx::query(
                 "INSERT INTO webhook_deliveries (id, tenant_id, endpoint_id, event_id, status, \
@@ -1845,6 +1854,7 @@ fn webhook_endpoint_from_row(row: &SqliteRow) -> Result<hooks::Endpoint, StoreEr
         url: row.try_get("url")?,
         description: row.try_get("description")?,
         event_types: hooks::parse_stored_event_types(row.try_get("event_types")?)?,
+        filter: row.try_get("filter")?,
         secret: row.try_get("secret")?,
         previous_secret: previous_secret.zip(previous_until),
         enabled: row.try_get("enabled")?,

@@ -2,8 +2,10 @@
 //!
 //! - **Outbox.** The store writes one pending delivery per matching enabled endpoint in the
 //!   same transaction as each new event ([`crate::store::Store::insert_events`] calls
-//!   [`matches`]), so a committed event never lacks its deliveries and nothing lives only in
-//!   memory: a restart at any moment loses none.
+//!   [`OutboxEndpoint::wants`]: the event types, then the endpoint's `filter`, a search query
+//!   evaluated in Rust by [`crate::search::matcher`] with the verdict a search would give), so
+//!   a committed event never lacks its deliveries and nothing lives only in memory: a restart
+//!   at any moment loses none.
 //! - **Worker** ([`worker`]): claims due deliveries with a lease (on PostgreSQL with `FOR
 //!   UPDATE SKIP LOCKED`, so that several instances never make the same attempt), POSTs them
 //!   signed the Standard Webhooks way ([`signing`]), records every attempt, retries on
@@ -35,7 +37,8 @@ pub mod signing;
 pub mod ssrf;
 pub mod worker;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
 use base64::Engine;
@@ -51,6 +54,8 @@ use crate::error::{DomainError, ValidationError};
 use crate::events::EventCursor;
 use crate::events::ingest::{PATTERN_RULE, is_valid_pattern, pattern_matches};
 use crate::events::query::{decode_cursor, encode_cursor};
+use crate::search::matcher::{Document, Matcher};
+use crate::search::{ParseError, Query};
 use crate::store::{Store, StoreError};
 use crate::tenants::TenantId;
 
@@ -86,7 +91,11 @@ pub struct Endpoint {
     pub description: String,
     /// Empty: every event type.
     pub event_types: Vec<String>,
-    /// `whsec_` + base64 of the signing key.
+    /// A search query (see [`crate::search::parse`]) the event must match as well; `None`:
+    /// every event of the types.
+    pub filter: Option<String>,
+    /// `whsec_` + base64 of the signing key (`v1`), or a `whsk_` ed25519 secret key (`v1a`):
+    /// the prefix says which ([`signing`]).
     pub secret: String,
     /// The secret before the last rotation, and until when it still signs.
     pub previous_secret: Option<(String, DateTime<Utc>)>,
@@ -118,6 +127,8 @@ pub struct EndpointUpdate {
     pub url: Option<String>,
     pub description: Option<String>,
     pub event_types: Option<Vec<String>>,
+    /// `Some(None)` clears the filter.
+    pub filter: Option<Option<String>>,
     /// Enabling clears the failure record and `disabled_reason`; disabling clears the reason.
     pub enabled: Option<bool>,
     /// A new secret; the current one becomes the previous one until the given time.
@@ -132,6 +143,118 @@ pub fn matches(event_types: &[String], event_type: &str) -> bool {
         || event_types
             .iter()
             .any(|wanted| pattern_matches(wanted, event_type))
+}
+
+/// What the outbox needs of an enabled endpoint: where the delivery goes (`Id`: the store's
+/// representation of the endpoint's id), its event types and its compiled filter.
+#[derive(Debug, Clone)]
+pub struct OutboxEndpoint<Id> {
+    pub id: Id,
+    pub event_types: Vec<String>,
+    pub filter: Option<Arc<Matcher>>,
+}
+
+impl<Id> OutboxEndpoint<Id> {
+    /// From the stored `event_types` and `filter` columns; the filter is compiled once per
+    /// distinct text in the process ([`compiled_filter`]), not per event or per call.
+    pub fn from_stored(
+        id: Id,
+        event_types: &str,
+        filter: Option<&str>,
+    ) -> Result<OutboxEndpoint<Id>, StoreError> {
+        Ok(OutboxEndpoint {
+            id,
+            event_types: parse_stored_event_types(event_types)?,
+            filter: filter.map(compiled_filter).transpose()?,
+        })
+    }
+
+    /// Whether the endpoint receives the event. `document` is the event's search document,
+    /// built on first need and shared by the endpoints that look at one event.
+    pub fn wants(
+        &self,
+        event_type: &str,
+        metadata: &serde_json::Map<String, serde_json::Value>,
+        document: &mut Option<Document>,
+    ) -> bool {
+        if !matches(&self.event_types, event_type) {
+            return false;
+        }
+        match &self.filter {
+            None => true,
+            Some(matcher) => {
+                matcher.matches(document.get_or_insert_with(|| Document::new(event_type, metadata)))
+            }
+        }
+    }
+}
+
+/// Most compiled filters kept; past it the cache starts afresh (a tenant would need that many
+/// distinct filters for it to matter, and recompiling is cheap, just not per event).
+const MAX_COMPILED_FILTERS: usize = 10_000;
+
+/// Compiled filters by their text. A std mutex: held only for a map lookup, never across an
+/// await.
+static COMPILED_FILTERS: LazyLock<Mutex<HashMap<String, Arc<Matcher>>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// The matcher of a stored filter, compiled on first use. A stored filter was validated when
+/// it was set ([`validate_filter`]), so an error here means the column was changed by hand.
+pub fn compiled_filter(text: &str) -> Result<Arc<Matcher>, StoreError> {
+    let cached = COMPILED_FILTERS
+        .lock()
+        .ok()
+        .and_then(|cache| cache.get(text).cloned());
+    if let Some(matcher) = cached {
+        return Ok(matcher);
+    }
+    let query = parse_filter(text)
+        .map_err(|error| StoreError::Invalid(format!("webhook filter: {error}")))?;
+    let matcher = Arc::new(Matcher::new(&query));
+    if let Ok(mut cache) = COMPILED_FILTERS.lock() {
+        if cache.len() >= MAX_COMPILED_FILTERS {
+            cache.clear();
+        }
+        cache.insert(text.to_owned(), Arc::clone(&matcher));
+    }
+    Ok(matcher)
+}
+
+/// A filter's text as a query. Search's `violations:true|false` is a condition on schema
+/// checks, not on the event's text, and has no counterpart here: refused rather than read as
+/// words, so that a filter never disagrees with the search of the same text.
+fn parse_filter(text: &str) -> Result<Query, ValidationError> {
+    let (_, flag) = crate::search::take_violations_flag(text).map_err(|_| violations_refused())?;
+    if flag.is_some() {
+        return Err(violations_refused());
+    }
+    Query::parse(text).map_err(|ParseError(message)| {
+        // Search's messages name `q`; the position in them is the same.
+        let message = match message.strip_prefix("q ") {
+            Some(rest) => format!("filter {rest}"),
+            None => message,
+        };
+        ValidationError::new("filter", message)
+    })
+}
+
+fn violations_refused() -> ValidationError {
+    ValidationError::new(
+        "filter",
+        "violations:true and violations:false are not supported in a webhook filter \
+         (they test the event's schema checks, not its text)",
+    )
+}
+
+/// Checks a filter as sent: `Some(text)` to keep (trimmed), `None` for an empty one (no
+/// filter). 422 on `filter`, with the position, for one search would refuse as `q`.
+pub fn validate_filter(raw: &str) -> Result<Option<String>, ValidationError> {
+    let text = raw.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    parse_filter(text)?;
+    Ok(Some(text.to_owned()))
 }
 
 /// Parses the stored `event_types` column (a JSON array of strings).
@@ -476,7 +599,54 @@ pub struct EndpointInput {
     pub url: Option<String>,
     pub description: Option<String>,
     pub event_types: Option<Vec<String>>,
+    /// `Some(None)` (JSON null) clears it on update.
+    pub filter: Option<Option<String>>,
     pub enabled: Option<bool>,
+    /// The signature scheme; on update, a change rotates the key (the old one signs beside the
+    /// new for [`PREVIOUS_SECRET_GRACE`]).
+    pub signature: Option<SignatureScheme>,
+}
+
+/// How an endpoint's deliveries are signed (Standard Webhooks).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SignatureScheme {
+    /// HMAC-SHA256 with a shared `whsec_` secret.
+    #[default]
+    V1,
+    /// ed25519: Tributary keeps the `whsk_` secret key, the receiver verifies with the
+    /// `whpk_` public key.
+    V1a,
+}
+
+impl SignatureScheme {
+    /// The scheme a secret signs with (its prefix says).
+    pub fn of_secret(secret: &str) -> SignatureScheme {
+        if signing::is_secret_key(secret) {
+            SignatureScheme::V1a
+        } else {
+            SignatureScheme::V1
+        }
+    }
+
+    /// A new secret of this scheme.
+    pub fn generate(self) -> String {
+        match self {
+            SignatureScheme::V1 => generate_secret(),
+            SignatureScheme::V1a => signing::generate_secret_key(),
+        }
+    }
+}
+
+impl Endpoint {
+    pub fn signature(&self) -> SignatureScheme {
+        SignatureScheme::of_secret(&self.secret)
+    }
+
+    /// The `whpk_` key receivers verify `v1a` signatures with; `None` for `v1`.
+    pub fn public_key(&self) -> Option<String> {
+        signing::public_key_of(&self.secret)
+    }
 }
 
 pub fn validate_description(raw: &str) -> Result<String, ValidationError> {
@@ -539,7 +709,11 @@ pub async fn create_endpoint(
             None => String::new(),
         },
         event_types: validate_event_types(input.event_types.unwrap_or_default())?,
-        secret: generate_secret(),
+        filter: match input.filter.flatten() {
+            Some(filter) => validate_filter(&filter)?,
+            None => None,
+        },
+        secret: input.signature.unwrap_or_default().generate(),
         previous_secret: None,
         enabled: input.enabled.unwrap_or(true),
         disabled_reason: None,
@@ -575,7 +749,7 @@ pub async fn update_endpoint(
         Some(url) => Some(ssrf::validate_target(&url, config.allow_private_targets).await?),
         None => None,
     };
-    let update = EndpointUpdate {
+    let mut update = EndpointUpdate {
         url,
         description: input
             .description
@@ -583,25 +757,40 @@ pub async fn update_endpoint(
             .map(validate_description)
             .transpose()?,
         event_types: input.event_types.map(validate_event_types).transpose()?,
+        filter: match input.filter {
+            Some(Some(filter)) => Some(validate_filter(&filter)?),
+            Some(None) => Some(None),
+            None => None,
+        },
         enabled: input.enabled,
         rotate_secret: None,
         updated_at: now,
     };
+    if let Some(scheme) = input.signature {
+        // A switch of scheme is a rotation to a key of the other kind; asking for the scheme
+        // the endpoint already has changes nothing.
+        let current = get_endpoint(store, tenant, id).await?;
+        if current.signature() != scheme {
+            update.rotate_secret = Some((scheme.generate(), now + PREVIOUS_SECRET_GRACE));
+        }
+    }
     store
         .update_webhook_endpoint(tenant, id, &update)
         .await?
         .ok_or(DomainError::NotFound("webhook endpoint"))
 }
 
-/// Replaces the secret; the old one keeps signing beside it for [`PREVIOUS_SECRET_GRACE`].
+/// Replaces the secret with a new one of the same scheme; the old one keeps signing beside it
+/// for [`PREVIOUS_SECRET_GRACE`].
 pub async fn rotate_secret(
     store: &dyn Store,
     tenant: TenantId,
     id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<Endpoint, DomainError> {
+    let scheme = get_endpoint(store, tenant, id).await?.signature();
     let update = EndpointUpdate {
-        rotate_secret: Some((generate_secret(), now + PREVIOUS_SECRET_GRACE)),
+        rotate_secret: Some((scheme.generate(), now + PREVIOUS_SECRET_GRACE)),
         updated_at: now,
         ..EndpointUpdate::default()
     };
@@ -985,6 +1174,65 @@ mod tests {
         assert_eq!(error.field(), "event_types[1]");
         let error = validate_event_types(vec!["order.*".into(), "a*b".into()]).unwrap_err();
         assert_eq!(error.field(), "event_types[1]");
+    }
+
+    #[test]
+    fn query_filters_are_checked_like_q_and_cleared_when_empty() {
+        assert_eq!(
+            validate_filter("  card -visa "),
+            Ok(Some("card -visa".into()))
+        );
+        assert_eq!(validate_filter("   "), Ok(None));
+        let error = validate_filter("card \"declined").unwrap_err();
+        assert_eq!(error.field(), "filter");
+        assert!(error.message.contains("character 6"), "{error}");
+        let error = validate_filter("page:").unwrap_err();
+        assert!(error.message.contains("character 1"), "{error}");
+        assert_eq!(
+            validate_filter("violations:true x").unwrap_err().field(),
+            "filter"
+        );
+        assert!(
+            validate_filter("\"violations:true\" x").is_ok(),
+            "quoted, it is words"
+        );
+    }
+
+    #[test]
+    fn the_outbox_applies_event_types_then_the_filter_compiled_once() {
+        let endpoint =
+            OutboxEndpoint::from_stored(1, r#"["order.*"]"#, Some("page:/checkout -test:true"))
+                .unwrap();
+        let again =
+            OutboxEndpoint::from_stored(2, "[]", Some("page:/checkout -test:true")).unwrap();
+        assert!(Arc::ptr_eq(
+            endpoint.filter.as_ref().unwrap(),
+            again.filter.as_ref().unwrap()
+        ));
+        let meta = |value: serde_json::Value| value.as_object().cloned().unwrap_or_default();
+        let checkout = meta(serde_json::json!({"page": "/checkout", "test": false}));
+        let mut document = None;
+        assert!(endpoint.wants("order.paid", &checkout, &mut document));
+        assert!(document.is_some(), "built once for the event");
+        assert!(!endpoint.wants("signup", &checkout, &mut None));
+        let test = meta(serde_json::json!({"page": "/checkout", "test": true}));
+        assert!(!endpoint.wants("order.paid", &test, &mut None));
+        let unfiltered = OutboxEndpoint::from_stored(3, "[]", None).unwrap();
+        let mut document = None;
+        assert!(unfiltered.wants("anything", &test, &mut document));
+        assert!(document.is_none(), "no filter, no document");
+        assert!(OutboxEndpoint::from_stored(4, "[]", Some("(")).is_err());
+    }
+
+    #[test]
+    fn the_scheme_is_told_by_the_secrets_prefix() {
+        assert_eq!(
+            SignatureScheme::of_secret(&generate_secret()),
+            SignatureScheme::V1
+        );
+        let key = SignatureScheme::V1a.generate();
+        assert_eq!(SignatureScheme::of_secret(&key), SignatureScheme::V1a);
+        assert!(signing::public_key_of(&key).is_some());
     }
 
     #[test]

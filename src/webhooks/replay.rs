@@ -28,7 +28,9 @@ use tokio::task::JoinHandle;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{Endpoint, get_endpoint, matches, validate_event_types};
+use super::{
+    Endpoint, OutboxEndpoint, compiled_filter, get_endpoint, matches, validate_event_types,
+};
 use crate::error::{DomainError, ValidationError};
 use crate::events::query::{decode_cursor, encode_cursor};
 use crate::events::{Event, EventCursor, EventFilter};
@@ -235,11 +237,12 @@ impl Replay {
         }
     }
 
-    /// Whether the job would replay `event` to `endpoint` (before `only_failed`, which the
-    /// store decides from the event's delivery).
-    fn takes(&self, endpoint: &Endpoint, event: &Event) -> bool {
-        matches(&endpoint.event_types, &event.event_type)
-            && matches(&self.event_types, &event.event_type)
+    /// Whether the job would replay `event` to `endpoint` (its types and filter, as the
+    /// outbox decides, and the job's own types; `only_failed` the store decides from the
+    /// event's delivery).
+    fn takes(&self, endpoint: &OutboxEndpoint<Uuid>, event: &Event) -> bool {
+        matches(&self.event_types, &event.event_type)
+            && endpoint.wants(&event.event_type, &event.metadata, &mut None)
     }
 }
 
@@ -405,6 +408,18 @@ async fn run(state: &AppState, instance: &str, job: Replay) -> Result<(), StoreE
         // Deleted: its jobs went with it.
         return Ok(());
     };
+    let endpoint = match outbox_endpoint(&endpoint) {
+        Ok(endpoint) => endpoint,
+        Err(error) => {
+            let error = Some(format!("the endpoint's filter no longer compiles: {error}"));
+            let finish = Step::Finish {
+                state: State::Failed,
+                error,
+            };
+            advance(state, instance, &job, finish).await?;
+            return Ok(());
+        }
+    };
     let filter = EventFilter {
         from: Some(job.from),
         to: Some(job.to),
@@ -484,6 +499,19 @@ async fn run(state: &AppState, instance: &str, job: Replay) -> Result<(), StoreE
     advance(state, instance, &job, finish).await?;
     tracing::info!(replay = %job.id, "webhook replay queued every delivery");
     Ok(())
+}
+
+/// The endpoint as the outbox sees it (types and compiled filter).
+fn outbox_endpoint(endpoint: &Endpoint) -> Result<OutboxEndpoint<Uuid>, StoreError> {
+    Ok(OutboxEndpoint {
+        id: endpoint.id,
+        event_types: endpoint.event_types.clone(),
+        filter: endpoint
+            .filter
+            .as_deref()
+            .map(compiled_filter)
+            .transpose()?,
+    })
 }
 
 /// Waits a poll; true when the server is stopping (the job resumes at the next start).

@@ -16,9 +16,9 @@ use uuid::Uuid;
 use super::replay::{self, ReplaySpec};
 use super::replay_routes::ReplayView;
 use super::{
-    Delivery, Endpoint, EndpointInput, EventDelivery, create_endpoint, event_deliveries,
-    get_endpoint, list_deliveries, parse_delivery_query, parse_tenant_query, retry_delivery,
-    rotate_secret, send_test, update_endpoint,
+    Delivery, Endpoint, EndpointInput, EventDelivery, SignatureScheme, create_endpoint,
+    event_deliveries, get_endpoint, list_deliveries, parse_delivery_query, parse_tenant_query,
+    retry_delivery, rotate_secret, send_test, update_endpoint,
 };
 use crate::audit::AuditNote;
 use crate::auth::{Principal, Scope};
@@ -64,6 +64,16 @@ pub struct CreateWebhook {
     pub description: Option<String>,
     /// Default true.
     pub enabled: Option<bool>,
+    /// Only events matching this search query (the language of `GET /api/v1/events/search`'s
+    /// `q`, e.g. `page:/checkout -test:true`) are delivered, besides `event_types`; empty or
+    /// absent: no filter. Evaluated when each event is stored, with the verdict a search for
+    /// it would give. Invalid: 422 on `filter` with the character position.
+    #[schema(max_length = 1000)]
+    pub filter: Option<String>,
+    /// `v1` (default): HMAC-SHA256 with the `whsec_` secret shown in the response; `v1a`:
+    /// ed25519, verified with the `public_key` (`whpk_`) shown in the response (Standard
+    /// Webhooks asymmetric signatures; the secret key never leaves the server).
+    pub signature: Option<SignatureScheme>,
     /// Also send the endpoint the events of the last this many hours (1-720), as a replay job
     /// (the response's `replay`).
     pub replay_hours: Option<u32>,
@@ -82,6 +92,23 @@ pub struct UpdateWebhook {
     pub description: Option<String>,
     /// Enabling clears the failure record and `disabled_reason`.
     pub enabled: Option<bool>,
+    /// A search query, as at creation; empty or null clears it; absent leaves it as it is.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, max_length = 1000)]
+    pub filter: Option<Option<String>>,
+    /// Switching the scheme makes a new key of the new kind (the response shows its `secret`
+    /// for `v1`, its `public_key` for `v1a`); the previous key keeps signing beside it for 24
+    /// hours, so receivers see both signatures in one header meanwhile.
+    pub signature: Option<SignatureScheme>,
+}
+
+/// Tells a field given as null (`Some(None)`) from one left out (`None`, through `default`).
+fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 /// An endpoint as the API shows it, with its health. The secret is shown only at creation
@@ -95,6 +122,13 @@ pub struct WebhookView {
     pub description: String,
     /// Empty: every event type.
     pub event_types: Vec<String>,
+    /// The search query events must match too; null: none.
+    pub filter: Option<String>,
+    /// How deliveries are signed: `v1` (HMAC-SHA256) or `v1a` (ed25519).
+    pub signature: SignatureScheme,
+    /// For `v1a`: the `whpk_` public key that verifies the `v1a,…` signatures (not a secret);
+    /// null for `v1`.
+    pub public_key: Option<String>,
     pub enabled: bool,
     /// Why the server disabled the endpoint (it failed every attempt for too long); null while
     /// enabled or when it was disabled through the API.
@@ -118,11 +152,14 @@ pub struct WebhookView {
 impl From<Endpoint> for WebhookView {
     fn from(endpoint: Endpoint) -> Self {
         WebhookView {
+            signature: endpoint.signature(),
+            public_key: endpoint.public_key(),
             id: endpoint.id,
             tenant_id: endpoint.tenant_id,
             url: endpoint.url,
             description: endpoint.description,
             event_types: endpoint.event_types,
+            filter: endpoint.filter,
             enabled: endpoint.enabled,
             disabled_reason: endpoint.disabled_reason,
             consecutive_failures: endpoint.health.consecutive_failures,
@@ -137,14 +174,17 @@ impl From<Endpoint> for WebhookView {
     }
 }
 
-/// An endpoint with its signing secret (creation and rotation only).
+/// An endpoint with its signing secret (creation and rotation only, and an update that
+/// switched it to `v1`).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WebhookWithSecret {
     #[serde(flatten)]
     pub endpoint: WebhookView,
-    /// `whsec_` + base64 of the key: verify `webhook-signature` with it (Standard Webhooks).
-    /// Shown only now.
-    pub secret: String,
+    /// `v1`: `whsec_` + base64 of the key: verify `webhook-signature` with it (Standard
+    /// Webhooks). Shown only now. Absent for `v1a`, whose secret key is never shown (verify
+    /// with `public_key`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
     /// At creation with `replay_hours`: the replay job of those hours.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub replay: Option<ReplayView>,
@@ -152,7 +192,7 @@ pub struct WebhookWithSecret {
 
 impl From<Endpoint> for WebhookWithSecret {
     fn from(endpoint: Endpoint) -> Self {
-        let secret = endpoint.secret.clone();
+        let secret = (endpoint.signature() == SignatureScheme::V1).then(|| endpoint.secret.clone());
         WebhookWithSecret {
             endpoint: endpoint.into(),
             secret,
@@ -239,7 +279,9 @@ pub async fn create_webhook(
         url: Some(body.url),
         description: body.description,
         event_types: body.event_types,
+        filter: body.filter.map(Some),
         enabled: body.enabled,
+        signature: body.signature,
     };
     let endpoint =
         create_endpoint(&*state.store, &state.config.webhooks, tenant, input, now).await?;
@@ -298,8 +340,9 @@ pub async fn get_webhook(
     Ok(Json(endpoint.into()))
 }
 
-/// Change an endpoint: URL, filter, description, enabled. Enabling it clears its failure
-/// record.
+/// Change an endpoint: URL, event types, filter, description, enabled, signature scheme.
+/// Enabling it clears its failure record. The response is the endpoint, with `secret` only
+/// when the call switched it to `v1` (the new secret, shown only then).
 #[utoipa::path(
     patch, path = "/api/v1/webhooks/{id}", tag = "webhooks", request_body = UpdateWebhook,
     params(
@@ -307,10 +350,10 @@ pub async fn get_webhook(
         ("tenant_id" = Option<Uuid>, Query, description = "Admin only: the tenant (or the body's tenant_id)"),
     ),
     responses(
-        (status = 200, body = WebhookView),
+        (status = 200, body = WebhookWithSecret),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, description = "No such endpoint for this tenant", body = ErrorBody),
-        (status = 422, description = "Invalid field (a refused `url` too)", body = ErrorBody),
+        (status = 422, description = "Invalid field (a refused `url` too; a `filter` search would refuse, with the position)", body = ErrorBody),
     ),
     security(("api_key" = []), ("bearer" = []))
 )]
@@ -320,7 +363,7 @@ pub async fn update_webhook(
     RawQuery(query): RawQuery,
     AppPath(id): AppPath<String>,
     AppJson(body): AppJson<UpdateWebhook>,
-) -> Result<(AuditNote, Json<WebhookView>), ApiError> {
+) -> Result<(AuditNote, Json<WebhookWithSecret>), ApiError> {
     let requested = body
         .tenant_id
         .map(TenantId)
@@ -330,6 +373,8 @@ pub async fn update_webhook(
         .await?;
     let only_disables = body.url.is_none()
         && body.event_types.is_none()
+        && body.filter.is_none()
+        && body.signature.is_none()
         && body.description.is_none()
         && body.enabled == Some(false);
     if !only_disables {
@@ -339,7 +384,9 @@ pub async fn update_webhook(
         url: body.url,
         description: body.description,
         event_types: body.event_types,
+        filter: body.filter,
         enabled: body.enabled,
+        signature: body.signature,
     };
     let id = endpoint_id(&id)?;
     // For the audit log; a missing endpoint is left to the update to report, after its checks.
@@ -353,11 +400,24 @@ pub async fn update_webhook(
         state.clock.now(),
     )
     .await?;
+    let switched_to_v1 = endpoint.signature() == SignatureScheme::V1
+        && before
+            .as_ref()
+            .is_some_and(|before| before.secret != endpoint.secret);
+    let secret = switched_to_v1.then(|| endpoint.secret.clone());
     let after = WebhookView::from(endpoint);
+    // The views carry no secret.
     let note = AuditNote::target(id)
         .before(&before.map(WebhookView::from))
         .after(&after);
-    Ok((note, Json(after)))
+    Ok((
+        note,
+        Json(WebhookWithSecret {
+            endpoint: after,
+            secret,
+            replay: None,
+        }),
+    ))
 }
 
 /// Delete an endpoint with its delivery log. Deliveries not yet made are dropped.
@@ -389,8 +449,9 @@ pub async fn delete_webhook(
     Ok((note, StatusCode::NO_CONTENT))
 }
 
-/// Replace the signing secret. For 24 hours the previous secret signs too (a second
-/// `v1,…` signature in `webhook-signature`), so receivers can switch without rejecting
+/// Replace the signing secret (a `v1a` endpoint gets a new key pair: the response shows the
+/// new `public_key`, never the secret key). For 24 hours the previous secret signs too (a
+/// second signature in `webhook-signature`), so receivers can switch without rejecting
 /// deliveries.
 #[utoipa::path(
     post, path = "/api/v1/webhooks/{id}/rotate-secret", tag = "webhooks",

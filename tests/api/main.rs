@@ -33,4 +33,5 @@ mod search;
 mod store_suite;
 mod stream;
 mod tenants;
+mod webhook_filters;
 mod webhooks;

@@ -2100,6 +2100,271 @@ async fn an_events_deliveries_are_the_tenants_own_and_bad_calls_are_refused() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
 
+// --- asymmetric signatures (v1a, ed25519) ---------------------------------------------------
+
+/// Verifies a `v1a,<base64>` signature of `{id}.{timestamp}.{body}` with a `whpk_` key the way
+/// a receiver would, with an ed25519 implementation independent of the server's (`ring`):
+/// Node's `crypto.verify`, which is OpenSSL's. One verdict per `v1a` entry of the header.
+fn verify_v1a(
+    public_key: &str,
+    id: &str,
+    timestamp: &str,
+    signatures: &str,
+    body: &[u8],
+) -> Vec<bool> {
+    const SCRIPT: &str = r#"
+        const crypto = require("crypto");
+        const [publicKey, content, ...signatures] = process.argv.slice(1);
+        const raw = Buffer.from(publicKey.replace(/^whpk_/, ""), "base64");
+        if (raw.length !== 32) throw new Error("not a 32-byte ed25519 key");
+        const key = crypto.createPublicKey({
+            key: Buffer.concat([Buffer.from("302a300506032b6570032100", "hex"), raw]),
+            format: "der",
+            type: "spki",
+        });
+        const data = Buffer.from(content, "base64");
+        console.log(JSON.stringify(signatures.map((s) =>
+            crypto.verify(null, data, key, Buffer.from(s, "base64")))));
+    "#;
+    let mut content = format!("{id}.{timestamp}.").into_bytes();
+    content.extend_from_slice(body);
+    let v1a: Vec<&str> = signatures
+        .split(' ')
+        .filter_map(|signature| signature.strip_prefix("v1a,"))
+        .collect();
+    let output = std::process::Command::new("node")
+        .arg("-e")
+        .arg(SCRIPT)
+        .arg(public_key)
+        .arg(STANDARD.encode(&content))
+        .args(&v1a)
+        .output()
+        .expect("node runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("a JSON list of verdicts")
+}
+
+fn verify_v1a_request(public_key: &str, request: &Received) -> Vec<bool> {
+    verify_v1a(
+        public_key,
+        header(request, "webhook-id"),
+        header(request, "webhook-timestamp"),
+        header(request, "webhook-signature"),
+        &request.body,
+    )
+}
+
+#[tokio::test]
+async fn a_v1a_delivery_verifies_with_the_public_key_in_another_ed25519_and_a_tampered_one_does_not()
+ {
+    let app = fast_app().await;
+    let tenant = app.create_tenant("ed25519").await;
+    let receiver = Receiver::start().await;
+    let response = app
+        .post("/api/v1/webhooks", &tenant.key)
+        .json(&json!({ "url": receiver.url, "signature": "v1a" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let raw = response.text().await.unwrap();
+    assert!(!raw.contains("whsk_") && !raw.contains("whsec_"), "{raw}");
+    let created: Value = serde_json::from_str(&raw).unwrap();
+    assert_eq!(created["signature"], "v1a");
+    assert!(created.get("secret").is_none(), "{created}");
+    let public_key = created["public_key"].as_str().unwrap().to_owned();
+    assert!(public_key.starts_with("whpk_"));
+    let endpoint = created["id"].as_str().unwrap();
+    // Public keys are not secret: every view shows it.
+    let (_, view) = app
+        .get_json(&format!("/api/v1/webhooks/{endpoint}"), &tenant.key)
+        .await;
+    assert_eq!(
+        (&view["signature"], &view["public_key"]),
+        (&json!("v1a"), &json!(public_key))
+    );
+
+    app.ingest_ok(
+        &tenant.key,
+        json!({ "event_type": "order.paid", "metadata": {"n": 1} }),
+    )
+    .await;
+    let request = received(&receiver, 1, Duration::from_secs(10))
+        .await
+        .remove(0);
+    let signature = header(&request, "webhook-signature");
+    assert!(
+        signature.starts_with("v1a,") && !signature.contains(' '),
+        "{signature}"
+    );
+    assert_eq!(verify_v1a_request(&public_key, &request), [true]);
+    let mut tampered = request.clone();
+    tampered.body =
+        Bytes::from(String::from_utf8_lossy(&request.body).replace("\"n\":1", "\"n\":2"));
+    assert_ne!(tampered.body, request.body);
+    assert_eq!(verify_v1a_request(&public_key, &tampered), [false]);
+    let other_id = verify_v1a(
+        &public_key,
+        "another-id",
+        header(&request, "webhook-timestamp"),
+        signature,
+        &request.body,
+    );
+    assert_eq!(other_id, [false]);
+    assert!(!verify_request(
+        "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        &request
+    ));
+
+    // Rotation: a new key pair; both sign during the grace period, each verifies with its key.
+    let response = app
+        .post(
+            &format!("/api/v1/webhooks/{endpoint}/rotate-secret"),
+            &tenant.key,
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let raw = response.text().await.unwrap();
+    assert!(!raw.contains("whsk_"), "{raw}");
+    let rotated: Value = serde_json::from_str(&raw).unwrap();
+    let new_key = rotated["public_key"].as_str().unwrap().to_owned();
+    assert!(new_key.starts_with("whpk_") && new_key != public_key);
+    app.ingest_ok(&tenant.key, json!({ "event_type": "order.paid" }))
+        .await;
+    let request = received(&receiver, 2, Duration::from_secs(10))
+        .await
+        .remove(1);
+    assert_eq!(header(&request, "webhook-signature").split(' ').count(), 2);
+    assert_eq!(verify_v1a_request(&new_key, &request), [true, false]);
+    assert_eq!(verify_v1a_request(&public_key, &request), [false, true]);
+
+    // The attempt log masks v1a signatures like v1 ones and never holds a key or signature.
+    let log = deliveries_in(
+        &app,
+        &tenant.key,
+        endpoint,
+        2,
+        "succeeded",
+        Duration::from_secs(5),
+    )
+    .await;
+    assert_eq!(
+        log[0]["attempt_log"][0]["request_headers"]["webhook-signature"],
+        "v1a,<redacted> v1a,<redacted>"
+    );
+    let raw = serde_json::to_string(&log).unwrap();
+    assert!(!raw.contains("whsk_"));
+    for request in receiver.requests() {
+        for signature in header(&request, "webhook-signature").split(' ') {
+            assert!(!raw.contains(signature.trim_start_matches("v1a,")));
+        }
+    }
+}
+
+#[tokio::test]
+async fn switching_v1_to_v1a_and_back_sends_both_signatures_each_verifying_with_its_own_key() {
+    let app = fast_app().await;
+    let tenant = app.create_tenant("switch").await;
+    let receiver = Receiver::start().await;
+    let (endpoint, secret) =
+        create_endpoint(&app, &tenant.key, json!({ "url": receiver.url })).await;
+    let (_, view) = app
+        .get_json(&format!("/api/v1/webhooks/{endpoint}"), &tenant.key)
+        .await;
+    assert_eq!(
+        (&view["signature"], &view["public_key"]),
+        (&json!("v1"), &Value::Null)
+    );
+
+    let response = patch(&app, &format!("/api/v1/webhooks/{endpoint}"), &tenant.key)
+        .json(&json!({ "signature": "v1a" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let raw = response.text().await.unwrap();
+    assert!(!raw.contains("whsk_") && !raw.contains("whsec_"), "{raw}");
+    let switched: Value = serde_json::from_str(&raw).unwrap();
+    assert_eq!(switched["signature"], "v1a");
+    assert!(switched["previous_secret_expires_at"].is_string());
+    let public_key = switched["public_key"].as_str().unwrap().to_owned();
+
+    app.ingest_ok(&tenant.key, json!({ "event_type": "signup" }))
+        .await;
+    let request = received(&receiver, 1, Duration::from_secs(10))
+        .await
+        .remove(0);
+    let signatures = header(&request, "webhook-signature");
+    let kinds: Vec<&str> = signatures
+        .split(' ')
+        .map(|s| s.split_once(',').unwrap().0)
+        .collect();
+    assert_eq!(kinds, ["v1a", "v1"], "{signatures}");
+    assert!(
+        verify_request(&secret, &request),
+        "the old v1 secret still verifies"
+    );
+    assert_eq!(verify_v1a_request(&public_key, &request), [true]);
+
+    // Asking for the scheme it has changes nothing.
+    let unchanged: Value = patch(&app, &format!("/api/v1/webhooks/{endpoint}"), &tenant.key)
+        .json(&json!({ "signature": "v1a" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(unchanged["public_key"], json!(public_key));
+
+    // And back to v1: the new secret is shown (only now), the v1a key signs beside it.
+    let back: Value = patch(&app, &format!("/api/v1/webhooks/{endpoint}"), &tenant.key)
+        .json(&json!({ "signature": "v1" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (&back["signature"], &back["public_key"]),
+        (&json!("v1"), &Value::Null)
+    );
+    let new_secret = back["secret"].as_str().unwrap().to_owned();
+    assert!(new_secret.starts_with("whsec_") && new_secret != secret);
+    app.ingest_ok(&tenant.key, json!({ "event_type": "signup" }))
+        .await;
+    let request = received(&receiver, 2, Duration::from_secs(10))
+        .await
+        .remove(1);
+    assert!(verify_request(&new_secret, &request));
+    assert!(!verify_request(&secret, &request));
+    assert_eq!(verify_v1a_request(&public_key, &request), [true]);
+    let log = deliveries_in(
+        &app,
+        &tenant.key,
+        &endpoint,
+        2,
+        "succeeded",
+        Duration::from_secs(5),
+    )
+    .await;
+    assert_eq!(
+        log[0]["attempt_log"][0]["request_headers"]["webhook-signature"],
+        "v1,<redacted> v1a,<redacted>"
+    );
+    assert_eq!(
+        log[1]["attempt_log"][0]["request_headers"]["webhook-signature"],
+        "v1a,<redacted> v1,<redacted>"
+    );
+}
+
 // --- the store: outbox, claims and leases, on both stores ------------------------------------
 
 mod store_level {
@@ -2206,6 +2471,7 @@ mod store_level {
             url: "https://example.com/hook".into(),
             description: String::new(),
             event_types: types.iter().map(|t| (*t).to_owned()).collect(),
+            filter: None,
             secret: generate_secret(),
             previous_secret: None,
             enabled,
