@@ -622,6 +622,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/webhooks/{id}/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The endpoint's attempts over the last `hours`: attempts, successes (2xx), failures, the
+         *     success rate and latency percentiles, in total and per bucket (at most 48 whole buckets
+         *     and the one still filling, aligned to their width: 5 min up to 4 h, 1 h for 24 h, 6 h for
+         *     7 days; empty buckets included). The
+         *     percentiles are approximate, interpolated from a latency histogram counted by the
+         *     database.
+         */
+        get: operations["webhook_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/webhooks/{id}/test": {
         parameters: {
             query?: never;
@@ -1419,6 +1443,24 @@ export interface components {
             /** Format: int64 */
             total: number;
         };
+        /** @description The figures of one bucket. */
+        StatsBucket: {
+            /** Format: int64 */
+            attempts: number;
+            /** Format: int64 */
+            failed: number;
+            /**
+             * Format: int64
+             * @description Approximate (see `WebhookStats`); null without attempts.
+             */
+            latency_p50_ms?: number | null;
+            /** Format: int64 */
+            latency_p95_ms?: number | null;
+            /** Format: date-time */
+            start: string;
+            /** Format: int64 */
+            succeeded: number;
+        };
         /** @enum {string} */
         StatsInterval: "minute" | "hour" | "day";
         Suppression: {
@@ -1537,6 +1579,49 @@ export interface components {
         WebhookList: {
             /** @description Oldest first. */
             endpoints: components["schemas"]["WebhookView"][];
+        };
+        /**
+         * @description An endpoint's attempts over a window, in total and per bucket. The latency percentiles
+         *     are approximate: interpolated from a histogram of 16 latency classes (1-2-5 ms steps up to
+         *     60 s) counted by the database, within the observed range of the class the rank falls in.
+         */
+        WebhookStats: {
+            /** Format: int64 */
+            attempts: number;
+            /** Format: int64 */
+            bucket_seconds: number;
+            /** @description Oldest first, every bucket of the window (empty ones with zeros and null latencies). */
+            buckets: components["schemas"]["StatsBucket"][];
+            /**
+             * Format: int64
+             * @description Every other attempt: another status, or no response.
+             */
+            failed: number;
+            /**
+             * Format: date-time
+             * @description The first bucket's start: `hours` before `to`, or up to one bucket earlier (buckets
+             *     are aligned to multiples of their width).
+             */
+            from: string;
+            /** Format: int64 */
+            latency_p50_ms?: number | null;
+            /** Format: int64 */
+            latency_p95_ms?: number | null;
+            /**
+             * Format: int64
+             * @description Attempts answered 2xx.
+             */
+            succeeded: number;
+            /**
+             * Format: double
+             * @description succeeded / attempts, 0-1; null without attempts.
+             */
+            success_rate?: number | null;
+            /**
+             * Format: date-time
+             * @description Now.
+             */
+            to: string;
         };
         /**
          * @description An endpoint as the API shows it, with its health. The secret is shown only at creation
@@ -4281,6 +4366,8 @@ export interface operations {
             query?: {
                 /** @description Only deliveries in this status */
                 status?: components["schemas"]["DeliveryStatus"];
+                /** @description Only the deliveries of this event */
+                event_id?: string;
                 /** @description 1-100, default 50 */
                 limit?: number;
                 /** @description next_cursor of the previous page */
@@ -4453,6 +4540,67 @@ export interface operations {
                 };
             };
             /** @description A malformed or unknown query parameter */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    webhook_stats: {
+        parameters: {
+            query?: {
+                /** @description The window, 1-720 hours, default 24 */
+                hours?: number;
+                /** @description Admin only: the tenant */
+                tenant_id?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The endpoint */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookStats"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such endpoint for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A bad parameter (`hours` out of range) */
             422: {
                 headers: {
                     [name: string]: unknown;
