@@ -20,6 +20,8 @@ export const replaysQuery = (tenantId: string, scope: Scope, endpointId: string)
     queryFn: ({ signal }) => api.get<ReplayList>(`${base(endpointId)}/replays`, { query: scope, signal }),
     select: (data) => data.data,
     refetchInterval: (query) => (query.state.data?.data.some((r) => isActive(r.state)) ? REPLAY_POLL_MS : false),
+    // A side list: if it cannot be read, the endpoint view goes on without it (no toast).
+    meta: { silent: true },
   })
 
 /** The endpoint's replays, newest first. */

@@ -162,7 +162,7 @@ function LatencyChart({ stats }: { stats: WebhookStats }) {
           <LineChart data={rows} margin={{ top: 4, right: 4, bottom: 0, left: 0 }}>
             <CartesianGrid stroke={colors.grid} vertical={false} />
             <XAxis dataKey="start" tickFormatter={(v: string) => tickLabel(v, stats.bucket_seconds)} tick={{ fill: colors.text, fontSize: 11 }} tickLine={false} axisLine={{ stroke: colors.grid }} minTickGap={28} />
-            <YAxis tickFormatter={(v: number) => formatLatency(v)} tick={{ fill: colors.text, fontSize: 11 }} tickLine={false} axisLine={false} width={52} />
+            <YAxis tickFormatter={(v: number) => formatLatency(v)} tick={{ fill: colors.text, fontSize: 11 }} tickLine={false} axisLine={false} width={60} />
             <Tooltip contentStyle={colors.tooltip} labelFormatter={(label) => formatDateTime(String(label))} formatter={(value, name) => [formatLatency(Number(value)), String(name)]} />
             <Legend iconType="circle" iconSize={8} wrapperStyle={{ fontSize: 11, color: colors.text }} />
             <Line dataKey="p50" name="p50" stroke={colors.p50} strokeWidth={2} dot={{ r: 2 }} connectNulls={false} isAnimationActive={false} />
