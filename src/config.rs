@@ -180,6 +180,17 @@ pub struct WebhooksConfig {
     pub max_per_endpoint: usize,
     /// How often the worker looks for due deliveries.
     pub poll_interval_ms: u64,
+    /// The circuit breaker (src/webhooks/fairness.rs): after this many consecutive failed
+    /// attempts an endpoint is left alone for `circuit_open_secs`, doubled with each further
+    /// failure up to `circuit_max_open_secs`, then probed with one delivery. 0 turns it off.
+    pub circuit_after_failures: u64,
+    pub circuit_open_secs: u64,
+    pub circuit_max_open_secs: u64,
+    /// Replay jobs (src/webhooks/replay.rs): events read per batch, and most of a job's
+    /// deliveries waiting at once (the job queues more as they are delivered, so that a replay
+    /// of millions never floods the queue and live deliveries go first).
+    pub replay_batch: u32,
+    pub replay_window: u32,
 }
 
 /// How long stored data is kept (src/retention.rs).
@@ -264,6 +275,11 @@ impl Default for Config {
                 max_concurrency: 64,
                 max_per_endpoint: 8,
                 poll_interval_ms: 500,
+                circuit_after_failures: 5,
+                circuit_open_secs: 30,
+                circuit_max_open_secs: 900,
+                replay_batch: 500,
+                replay_window: 1000,
             },
             retention: RetentionConfig {
                 events_days: 0,

@@ -231,6 +231,7 @@ impl Application {
         let webhook_worker = crate::webhooks::worker::spawn(&state)?;
         let pruner = crate::retention::spawn(&state);
         let deletions = crate::privacy::deletions::spawn(&state);
+        let replays = crate::webhooks::replay::spawn(&state);
         // Stopped only once every request is answered, so that its last counts are written.
         let schemas_stop = CancellationToken::new();
         let schemas_task = state.schemas.start(state.bus.clone(), schemas_stop.clone());
@@ -252,6 +253,7 @@ impl Application {
         }
         pruner.await.context("the pruner failed")?;
         deletions.await.context("the deletion worker failed")?;
+        replays.await.context("the replay worker failed")?;
         schemas_stop.cancel();
         schemas_task
             .await

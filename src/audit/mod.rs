@@ -244,7 +244,7 @@ const NOT_RECORDED: [&str; 5] = [
 ];
 
 /// The actions of the routes we know; others get a name from their path ([`derived_action`]).
-const ACTIONS: [(&str, &str, &str); 19] = [
+const ACTIONS: [(&str, &str, &str); 21] = [
     ("POST", "/api/v1/tenants", "tenant.create"),
     ("PATCH", "/api/v1/tenants/{tenant_id}", "tenant.update"),
     ("POST", "/api/v1/tenants/{tenant_id}/keys", "key.create"),
@@ -266,6 +266,12 @@ const ACTIONS: [(&str, &str, &str); 19] = [
         "POST",
         "/api/v1/webhooks/{id}/deliveries/{delivery_id}/retry",
         "delivery.retry",
+    ),
+    ("POST", "/api/v1/webhooks/{id}/replay", "replay.create"),
+    (
+        "POST",
+        "/api/v1/webhooks/{id}/replays/{replay_id}/cancel",
+        "replay.cancel",
     ),
     ("PUT", "/api/v1/schemas/{event_type}", "schema.put"),
     ("DELETE", "/api/v1/schemas/{event_type}", "schema.delete"),

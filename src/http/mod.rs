@@ -111,6 +111,7 @@ pub fn router(state: AppState) -> Router {
         .route("/events/{event_id}", get(events::routes::get_event))
         .route("/ws", get(stream::routes::connect))
         .merge(crate::webhooks::routes::router())
+        .merge(crate::webhooks::replay_routes::router())
         .merge(crate::schemas::routes::router())
         .merge(crate::privacy::routes::router())
         .merge(crate::audit::routes::router())

@@ -357,15 +357,36 @@ pub trait Store: Send + Sync + 'static {
         at: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
 
-    /// Claims up to `claim.limit` due deliveries of enabled endpoints of active (not suspended)
-    /// tenants (`pending` or `failed`,
-    /// `next_attempt_at <= now`, no lease or an expired one), soonest due first, leasing them
-    /// to `claim.instance` until `claim.lease_until`. Concurrent claimers, in this process or
-    /// another, never get the same delivery while its lease runs.
+    /// Endpoints with deliveries due at `now` (`pending` or `failed`, `next_attempt_at <=
+    /// now`, no lease or an expired one) that may be attempted: enabled, of an active (not
+    /// suspended) tenant, circuit not open at `now`; longest waiting first, at most `limit`.
+    /// Only reads: when nothing is due, polling takes no write lock.
+    async fn due_webhook_endpoints(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<crate::webhooks::fairness::DueEndpoint>, StoreError>;
+
+    /// Claims, for each share, up to `count` of the endpoint's due deliveries (as
+    /// [`Store::due_webhook_endpoints`] has them, endpoint still enabled and circuit not open),
+    /// live ones before replayed ones, soonest due first, leasing them to `claim.instance`
+    /// until `claim.lease_until`. A probe share is taken only by the claim that marks the
+    /// endpoint's probe in flight (its `circuit_open_until` moved to the lease's end).
+    /// Concurrent claimers, in this process or another, never get the same delivery while its
+    /// lease runs.
     async fn claim_webhook_deliveries(
         &self,
         claim: &crate::webhooks::Claim<'_>,
     ) -> Result<Vec<crate::webhooks::ClaimedDelivery>, StoreError>;
+
+    /// Opens the endpoint's circuit until `until`, if it is still failing (no success was
+    /// recorded since `failed_at`, the failure that opens it).
+    async fn open_webhook_circuit(
+        &self,
+        endpoint_id: Uuid,
+        failed_at: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
 
     /// Gives a claimed delivery back unattempted (its lease cleared) if `instance` holds it.
     async fn release_webhook_delivery(&self, id: Uuid, instance: &str) -> Result<(), StoreError>;
@@ -389,6 +410,64 @@ pub trait Store: Send + Sync + 'static {
         reason: &str,
         at: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
+
+    // --- webhook replays (see crate::webhooks::replay; SQL in each backend's replays.rs) ---
+
+    async fn create_webhook_replay(
+        &self,
+        job: &crate::webhooks::replay::Replay,
+    ) -> Result<(), StoreError>;
+
+    /// The endpoint's jobs, newest first, at most `limit`, with their progress.
+    async fn list_webhook_replays(
+        &self,
+        tenant: TenantId,
+        endpoint_id: Uuid,
+        limit: u32,
+    ) -> Result<Vec<crate::webhooks::replay::Replay>, StoreError>;
+
+    async fn get_webhook_replay(
+        &self,
+        tenant: TenantId,
+        endpoint_id: Uuid,
+        id: Uuid,
+    ) -> Result<Option<crate::webhooks::replay::Replay>, StoreError>;
+
+    /// Cancels the job if it has not finished; the job as it is then (`None`: no such job).
+    async fn cancel_webhook_replay(
+        &self,
+        tenant: TenantId,
+        endpoint_id: Uuid,
+        id: Uuid,
+        at: DateTime<Utc>,
+    ) -> Result<Option<crate::webhooks::replay::Replay>, StoreError>;
+
+    /// Takes the oldest job that is pending, or running under a lease that has run out.
+    async fn claim_webhook_replay(
+        &self,
+        instance: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Option<crate::webhooks::replay::Replay>, StoreError>;
+
+    /// Writes the step with the renewal of the lease, in one transaction; false (and nothing
+    /// written) when the lease is no longer the instance's or the job is not running.
+    async fn advance_webhook_replay(
+        &self,
+        lease: &crate::webhooks::replay::Lease<'_>,
+        step: crate::webhooks::replay::Step<'_>,
+    ) -> Result<bool, StoreError>;
+
+    /// The job's deliveries waiting for an attempt or a retry.
+    async fn webhook_replay_waiting(&self, id: Uuid) -> Result<u64, StoreError>;
+
+    /// How many of `events` have a delivery to the endpoint that failed or died.
+    async fn count_failed_webhook_events(
+        &self,
+        tenant: TenantId,
+        endpoint_id: Uuid,
+        events: &[Uuid],
+    ) -> Result<u64, StoreError>;
 
     /// Deliveries waiting for an attempt (pending or failed, of enabled endpoints), all
     /// tenants together, and the creation time of the oldest.

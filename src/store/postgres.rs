@@ -44,7 +44,9 @@ use crate::tenants::{RateLimit, Tenant, TenantId, TenantStatus, TenantUpdate};
 use crate::webhooks as hooks;
 
 mod audit;
+mod delivery_queue;
 mod privacy;
+mod replays;
 mod schemas;
 mod stats;
 mod webhook_stats;
@@ -1027,6 +1029,7 @@ impl Store for PostgresStore {
                disabled_reason = CASE WHEN $6::boolean IS NULL THEN disabled_reason ELSE NULL END, \
                failing_since = CASE WHEN $6::boolean THEN NULL ELSE failing_since END, \
                consecutive_failures = CASE WHEN $6::boolean THEN 0 ELSE consecutive_failures END, \
+               circuit_open_until = CASE WHEN $6::boolean THEN NULL ELSE circuit_open_until END, \
                updated_at = $7 \
              WHERE tenant_id = $8 AND id = $9 RETURNING *",
         )
@@ -1187,53 +1190,29 @@ impl Store for PostgresStore {
         Ok(updated.rows_affected() == 1)
     }
 
+    async fn due_webhook_endpoints(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<hooks::fairness::DueEndpoint>, StoreError> {
+        delivery_queue::due_endpoints(&self.pool, micros(now), limit).await
+    }
+
     async fn claim_webhook_deliveries(
         &self,
         claim: &hooks::Claim<'_>,
     ) -> Result<Vec<hooks::ClaimedDelivery>, StoreError> {
-        // SKIP LOCKED: concurrent claimers (other instances) pass over the rows another is
-        // claiming instead of waiting for them; a row whose lease was just set by a claimer
-        // that committed first is re-checked against the WHERE after locking and dropped.
-        let mut tx = self.pool.begin().await?;
-        let ids: Vec<Uuid> = sqlx::query_scalar(
-            "WITH due AS ( \
-               SELECT d.id FROM webhook_deliveries d \
-               JOIN webhook_endpoints e ON e.id = d.endpoint_id \
-               JOIN tenants t ON t.id = d.tenant_id \
-               WHERE d.status IN ('pending', 'failed') AND d.next_attempt_at <= $1 \
-                 AND (d.lease_until IS NULL OR d.lease_until < $1) AND e.enabled \
-                 AND t.status = 'active' \
-               ORDER BY d.next_attempt_at LIMIT $2 \
-               FOR UPDATE OF d SKIP LOCKED) \
-             UPDATE webhook_deliveries w SET lease_until = $3, leased_by = $4 \
-             FROM due WHERE w.id = due.id RETURNING w.id",
-        )
-        .bind(micros(claim.now))
-        .bind(i64::from(claim.limit))
-        .bind(micros(claim.lease_until))
-        .bind(claim.instance)
-        .fetch_all(&mut *tx)
-        .await?;
-        if ids.is_empty() {
-            tx.commit().await?;
-            return Ok(Vec::new());
-        }
-        let rows = sqlx::query(
-            "SELECT d.id AS d_id, d.tenant_id AS d_tenant_id, d.endpoint_id AS d_endpoint_id, \
-             d.attempts AS d_attempts, d.payload AS d_payload, e.url AS e_url, \
-             e.secret AS e_secret, e.previous_secret AS e_previous_secret, \
-             e.previous_secret_until AS e_previous_secret_until, \
-             ev.id, ev.tenant_id, ev.event_type, ev.ts, ev.received_at, \
-             ev.metadata::text AS metadata, ev.event_id, ev.violations::text AS violations \
-             FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id \
-             LEFT JOIN events ev ON ev.id = d.event_id WHERE d.id = ANY($1) \
-             ORDER BY d.next_attempt_at, d.id",
-        )
-        .bind(&ids)
-        .fetch_all(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        rows.iter().map(claimed_webhook_delivery_from_row).collect()
+        delivery_queue::claim(&self.pool, claim).await
+    }
+
+    async fn open_webhook_circuit(
+        &self,
+        endpoint_id: Uuid,
+        failed_at: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        delivery_queue::open_circuit(&self.pool, endpoint_id, micros(failed_at), micros(until))
+            .await
     }
 
     async fn release_webhook_delivery(&self, id: Uuid, instance: &str) -> Result<(), StoreError> {
@@ -1263,9 +1242,11 @@ impl Store for PostgresStore {
                consecutive_failures = CASE WHEN $1 THEN 0 ELSE consecutive_failures + 1 END, \
                failing_since = CASE WHEN $1 THEN NULL ELSE COALESCE(failing_since, $2) END, \
                last_success_at = CASE WHEN $1 THEN $2 ELSE last_success_at END, \
-               last_failure_at = CASE WHEN $1 THEN last_failure_at ELSE $2 END \
+               last_failure_at = CASE WHEN $1 THEN last_failure_at ELSE $2 END, \
+               circuit_open_until = CASE WHEN $1 THEN NULL ELSE circuit_open_until END \
              WHERE id = $3 \
-             RETURNING failing_since, consecutive_failures, last_success_at, last_failure_at, enabled",
+             RETURNING failing_since, consecutive_failures, last_success_at, last_failure_at, \
+               circuit_open_until, enabled",
         )
         .bind(succeeded)
         .bind(at)
@@ -1350,6 +1331,68 @@ impl Store for PostgresStore {
         .execute(&self.pool)
         .await?;
         Ok(updated.rows_affected() == 1)
+    }
+
+    async fn create_webhook_replay(&self, job: &hooks::replay::Replay) -> Result<(), StoreError> {
+        replays::create(&self.pool, job).await
+    }
+
+    async fn list_webhook_replays(
+        &self,
+        tenant: TenantId,
+        endpoint_id: Uuid,
+        limit: u32,
+    ) -> Result<Vec<hooks::replay::Replay>, StoreError> {
+        replays::list(&self.pool, tenant, endpoint_id, limit).await
+    }
+
+    async fn get_webhook_replay(
+        &self,
+        tenant: TenantId,
+        endpoint_id: Uuid,
+        id: Uuid,
+    ) -> Result<Option<hooks::replay::Replay>, StoreError> {
+        replays::get(&self.pool, tenant, endpoint_id, id).await
+    }
+
+    async fn cancel_webhook_replay(
+        &self,
+        tenant: TenantId,
+        endpoint_id: Uuid,
+        id: Uuid,
+        at: DateTime<Utc>,
+    ) -> Result<Option<hooks::replay::Replay>, StoreError> {
+        replays::cancel(&self.pool, tenant, endpoint_id, id, at).await
+    }
+
+    async fn claim_webhook_replay(
+        &self,
+        instance: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Option<hooks::replay::Replay>, StoreError> {
+        replays::claim(&self.pool, instance, now, until).await
+    }
+
+    async fn advance_webhook_replay(
+        &self,
+        lease: &hooks::replay::Lease<'_>,
+        step: hooks::replay::Step<'_>,
+    ) -> Result<bool, StoreError> {
+        replays::advance(&self.pool, lease, step).await
+    }
+
+    async fn webhook_replay_waiting(&self, id: Uuid) -> Result<u64, StoreError> {
+        replays::waiting(&self.pool, id).await
+    }
+
+    async fn count_failed_webhook_events(
+        &self,
+        tenant: TenantId,
+        endpoint_id: Uuid,
+        events: &[Uuid],
+    ) -> Result<u64, StoreError> {
+        replays::count_failed(&self.pool, tenant, endpoint_id, events).await
     }
 
     async fn webhook_queue_stats(&self) -> Result<hooks::QueueStats, StoreError> {
@@ -1783,6 +1826,7 @@ fn webhook_health_from_row(row: &PgRow) -> Result<hooks::EndpointHealth, StoreEr
         consecutive_failures: count(row.try_get("consecutive_failures")?)?,
         last_success_at: row.try_get("last_success_at")?,
         last_failure_at: row.try_get("last_failure_at")?,
+        circuit_open_until: row.try_get("circuit_open_until")?,
     })
 }
 

@@ -41,7 +41,9 @@ use crate::tenants::{RateLimit, Tenant, TenantId, TenantStatus, TenantUpdate};
 use crate::webhooks as hooks;
 
 mod audit;
+mod delivery_queue;
 mod privacy;
+mod replays;
 mod schemas;
 mod stats;
 mod webhook_stats;
@@ -974,6 +976,7 @@ impl Store for SqliteStore {
                disabled_reason = CASE WHEN ? IS NULL THEN disabled_reason ELSE NULL END, \
                failing_since = CASE WHEN ? = 1 THEN NULL ELSE failing_since END, \
                consecutive_failures = CASE WHEN ? = 1 THEN 0 ELSE consecutive_failures END, \
+               circuit_open_until = CASE WHEN ? = 1 THEN NULL ELSE circuit_open_until END, \
                updated_at = ? \
              WHERE tenant_id = ? AND id = ?",
         )
@@ -984,6 +987,7 @@ impl Store for SqliteStore {
         .bind(new_secret)
         .bind(previous_until)
         .bind(new_secret)
+        .bind(update.enabled)
         .bind(update.enabled)
         .bind(update.enabled)
         .bind(update.enabled)
@@ -1148,67 +1152,28 @@ impl Store for SqliteStore {
         Ok(updated.rows_affected() == 1)
     }
 
+    async fn due_webhook_endpoints(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<hooks::fairness::DueEndpoint>, StoreError> {
+        delivery_queue::due_endpoints(&self.pool, now, limit).await
+    }
+
     async fn claim_webhook_deliveries(
         &self,
         claim: &hooks::Claim<'_>,
     ) -> Result<Vec<hooks::ClaimedDelivery>, StoreError> {
-        let now = micros(claim.now);
-        // A read first: when nothing is due (the usual case between bursts) no write lock is
-        // taken, so that polling workers never hold up the group committer.
-        let due: Option<i64> = sqlx::query_scalar(
-            "SELECT 1 FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id \
-             JOIN tenants t ON t.id = d.tenant_id \
-             WHERE d.status IN ('pending', 'failed') AND d.next_attempt_at <= ? \
-               AND (d.lease_until IS NULL OR d.lease_until < ?) AND e.enabled = 1 \
-               AND t.status = 'active' LIMIT 1",
-        )
-        .bind(now)
-        .bind(now)
-        .fetch_optional(&self.pool)
-        .await?;
-        if due.is_none() {
-            return Ok(Vec::new());
-        }
-        // One writer at a time (BEGIN IMMEDIATE): the UPDATE picks and leases atomically.
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let ids: Vec<String> = sqlx::query_scalar(
-            "UPDATE webhook_deliveries SET lease_until = ?, leased_by = ? WHERE id IN ( \
-               SELECT d.id FROM webhook_deliveries d \
-               JOIN webhook_endpoints e ON e.id = d.endpoint_id \
-               JOIN tenants t ON t.id = d.tenant_id \
-               WHERE d.status IN ('pending', 'failed') AND d.next_attempt_at <= ? \
-                 AND (d.lease_until IS NULL OR d.lease_until < ?) AND e.enabled = 1 \
-                 AND t.status = 'active' \
-               ORDER BY d.next_attempt_at LIMIT ?) \
-             RETURNING id",
-        )
-        .bind(micros(claim.lease_until))
-        .bind(claim.instance)
-        .bind(now)
-        .bind(now)
-        .bind(i64::from(claim.limit))
-        .fetch_all(&mut *tx)
-        .await?;
-        if ids.is_empty() {
-            tx.commit().await?;
-            return Ok(Vec::new());
-        }
-        let mut query = QueryBuilder::<Sqlite>::new(
-            "SELECT d.id AS d_id, d.tenant_id AS d_tenant_id, d.endpoint_id AS d_endpoint_id, \
-             d.attempts AS d_attempts, d.payload AS d_payload, e.url AS e_url, \
-             e.secret AS e_secret, e.previous_secret AS e_previous_secret, \
-             e.previous_secret_until AS e_previous_secret_until, ev.* \
-             FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id \
-             LEFT JOIN events ev ON ev.id = d.event_id WHERE d.id IN (",
-        );
-        let mut list = query.separated(", ");
-        for id in &ids {
-            list.push_bind(id.clone());
-        }
-        query.push(") ORDER BY d.next_attempt_at, d.id");
-        let rows = query.build().fetch_all(&mut *tx).await?;
-        tx.commit().await?;
-        rows.iter().map(claimed_webhook_delivery_from_row).collect()
+        delivery_queue::claim(&self.pool, claim).await
+    }
+
+    async fn open_webhook_circuit(
+        &self,
+        endpoint_id: Uuid,
+        failed_at: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        delivery_queue::open_circuit(&self.pool, endpoint_id, failed_at, until).await
     }
 
     async fn release_webhook_delivery(&self, id: Uuid, instance: &str) -> Result<(), StoreError> {
@@ -1237,9 +1202,11 @@ impl Store for SqliteStore {
                consecutive_failures = CASE WHEN ? THEN 0 ELSE consecutive_failures + 1 END, \
                failing_since = CASE WHEN ? THEN NULL ELSE COALESCE(failing_since, ?) END, \
                last_success_at = CASE WHEN ? THEN ? ELSE last_success_at END, \
-               last_failure_at = CASE WHEN ? THEN last_failure_at ELSE ? END \
+               last_failure_at = CASE WHEN ? THEN last_failure_at ELSE ? END, \
+               circuit_open_until = CASE WHEN ? THEN NULL ELSE circuit_open_until END \
              WHERE id = ? \
-             RETURNING failing_since, consecutive_failures, last_success_at, last_failure_at, enabled",
+             RETURNING failing_since, consecutive_failures, last_success_at, last_failure_at, \
+               circuit_open_until, enabled",
         )
         .bind(succeeded)
         .bind(succeeded)
@@ -1248,6 +1215,7 @@ impl Store for SqliteStore {
         .bind(at)
         .bind(succeeded)
         .bind(at)
+        .bind(succeeded)
         .bind(record.endpoint_id.to_string())
         .fetch_optional(&mut *tx)
         .await?;
@@ -1332,6 +1300,68 @@ impl Store for SqliteStore {
         .execute(&self.pool)
         .await?;
         Ok(updated.rows_affected() == 1)
+    }
+
+    async fn create_webhook_replay(&self, job: &hooks::replay::Replay) -> Result<(), StoreError> {
+        replays::create(&self.pool, job).await
+    }
+
+    async fn list_webhook_replays(
+        &self,
+        tenant: TenantId,
+        endpoint_id: Uuid,
+        limit: u32,
+    ) -> Result<Vec<hooks::replay::Replay>, StoreError> {
+        replays::list(&self.pool, tenant, endpoint_id, limit).await
+    }
+
+    async fn get_webhook_replay(
+        &self,
+        tenant: TenantId,
+        endpoint_id: Uuid,
+        id: Uuid,
+    ) -> Result<Option<hooks::replay::Replay>, StoreError> {
+        replays::get(&self.pool, tenant, endpoint_id, id).await
+    }
+
+    async fn cancel_webhook_replay(
+        &self,
+        tenant: TenantId,
+        endpoint_id: Uuid,
+        id: Uuid,
+        at: DateTime<Utc>,
+    ) -> Result<Option<hooks::replay::Replay>, StoreError> {
+        replays::cancel(&self.pool, tenant, endpoint_id, id, at).await
+    }
+
+    async fn claim_webhook_replay(
+        &self,
+        instance: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Option<hooks::replay::Replay>, StoreError> {
+        replays::claim(&self.pool, instance, now, until).await
+    }
+
+    async fn advance_webhook_replay(
+        &self,
+        lease: &hooks::replay::Lease<'_>,
+        step: hooks::replay::Step<'_>,
+    ) -> Result<bool, StoreError> {
+        replays::advance(&self.pool, lease, step).await
+    }
+
+    async fn webhook_replay_waiting(&self, id: Uuid) -> Result<u64, StoreError> {
+        replays::waiting(&self.pool, id).await
+    }
+
+    async fn count_failed_webhook_events(
+        &self,
+        tenant: TenantId,
+        endpoint_id: Uuid,
+        events: &[Uuid],
+    ) -> Result<u64, StoreError> {
+        replays::count_failed(&self.pool, tenant, endpoint_id, events).await
     }
 
     async fn webhook_queue_stats(&self) -> Result<hooks::QueueStats, StoreError> {
@@ -1821,6 +1851,7 @@ fn webhook_health_from_row(row: &SqliteRow) -> Result<hooks::EndpointHealth, Sto
             .map_err(|_| StoreError::Invalid("consecutive_failures".into()))?,
         last_success_at: optional_micros(row, "last_success_at")?,
         last_failure_at: optional_micros(row, "last_failure_at")?,
+        circuit_open_until: optional_micros(row, "circuit_open_until")?,
     })
 }
 

@@ -10,6 +10,11 @@
 //!   [`crate::config::WebhooksConfig::retry_schedule_secs`] with jitter, then gives up
 //!   (`dead`); an endpoint that has failed every attempt for
 //!   [`crate::config::WebhooksConfig::disable_after_secs`] is disabled and says why.
+//! - **Fairness** ([`fairness`]): the worker's slots go round robin over tenants, then over
+//!   their endpoints, so one backlog never holds up another tenant; a circuit breaker keeps a
+//!   failing endpoint from taking slots it cannot use, and probes it with one delivery.
+//! - **Replay** ([`replay`], API in [`replay_routes`]): background jobs that queue a time
+//!   range's events to an endpoint again, under the deliveries' own ids, live traffic first.
 //! - **SSRF** ([`ssrf`]): private, loopback, link-local and other non-global targets are
 //!   refused at creation and, always, at delivery time, unless
 //!   `webhooks.allow_private_targets` is on.
@@ -23,6 +28,9 @@
 //! logic of the API calls (plain functions returning [`crate::error`]'s domain errors, no HTTP
 //! types).
 
+pub mod fairness;
+pub mod replay;
+pub mod replay_routes;
 pub mod routes;
 pub mod signing;
 pub mod ssrf;
@@ -101,6 +109,9 @@ pub struct EndpointHealth {
     pub consecutive_failures: u64,
     pub last_success_at: Option<DateTime<Utc>>,
     pub last_failure_at: Option<DateTime<Utc>>,
+    /// The circuit breaker ([`fairness`]): `None` while closed; otherwise no attempt is made
+    /// before this time, and then one probe, whose success closes it.
+    pub circuit_open_until: Option<DateTime<Utc>>,
 }
 
 /// Changes to an endpoint; `None` leaves a field as it is.
@@ -307,13 +318,14 @@ pub struct QueueStats {
     pub oldest_created_at: Option<DateTime<Utc>>,
 }
 
-/// Parameters of a claim: due at `now`, leased until `lease_until` to `instance`.
+/// Parameters of a claim: deliveries due at `now`, leased until `lease_until` to
+/// `instance`, as many of each endpoint's as its share says ([`fairness::shares`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Claim<'a> {
     pub instance: &'a str,
     pub now: DateTime<Utc>,
     pub lease_until: DateTime<Utc>,
-    pub limit: u32,
+    pub shares: &'a [fairness::Share],
 }
 
 /// A new signing secret: `whsec_` + base64 of 32 random bytes (Standard Webhooks).

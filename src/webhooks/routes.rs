@@ -13,6 +13,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::replay::{self, ReplaySpec};
+use super::replay_routes::ReplayView;
 use super::stats::{WebhookStats, endpoint_stats, parse_stats_query};
 use super::{
     Delivery, Endpoint, EndpointInput, EventDelivery, create_endpoint, event_deliveries,
@@ -64,6 +66,9 @@ pub struct CreateWebhook {
     pub description: Option<String>,
     /// Default true.
     pub enabled: Option<bool>,
+    /// Also send the endpoint the events of the last this many hours (1-720), as a replay job
+    /// (the response's `replay`).
+    pub replay_hours: Option<u32>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -102,6 +107,10 @@ pub struct WebhookView {
     pub failing_since: Option<DateTime<Utc>>,
     pub last_success_at: Option<DateTime<Utc>>,
     pub last_failure_at: Option<DateTime<Utc>>,
+    /// The circuit breaker: null while closed (deliveries go out); otherwise no attempt is made
+    /// before this time, then one probe, whose success closes it and whose failure opens it
+    /// again for longer. Opens after `webhooks.circuit_after_failures` consecutive failures.
+    pub circuit_open_until: Option<DateTime<Utc>>,
     /// After a rotation, until when the previous secret still signs (a second signature).
     pub previous_secret_expires_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
@@ -122,6 +131,7 @@ impl From<Endpoint> for WebhookView {
             failing_since: endpoint.health.failing_since,
             last_success_at: endpoint.health.last_success_at,
             last_failure_at: endpoint.health.last_failure_at,
+            circuit_open_until: endpoint.health.circuit_open_until,
             previous_secret_expires_at: endpoint.previous_secret.map(|(_, until)| until),
             created_at: endpoint.created_at,
             updated_at: endpoint.updated_at,
@@ -137,6 +147,9 @@ pub struct WebhookWithSecret {
     /// `whsec_` + base64 of the key: verify `webhook-signature` with it (Standard Webhooks).
     /// Shown only now.
     pub secret: String,
+    /// At creation with `replay_hours`: the replay job of those hours.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replay: Option<ReplayView>,
 }
 
 impl From<Endpoint> for WebhookWithSecret {
@@ -145,6 +158,7 @@ impl From<Endpoint> for WebhookWithSecret {
         WebhookWithSecret {
             endpoint: endpoint.into(),
             secret,
+            replay: None,
         }
     }
 }
@@ -165,7 +179,7 @@ pub struct DeliveryList {
 
 /// The tenant of a webhook call (`manage` scope; see [`Principal::tenant_for`]) as an
 /// extractor, for the calls whose only tenant parameter is the query's `tenant_id`.
-pub struct ManagedTenant(TenantId);
+pub struct ManagedTenant(pub TenantId);
 
 impl FromRequestParts<AppState> for ManagedTenant {
     type Rejection = ApiError;
@@ -217,22 +231,28 @@ pub async fn create_webhook(
         .tenant_for(&state, Scope::Manage, requested)
         .await?;
     principal.require_active()?;
+    let now = state.clock.now();
+    // Checked first: a refused value creates nothing.
+    let backfill = body
+        .replay_hours
+        .map(|hours| ReplaySpec::last_hours(hours, now))
+        .transpose()?;
     let input = EndpointInput {
         url: Some(body.url),
         description: body.description,
         event_types: body.event_types,
         enabled: body.enabled,
     };
-    let endpoint = create_endpoint(
-        &*state.store,
-        &state.config.webhooks,
-        tenant,
-        input,
-        state.clock.now(),
-    )
-    .await?;
+    let endpoint =
+        create_endpoint(&*state.store, &state.config.webhooks, tenant, input, now).await?;
     let note = AuditNote::target(endpoint.id).after(&WebhookView::from(endpoint.clone()));
-    Ok((StatusCode::CREATED, note, Json(endpoint.into())))
+    let id = endpoint.id;
+    let mut created = WebhookWithSecret::from(endpoint);
+    if let Some(spec) = backfill {
+        let job = replay::create_with(&*state.store, tenant, id, spec, now).await?;
+        created.replay = Some(job.into());
+    }
+    Ok((StatusCode::CREATED, note, Json(created)))
 }
 
 /// List the tenant's webhook endpoints with their health.

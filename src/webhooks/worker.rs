@@ -28,7 +28,7 @@ use uuid::Uuid;
 use super::ssrf::{SafeResolver, check_url};
 use super::{
     AttemptRecord, Claim, ClaimedDelivery, MAX_RESPONSE_BODY_BYTES, Message, NextStep, Rule,
-    Signal, after_failed_attempt, disabled_reason, gone_reason, lease_duration, signing,
+    Signal, after_failed_attempt, disabled_reason, fairness, gone_reason, lease_duration, signing,
 };
 use crate::clock::Clock;
 use crate::config::WebhooksConfig;
@@ -36,8 +36,10 @@ use crate::events::Event;
 use crate::http::AppState;
 use crate::store::DynStore;
 
-/// Most deliveries claimed by one query.
+/// Most deliveries claimed at once.
 const CLAIM_BATCH: usize = 64;
+/// Most endpoints with deliveries due considered by one claim (longest waiting first).
+const DUE_ENDPOINTS: u32 = 256;
 /// The queue gauges are refreshed at most this often (a COUNT over the waiting deliveries).
 const STATS_EVERY: Duration = Duration::from_secs(5);
 /// The connection phase may take at most this long (or the attempt timeout, if shorter).
@@ -161,8 +163,24 @@ impl Worker {
         tracing::info!(instance = %self.instance, "webhook worker stopped");
     }
 
+    /// Claims up to `limit` due deliveries, shared fairly among the endpoints that have some
+    /// ([`fairness::shares`]), none beyond an endpoint's free room on this instance.
     async fn claim(&self, limit: usize) -> Result<Vec<ClaimedDelivery>, crate::store::StoreError> {
         let now = self.clock.now();
+        let due = self.store.due_webhook_endpoints(now, DUE_ENDPOINTS).await?;
+        if due.is_empty() {
+            return Ok(Vec::new());
+        }
+        let shares = {
+            let busy = self
+                .busy
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            fairness::shares(&due, &busy, self.config.max_per_endpoint, limit)
+        };
+        if shares.is_empty() {
+            return Ok(Vec::new());
+        }
         let lease = chrono::Duration::from_std(lease_duration(&self.config))
             .unwrap_or(chrono::Duration::seconds(60));
         self.store
@@ -170,7 +188,7 @@ impl Worker {
                 instance: &self.instance,
                 now,
                 lease_until: now + lease,
-                limit: u32::try_from(limit).unwrap_or(u32::MAX),
+                shares: &shares,
             })
             .await
     }
@@ -273,6 +291,24 @@ impl Worker {
         let (health, enabled) = health;
         if next == NextStep::Succeeded || !enabled {
             return;
+        }
+        if let Some(open_for) =
+            fairness::circuit_open_for(&self.config, health.consecutive_failures)
+        {
+            let until = finished_at + open_for;
+            match self
+                .store
+                .open_webhook_circuit(delivery.endpoint_id, attempt.started_at, until)
+                .await
+            {
+                Ok(()) => tracing::info!(
+                    endpoint_id = %delivery.endpoint_id, failures = health.consecutive_failures,
+                    %until, "webhook endpoint's circuit open"
+                ),
+                Err(error) => {
+                    tracing::warn!(error = ?error, "could not open an endpoint's circuit")
+                }
+            }
         }
         if rule == Rule::Gone {
             self.disable(

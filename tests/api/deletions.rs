@@ -18,6 +18,8 @@ fn fast(config: &mut tributary::config::Config) {
     config.webhooks.poll_interval_ms = 20;
     config.privacy.deletion_batch = 7;
     config.privacy.deletion_pause_ms = 1;
+    // An endpoint answers 500 to every delivery on purpose: no circuit breaker in the way.
+    config.webhooks.circuit_after_failures = 0;
 }
 
 async fn create_job(app: &TestApp, key: &str, body: Value) -> reqwest::Response {

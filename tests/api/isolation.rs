@@ -52,6 +52,7 @@ struct Owner {
     delivery_id: String,
     deletion_id: String,
     suppression_id: String,
+    replay_id: String,
     /// The ids of the owner's audit log entries (its setup's changes).
     audit_ids: Vec<String>,
 }
@@ -171,6 +172,20 @@ async fn owner_state(app: &TestApp, owner: &Owner) -> BTreeMap<&'static str, Val
     state.insert("deletions", deletions);
     let (_, suppressions) = app.get_json("/api/v1/suppressions", key).await;
     state.insert("suppressions", suppressions);
+    let (_, replays) = app
+        .get_json(
+            &format!("/api/v1/webhooks/{}/replays", owner.endpoint_id),
+            key,
+        )
+        .await;
+    // Ids only: a job's progress moves by itself.
+    let replays: Vec<Value> = replays["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|job| job["id"].clone())
+        .collect();
+    state.insert("replays", Value::from(replays));
     let (_, audit) = app.get_json("/api/v1/audit?limit=200", key).await;
     state.insert("audit", audit);
     state
@@ -189,6 +204,7 @@ fn owner_path(template: &str, owner: &Owner) -> Result<String, String> {
             "{id}" if template.starts_with("/api/v1/suppressions/") => owner.suppression_id.clone(),
             "{id}" => owner.endpoint_id.clone(),
             "{delivery_id}" => owner.delivery_id.clone(),
+            "{replay_id}" => owner.replay_id.clone(),
             "{event_type}" => OWNER_EVENT_TYPE.to_owned(),
             s if s.starts_with('{') => return Err(format!("path parameter {s}")),
             s => s.to_owned(),
@@ -238,6 +254,9 @@ fn body_for(method: &str, template: &str, owner: &Owner) -> Option<Value> {
         ("post", "/api/v1/suppressions") => json!({
             "tenant_id": tenant, "match": {"meta.note": "intruder"}
         }),
+        ("post", "/api/v1/webhooks/{id}/replay") => json!({
+            "from": (chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc3339()
+        }),
         _ => return None,
     })
 }
@@ -261,6 +280,7 @@ fn check_answer(what: &str, status: StatusCode, body: &str, owner: &Owner) {
             &owner.delivery_id,
             &owner.deletion_id,
             &owner.suppression_id,
+            &owner.replay_id,
             &owner.tenant.key_id,
         ]
         .into_iter()
@@ -376,6 +396,23 @@ async fn no_other_credential_reads_or_changes_the_owners_data_through_any_operat
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
+    // A replay of the owner's last hour to its endpoint.
+    let response = app
+        .post(
+            &format!("/api/v1/webhooks/{endpoint_id}/replay"),
+            &owner_tenant.key,
+        )
+        .json(&json!({"from": (chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc3339()}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        StatusCode::ACCEPTED,
+        "the owner's replay"
+    );
+    let replay: Value = response.json().await.unwrap();
+    let replay_id = replay["id"].as_str().unwrap().to_owned();
     let (revoked, revoked_key_id) = app
         .create_key(&owner_tenant, &["ingest", "read", "manage"])
         .await;
@@ -411,6 +448,7 @@ async fn no_other_credential_reads_or_changes_the_owners_data_through_any_operat
         delivery_id,
         deletion_id,
         suppression_id,
+        replay_id,
         audit_ids,
     };
 

@@ -135,7 +135,7 @@ impl Receiver {
         self.state.default.store(status, Ordering::SeqCst);
     }
 
-    fn script(&self, statuses: &[u16]) {
+    pub(crate) fn script(&self, statuses: &[u16]) {
         self.state.script.lock().unwrap().extend(statuses);
     }
 
@@ -143,7 +143,7 @@ impl Receiver {
         *self.state.retry_after.lock().unwrap() = Some(value.to_owned());
     }
 
-    fn delay(&self, millis: u64) {
+    pub(crate) fn delay(&self, millis: u64) {
         self.state.delay_ms.store(millis, Ordering::SeqCst);
     }
 
@@ -159,7 +159,7 @@ impl Receiver {
             .collect()
     }
 
-    fn count(&self) -> usize {
+    pub(crate) fn count(&self) -> usize {
         self.state.requests.lock().unwrap().len()
     }
 }
@@ -170,7 +170,7 @@ impl Drop for Receiver {
     }
 }
 
-fn header<'a>(request: &'a Received, name: &str) -> &'a str {
+pub(crate) fn header<'a>(request: &'a Received, name: &str) -> &'a str {
     request
         .headers
         .get(name)
@@ -221,7 +221,7 @@ fn verify_request(secret: &str, request: &Received) -> bool {
 // --- helpers ---------------------------------------------------------------------------------
 
 /// Fast retries and polling; receivers on loopback allowed.
-fn fast(config: &mut Config) {
+pub(crate) fn fast(config: &mut Config) {
     config.webhooks.allow_private_targets = true;
     config.webhooks.poll_interval_ms = 20;
     config.webhooks.retry_schedule_secs = vec![1, 1, 1];
@@ -233,7 +233,7 @@ async fn fast_app() -> TestApp {
 }
 
 /// Polls `check` every 25 ms until it gives a value, or fails the test after `timeout`.
-async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
+pub(crate) async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Option<T>>,
@@ -252,7 +252,7 @@ where
 }
 
 /// Waits until the receiver has `n` requests and returns them.
-async fn received(receiver: &Receiver, n: usize, timeout: Duration) -> Vec<Received> {
+pub(crate) async fn received(receiver: &Receiver, n: usize, timeout: Duration) -> Vec<Received> {
     eventually(&format!("{n} requests"), timeout, || async {
         let requests = receiver.requests();
         (requests.len() >= n).then_some(requests)
@@ -261,7 +261,11 @@ async fn received(receiver: &Receiver, n: usize, timeout: Duration) -> Vec<Recei
 }
 
 /// Creates an endpoint; returns (id, secret).
-async fn create_endpoint(app: &TestApp, credential: &str, body: Value) -> (String, String) {
+pub(crate) async fn create_endpoint(
+    app: &TestApp,
+    credential: &str,
+    body: Value,
+) -> (String, String) {
     let response = app
         .post("/api/v1/webhooks", credential)
         .json(&body)
@@ -277,7 +281,12 @@ async fn create_endpoint(app: &TestApp, credential: &str, body: Value) -> (Strin
     )
 }
 
-async fn deliveries(app: &TestApp, credential: &str, endpoint: &str, query: &str) -> Vec<Value> {
+pub(crate) async fn deliveries(
+    app: &TestApp,
+    credential: &str,
+    endpoint: &str,
+    query: &str,
+) -> Vec<Value> {
     let (status, body) = app
         .get_json(
             &format!("/api/v1/webhooks/{endpoint}/deliveries?{query}"),
@@ -1808,7 +1817,9 @@ fn start_server_process(database_url: &str) -> ServerProcess {
             "[1,1,1,1,1,1,1,1,1,1]",
         )
         .env("TRIBUTARY_WEBHOOKS__POLL_INTERVAL_MS", "50")
-        .env("TRIBUTARY_WEBHOOKS__ATTEMPT_TIMEOUT_SECS", "1");
+        .env("TRIBUTARY_WEBHOOKS__ATTEMPT_TIMEOUT_SECS", "1")
+        // Every delivery's first attempt fails on purpose: no circuit breaker in the way.
+        .env("TRIBUTARY_WEBHOOKS__CIRCUIT_AFTER_FAILURES", "0");
     ServerProcess::start(command)
 }
 
@@ -2463,13 +2474,40 @@ mod store_level {
         }
     }
 
-    fn claim(instance: &str, at: DateTime<Utc>, limit: u32) -> Claim<'_> {
-        Claim {
-            instance,
-            now: at,
-            lease_until: at + Duration::seconds(30),
-            limit,
-        }
+    /// Claims as the worker does: the due endpoints, then up to `limit` deliveries shared
+    /// among them (nothing in flight, each endpoint allowed `limit`).
+    async fn claim(
+        store: &DynStore,
+        instance: &str,
+        at: DateTime<Utc>,
+        limit: u32,
+    ) -> Vec<tributary::webhooks::ClaimedDelivery> {
+        claim_until(store, instance, at, at + Duration::seconds(30), limit).await
+    }
+
+    async fn claim_until(
+        store: &DynStore,
+        instance: &str,
+        at: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> Vec<tributary::webhooks::ClaimedDelivery> {
+        let due = store.due_webhook_endpoints(at, 256).await.unwrap();
+        let shares = tributary::webhooks::fairness::shares(
+            &due,
+            &std::collections::HashMap::new(),
+            limit as usize,
+            limit as usize,
+        );
+        store
+            .claim_webhook_deliveries(&Claim {
+                instance,
+                now: at,
+                lease_until,
+                shares: &shares,
+            })
+            .await
+            .unwrap()
     }
 
     fn record(
@@ -2572,10 +2610,7 @@ mod store_level {
                     let mut mine = Vec::new();
                     // Bounded: a claim that handed out leased rows again would never run dry.
                     for _ in 0..100 {
-                        let claimed = store
-                            .claim_webhook_deliveries(&claim(&instance, later, 7))
-                            .await
-                            .unwrap();
+                        let claimed = claim(&store, &instance, later, 7).await;
                         if claimed.is_empty() {
                             return mine;
                         }
@@ -2602,10 +2637,7 @@ mod store_level {
         let events: Vec<NewEvent> = (0..3).map(|_| event(&a, "t", None)).collect();
         store.insert_events(&events).await.unwrap();
         let finished = now() + Duration::seconds(1);
-        let claimed = store
-            .claim_webhook_deliveries(&claim("w", finished, 10))
-            .await
-            .unwrap();
+        let claimed = claim(&store, "w", finished, 10).await;
         assert_eq!(claimed.len(), 3);
         let outcomes = [
             NextStep::Succeeded,
@@ -2665,15 +2697,7 @@ mod store_level {
             .unwrap();
         let start = now() + Duration::seconds(1);
 
-        let claimed = store
-            .claim_webhook_deliveries(&Claim {
-                instance: "dying",
-                now: start,
-                lease_until: start + Duration::seconds(10),
-                limit: 10,
-            })
-            .await
-            .unwrap();
+        let claimed = claim_until(&store, "dying", start, start + Duration::seconds(10), 10).await;
         assert_eq!(claimed.len(), 1);
         let delivery = &claimed[0];
         assert_eq!(delivery.endpoint_id, hook);
@@ -2685,15 +2709,9 @@ mod store_level {
         }
 
         // While the lease runs, nobody else gets it; after it, another worker does.
-        let during = store
-            .claim_webhook_deliveries(&claim("rescuer", start + Duration::seconds(5), 10))
-            .await
-            .unwrap();
+        let during = claim(&store, "rescuer", start + Duration::seconds(5), 10).await;
         assert!(during.is_empty());
-        let after = store
-            .claim_webhook_deliveries(&claim("rescuer", start + Duration::seconds(11), 10))
-            .await
-            .unwrap();
+        let after = claim(&store, "rescuer", start + Duration::seconds(11), 10).await;
         assert_eq!(after.len(), 1);
 
         // The old holder's late result is logged but does not decide the outcome.
@@ -2738,29 +2756,20 @@ mod store_level {
         let codes: Vec<Option<u16>> = log.attempt_log.iter().map(|a| a.status_code).collect();
         assert_eq!(codes, [Some(200), Some(204)]);
         // Succeeded: never claimed again.
-        let again = store
-            .claim_webhook_deliveries(&claim("rescuer", start + Duration::seconds(60), 10))
-            .await
-            .unwrap();
+        let again = claim(&store, "rescuer", start + Duration::seconds(60), 10).await;
         assert!(again.is_empty());
 
         // A released delivery is claimable at once.
         let second = event(&a, "t", None);
         store.insert_events(&[second]).await.unwrap();
         let at = now() + Duration::seconds(1);
-        let taken = store
-            .claim_webhook_deliveries(&claim("busy", at, 10))
-            .await
-            .unwrap();
+        let taken = claim(&store, "busy", at, 10).await;
         assert_eq!(taken.len(), 1);
         store
             .release_webhook_delivery(taken[0].id, "busy")
             .await
             .unwrap();
-        let retaken = store
-            .claim_webhook_deliveries(&claim("other", at, 10))
-            .await
-            .unwrap();
+        let retaken = claim(&store, "other", at, 10).await;
         assert_eq!(retaken.len(), 1);
     }
 
@@ -2769,10 +2778,7 @@ mod store_level {
         let hook = endpoint(&store, &a, &[], true).await;
         store.insert_events(&[event(&a, "t", None)]).await.unwrap();
         let start = now() + Duration::seconds(1);
-        let claimed = store
-            .claim_webhook_deliveries(&claim("w", start, 10))
-            .await
-            .unwrap();
+        let claimed = claim(&store, "w", start, 10).await;
         let retry_at = start + Duration::seconds(30);
         let (health, enabled) = store
             .record_webhook_attempt(&record(
@@ -2799,16 +2805,11 @@ mod store_level {
         assert_eq!(log.next_attempt_at, Some(retry_at));
         // Not due before its time; due after, and the lease was cleared by the record.
         assert!(
-            store
-                .claim_webhook_deliveries(&claim("w", start + Duration::seconds(29), 10))
+            claim(&store, "w", start + Duration::seconds(29), 10)
                 .await
-                .unwrap()
                 .is_empty()
         );
-        let due = store
-            .claim_webhook_deliveries(&claim("w", start + Duration::seconds(31), 10))
-            .await
-            .unwrap();
+        let due = claim(&store, "w", start + Duration::seconds(31), 10).await;
         assert_eq!(due.len(), 1);
         assert_eq!(due[0].attempts, 1);
 

@@ -601,6 +601,79 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/webhooks/{id}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replay the endpoint's events of a time range (all, some types, or only those whose delivery
+         *     failed or died) as a background job. An event already delivered there is sent again with
+         *     the same `webhook-id`, so that receivers can deduplicate; the job's deliveries go out in
+         *     the capacity that live deliveries leave.
+         */
+        post: operations["create_replay"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/replays": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The endpoint's replay jobs, newest first. */
+        get: operations["list_replays"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/replays/{replay_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A replay job's progress: events counted, deliveries queued, delivered, failed, waiting. */
+        get: operations["get_replay"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/replays/{replay_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stop a replay that has not finished; the deliveries it queued still go out. */
+        post: operations["cancel_replay"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/webhooks/{id}/rotate-secret": {
         parameters: {
             query?: never;
@@ -977,6 +1050,31 @@ export interface components {
             /** @description At least one of `ingest`, `read`, `manage`. */
             scopes: components["schemas"]["Scope"][];
         };
+        CreateReplay: {
+            /**
+             * @description Only these event types (names or patterns such as `order.*`), among those the
+             *     endpoint takes; absent or empty: all of them.
+             */
+            event_types?: string[] | null;
+            /**
+             * Format: date-time
+             * @description Start of the range (event time, inclusive). Required unless `since_delivery` is given.
+             */
+            from?: string | null;
+            /** @description Only the events whose delivery to this endpoint failed or died. */
+            only_failed?: boolean | null;
+            /**
+             * Format: uuid
+             * @description Instead of `from`: from the event of this delivery of the endpoint on ("replay since
+             *     this delivery").
+             */
+            since_delivery?: string | null;
+            /**
+             * Format: date-time
+             * @description End of the range (exclusive); default: now. At most 90 days after `from`.
+             */
+            to?: string | null;
+        };
         CreateSuppression: {
             /** @description The subject: `{"meta.user_id": "u-42"}`; an event is dropped when every pair matches. */
             match: Record<string, unknown>;
@@ -1009,6 +1107,12 @@ export interface components {
              *     (`order.*`, `*.failed`) or `*` alone; empty or absent: every type.
              */
             event_types?: string[] | null;
+            /**
+             * Format: int32
+             * @description Also send the endpoint the events of the last this many hours (1-720), as a replay job
+             *     (the response's `replay`).
+             */
+            replay_hours?: number | null;
             /**
              * Format: uuid
              * @description Admin only (or the `tenant_id` query parameter): the tenant that owns the endpoint.
@@ -1382,6 +1486,55 @@ export interface components {
              */
             path: string;
         };
+        /** @description A replay job and how its deliveries stand. */
+        Replay: {
+            /**
+             * Format: int64
+             * @description Deliveries queued so far (an event whose delivery was being attempted at that moment
+             *     is left to that attempt).
+             */
+            created: number;
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: int64
+             * @description Of those, delivered; given up on (dead, after the whole retry schedule); waiting for
+             *     an attempt or a retry. A later replay that takes a delivery over counts it instead.
+             */
+            delivered: number;
+            /** Format: uuid */
+            endpoint_id: string;
+            error?: string | null;
+            /** @description Empty: every type the endpoint takes. */
+            event_types: string[];
+            /** Format: int64 */
+            failed: number;
+            /** Format: date-time */
+            finished_at?: string | null;
+            /** Format: date-time */
+            from: string;
+            /** Format: uuid */
+            id: string;
+            only_failed: boolean;
+            state: components["schemas"]["ReplayState"];
+            /** Format: date-time */
+            to: string;
+            /**
+             * Format: int64
+             * @description Events to replay; null while they are being counted.
+             */
+            total?: number | null;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: int64 */
+            waiting: number;
+        };
+        ReplayList: {
+            /** @description Newest first (the last 50). */
+            data: components["schemas"]["Replay"][];
+        };
+        /** @enum {string} */
+        ReplayState: "pending" | "running" | "done" | "failed" | "cancelled";
         /** @description A tenant's schema for the event types its pattern matches, as stored and returned. */
         Schema: {
             /** Format: date-time */
@@ -1629,6 +1782,13 @@ export interface components {
          */
         WebhookView: {
             /**
+             * Format: date-time
+             * @description The circuit breaker: null while closed (deliveries go out); otherwise no attempt is made
+             *     before this time, then one probe, whose success closes it and whose failure opens it
+             *     again for longer. Opens after `webhooks.circuit_after_failures` consecutive failures.
+             */
+            circuit_open_until?: string | null;
+            /**
              * Format: int64
              * @description Failed attempts since the last success.
              */
@@ -1668,6 +1828,7 @@ export interface components {
         };
         /** @description An endpoint with its signing secret (creation and rotation only). */
         WebhookWithSecret: components["schemas"]["WebhookView"] & {
+            replay?: components["schemas"]["Replay"] | null;
             /**
              * @description `whsec_` + base64 of the key: verify `webhook-signature` with it (Standard Webhooks).
              *     Shown only now.
@@ -4471,6 +4632,278 @@ export interface operations {
                 };
             };
             /** @description No such endpoint or delivery for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A malformed or unknown query parameter */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_replay: {
+        parameters: {
+            query?: {
+                /** @description Admin only: the tenant */
+                tenant_id?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The endpoint */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateReplay"];
+            };
+        };
+        responses: {
+            /** @description The job, pending */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Replay"];
+                };
+            };
+            /** @description Malformed JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such endpoint for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not `Content-Type: application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid field (`from`, `event_types[i]`, `since_delivery`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_replays: {
+        parameters: {
+            query?: {
+                /** @description Admin only: the tenant */
+                tenant_id?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The endpoint */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplayList"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such endpoint for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A malformed or unknown query parameter */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_replay: {
+        parameters: {
+            query?: {
+                /** @description Admin only: the tenant */
+                tenant_id?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The endpoint */
+                id: string;
+                /** @description The job */
+                replay_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Replay"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such endpoint or job for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A malformed or unknown query parameter */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    cancel_replay: {
+        parameters: {
+            query?: {
+                /** @description Admin only: the tenant */
+                tenant_id?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The endpoint */
+                id: string;
+                /** @description The job */
+                replay_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Replay"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such endpoint or job for this tenant */
             404: {
                 headers: {
                     [name: string]: unknown;
