@@ -75,34 +75,7 @@ export type AuditActor = Schemas['AuditActor']
 export type WebhookStats = Schemas['WebhookStats']
 export type WebhookStatsBucket = Schemas['StatsBucket']
 
-// Webhook replays: written from the API's contract (issue #17) until the server documents them;
-// then these become names for the generated types like the rest.
-export type ReplayState = 'pending' | 'running' | 'done' | 'cancelled' | 'failed'
-export interface Replay {
-  id: string
-  endpoint_id: string
-  state: ReplayState
-  from: string
-  to: string
-  event_types: string[]
-  only_failed: boolean
-  /** Events the replay will deliver; null until counted. */
-  total: number | null
-  created: number
-  delivered: number
-  failed: number
-  error: string | null
-  created_at: string
-  updated_at: string
-  finished_at: string | null
-}
-export interface ReplayList {
-  data: Replay[]
-}
-export interface CreateReplay {
-  from?: string
-  to?: string
-  event_types?: string[]
-  only_failed?: boolean
-  since_delivery?: string
-}
+export type Replay = Schemas['Replay']
+export type ReplayList = Schemas['ReplayList']
+export type ReplayState = Schemas['ReplayState']
+export type CreateReplay = Schemas['CreateReplay']

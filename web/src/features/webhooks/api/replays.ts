@@ -5,7 +5,7 @@ import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/r
 import { api } from '@/api/client'
 import type { CreateReplay, Replay, ReplayList } from '@/api/types'
 import { useTenantScope } from '@/features/tenants/hooks/use-current-tenant'
-import { isActive } from '../lib/replay'
+import { isFollowed } from '../lib/replay'
 
 type Scope = { tenant_id?: string }
 
@@ -19,7 +19,7 @@ export const replaysQuery = (tenantId: string, scope: Scope, endpointId: string)
     queryKey: ['webhooks', tenantId, endpointId, 'replays'],
     queryFn: ({ signal }) => api.get<ReplayList>(`${base(endpointId)}/replays`, { query: scope, signal }),
     select: (data) => data.data,
-    refetchInterval: (query) => (query.state.data?.data.some((r) => isActive(r.state)) ? REPLAY_POLL_MS : false),
+    refetchInterval: (query) => (query.state.data?.data.some(isFollowed) ? REPLAY_POLL_MS : false),
     // A side list: if it cannot be read, the endpoint view goes on without it (no toast).
     meta: { silent: true },
   })
@@ -30,7 +30,7 @@ export function useReplays(endpointId: string) {
   return useQuery(replaysQuery(tenantId, scope, endpointId))
 }
 
-/** One replay, followed every second until it is done, failed or cancelled. */
+/** One replay, followed every second until it is done (and its deliveries made), failed or cancelled. */
 export function useReplay(endpointId: string, id: string | null) {
   const { tenantId, scope } = useTenantScope()
   const queryClient = useQueryClient()
@@ -39,11 +39,11 @@ export function useReplay(endpointId: string, id: string | null) {
     queryFn: async ({ signal }) => {
       const replay = await api.get<Replay>(`${base(endpointId)}/replays/${encodeURIComponent(id ?? '')}`, { query: scope, signal })
       // The list shows the same job: refresh it for good once the job ends.
-      if (!isActive(replay.state)) void queryClient.invalidateQueries({ queryKey: ['webhooks', tenantId, endpointId, 'replays'] })
+      if (!isFollowed(replay)) void queryClient.invalidateQueries({ queryKey: ['webhooks', tenantId, endpointId, 'replays'] })
       return replay
     },
     enabled: Boolean(id),
-    refetchInterval: (query) => (query.state.data && !isActive(query.state.data.state) ? false : REPLAY_POLL_MS),
+    refetchInterval: (query) => (query.state.data && !isFollowed(query.state.data) ? false : REPLAY_POLL_MS),
   })
 }
 

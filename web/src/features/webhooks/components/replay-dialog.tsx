@@ -234,7 +234,7 @@ function ReplayProgress({ endpointId, replayId, onClose }: { endpointId: string;
             <dt className="text-xs text-gray-600 dark:text-gray-400">Queued</dt>
             <dd className="font-semibold tabular-nums" data-testid="replay-created">
               {formatCount(job.created)}
-              <span className="font-normal text-gray-500 dark:text-gray-400"> / {job.total === null ? '…' : formatCount(job.total)}</span>
+              <span className="font-normal text-gray-500 dark:text-gray-400"> / {job.total == null ? '…' : formatCount(job.total)}</span>
             </dd>
           </div>
           <div>
@@ -255,7 +255,7 @@ function ReplayProgress({ endpointId, replayId, onClose }: { endpointId: string;
           {job.state === 'pending'
             ? 'Waiting for the server to take it up…'
             : job.state === 'running'
-              ? 'Queueing in batches; live deliveries go first, so the replay uses the spare capacity.'
+              ? `Queueing in batches; live deliveries go first, so the replay uses the spare capacity.${job.waiting > 0 ? ` ${formatCount(job.waiting)} waiting to be delivered.` : ''}`
               : job.state === 'done'
                 ? `Finished ${job.finished_at ? formatRelative(job.finished_at) : ''}. The deliveries are in the log below, retried like any other.`
                 : job.state === 'cancelled'

@@ -30,7 +30,7 @@ export function ReplayList({ endpointId, onOpen }: { endpointId: string; onOpen:
               </span>
               <span className="tabular-nums text-gray-700 dark:text-gray-300">
                 {formatCount(r.created)}
-                {r.total !== null && ` / ${formatCount(r.total)}`} queued · {formatCount(r.delivered)} delivered · {formatCount(r.failed)} failed
+                {r.total != null && ` / ${formatCount(r.total)}`} queued · {formatCount(r.delivered)} delivered · {formatCount(r.failed)} failed
               </span>
               <time dateTime={r.created_at} title={formatDateTime(r.created_at)} className="text-gray-500 dark:text-gray-400">
                 {formatRelative(r.created_at)}

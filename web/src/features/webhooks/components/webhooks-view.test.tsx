@@ -105,6 +105,7 @@ function serve() {
         created: 0,
         delivered: 0,
         failed: 0,
+        waiting: 0,
         error: null,
         created_at: now,
         updated_at: now,
@@ -118,7 +119,7 @@ function serve() {
     if (one) {
       const replay = replays.find((r) => r.id === one[1])!
       if (one[2] && method === 'POST') Object.assign(replay, { state: 'cancelled', finished_at: now })
-      else if (replay.state === 'pending') Object.assign(replay, { state: 'running', total: 100, created: 40, delivered: 31, failed: 2 })
+      else if (replay.state === 'pending') Object.assign(replay, { state: 'running', total: 100, created: 40, delivered: 31, failed: 2, waiting: 7 })
       return json(replay)
     }
     return json({ error: { code: 'not_found', message: `no mock for ${method} ${path}` } }, 404)

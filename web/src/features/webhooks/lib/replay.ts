@@ -7,6 +7,11 @@ export function isActive(state: ReplayState): boolean {
   return state === 'pending' || state === 'running'
 }
 
+/** Whether its figures still change: on its way, or done queueing with deliveries still waiting. */
+export function isFollowed(replay: Pick<Replay, 'state' | 'waiting'>): boolean {
+  return isActive(replay.state) || (replay.state === 'done' && replay.waiting > 0)
+}
+
 export const REPLAY_STATE_WORDS: Record<ReplayState, string> = {
   pending: 'Waiting',
   running: 'Running',
@@ -18,7 +23,7 @@ export const REPLAY_STATE_WORDS: Record<ReplayState, string> = {
 /** Deliveries created of the total, 0 to 1; null while the total is not counted yet. */
 export function progressOf(replay: Pick<Replay, 'state' | 'total' | 'created'>): number | null {
   if (replay.state === 'done') return 1
-  if (replay.total === null) return null
+  if (replay.total == null) return null
   if (replay.total <= 0) return replay.state === 'pending' || replay.state === 'running' ? null : 1
   return Math.min(1, replay.created / replay.total)
 }
