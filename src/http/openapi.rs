@@ -40,6 +40,7 @@ use crate::{auth, events, http, stream, tenants};
         crate::webhooks::routes::rotate_webhook_secret,
         crate::webhooks::routes::test_webhook,
         crate::webhooks::routes::list_webhook_deliveries,
+        crate::webhooks::routes::webhook_stats,
         crate::webhooks::routes::retry_webhook_delivery,
         crate::webhooks::routes::list_event_deliveries,
         crate::schemas::routes::list_schemas,

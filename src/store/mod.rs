@@ -326,13 +326,15 @@ pub trait Store: Send + Sync + 'static {
         id: Uuid,
     ) -> Result<Option<crate::webhooks::Delivery>, StoreError>;
 
-    /// The endpoint's deliveries (optionally of one status), newest first by (created_at,
-    /// id), strictly after `after` in that order, at most `limit`, each with its attempts.
+    /// The endpoint's deliveries (optionally of one status, optionally of one event), newest
+    /// first by (created_at, id), strictly after `after` in that order, at most `limit`, each
+    /// with its attempts.
     async fn list_webhook_deliveries(
         &self,
         tenant: TenantId,
         endpoint_id: Uuid,
         status: Option<crate::webhooks::DeliveryStatus>,
+        event_id: Option<Uuid>,
         after: Option<EventCursor>,
         limit: u32,
     ) -> Result<Vec<crate::webhooks::Delivery>, StoreError>;
@@ -470,6 +472,21 @@ pub trait Store: Send + Sync + 'static {
     /// Deliveries waiting for an attempt (pending or failed, of enabled endpoints), all
     /// tenants together, and the creation time of the oldest.
     async fn webhook_queue_stats(&self) -> Result<crate::webhooks::QueueStats, StoreError>;
+
+    /// The endpoint's attempts made in `from..to`, counted (never loaded) per cell of (time
+    /// bucket of `width` seconds from `from`, latency class by the inclusive upper bounds
+    /// `classes`, one more class for the rest): attempts, 2xx answers, least and greatest
+    /// latency. Only cells with attempts (see [`crate::webhooks::stats`]; the SQL is in each
+    /// backend's `webhook_stats.rs`).
+    async fn webhook_attempt_cells(
+        &self,
+        tenant: TenantId,
+        endpoint_id: Uuid,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        width: i64,
+        classes: &[u64],
+    ) -> Result<Vec<crate::webhooks::stats::AttemptCell>, StoreError>;
 
     // --- schemas (see crate::schemas; the SQL is in each backend's `schemas.rs`) ----------
 

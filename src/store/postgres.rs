@@ -49,6 +49,7 @@ mod privacy;
 mod replays;
 mod schemas;
 mod stats;
+mod webhook_stats;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
@@ -1115,6 +1116,7 @@ impl Store for PostgresStore {
         tenant: TenantId,
         endpoint_id: Uuid,
         status: Option<hooks::DeliveryStatus>,
+        event_id: Option<Uuid>,
         after: Option<EventCursor>,
         limit: u32,
     ) -> Result<Vec<hooks::Delivery>, StoreError> {
@@ -1127,6 +1129,9 @@ impl Store for PostgresStore {
             .push_bind(endpoint_id);
         if let Some(status) = status {
             query.push(" AND d.status = ").push_bind(status.as_str());
+        }
+        if let Some(event_id) = event_id {
+            query.push(" AND d.event_id = ").push_bind(event_id);
         }
         if let Some(cursor) = after {
             query
@@ -1407,6 +1412,18 @@ impl Store for PostgresStore {
             depth: count(depth)?,
             oldest_created_at: oldest,
         })
+    }
+
+    async fn webhook_attempt_cells(
+        &self,
+        tenant: TenantId,
+        endpoint_id: Uuid,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        width: i64,
+        classes: &[u64],
+    ) -> Result<Vec<hooks::stats::AttemptCell>, StoreError> {
+        webhook_stats::cells(&self.pool, tenant, endpoint_id, from, to, width, classes).await
     }
 
     async fn prune_events(

@@ -46,6 +46,7 @@ mod privacy;
 mod replays;
 mod schemas;
 mod stats;
+mod webhook_stats;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 
@@ -1071,6 +1072,7 @@ impl Store for SqliteStore {
         tenant: TenantId,
         endpoint_id: Uuid,
         status: Option<hooks::DeliveryStatus>,
+        event_id: Option<Uuid>,
         after: Option<EventCursor>,
         limit: u32,
     ) -> Result<Vec<hooks::Delivery>, StoreError> {
@@ -1083,6 +1085,11 @@ impl Store for SqliteStore {
             .push_bind(endpoint_id.to_string());
         if let Some(status) = status {
             query.push(" AND d.status = ").push_bind(status.as_str());
+        }
+        if let Some(event_id) = event_id {
+            query
+                .push(" AND d.event_id = ")
+                .push_bind(event_id.to_string());
         }
         if let Some(cursor) = after {
             let at = micros(cursor.timestamp);
@@ -1374,6 +1381,18 @@ impl Store for SqliteStore {
             depth: u64::try_from(depth).unwrap_or(0),
             oldest_created_at: oldest.map(from_micros).transpose()?,
         })
+    }
+
+    async fn webhook_attempt_cells(
+        &self,
+        tenant: TenantId,
+        endpoint_id: Uuid,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        width: i64,
+        classes: &[u64],
+    ) -> Result<Vec<hooks::stats::AttemptCell>, StoreError> {
+        webhook_stats::cells(&self.pool, tenant, endpoint_id, from, to, width, classes).await
     }
 
     async fn prune_events(

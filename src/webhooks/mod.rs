@@ -21,7 +21,8 @@
 //!   refused at creation and, always, at delivery time, unless
 //!   `webhooks.allow_private_targets` is on.
 //! - **API** ([`routes`]): endpoint CRUD, secret rotation, test deliveries, the delivery log
-//!   (per endpoint, and per event: `GET /api/v1/events/{id}/deliveries`) and manual retries;
+//!   (per endpoint, searchable by event id, and per event: `GET /api/v1/events/{id}/deliveries`),
+//!   an endpoint's delivery stats ([`stats`]) and manual retries;
 //!   scope `manage`, scoped to one tenant (another tenant's endpoint or event is 404). Each
 //!   attempt's log entry holds the request as sent, signatures masked.
 //!
@@ -35,6 +36,7 @@ pub mod replay_routes;
 pub mod routes;
 pub mod signing;
 pub mod ssrf;
+pub mod stats;
 pub mod worker;
 
 use std::collections::{BTreeMap, HashMap};
@@ -881,11 +883,13 @@ pub async fn retry_delivery(
 pub struct DeliveryQuery {
     pub tenant_id: Option<TenantId>,
     pub status: Option<DeliveryStatus>,
+    /// Only the deliveries of this event (search by event id).
+    pub event_id: Option<Uuid>,
     pub limit: u32,
     pub cursor: Option<EventCursor>,
 }
 
-/// Parses `?status=&limit=&cursor=&tenant_id=`; unknown parameters are refused.
+/// Parses `?status=&event_id=&limit=&cursor=&tenant_id=`; unknown parameters are refused.
 pub fn parse_delivery_query(raw: Option<&str>) -> Result<DeliveryQuery, ValidationError> {
     let mut query = DeliveryQuery {
         limit: DEFAULT_DELIVERY_LIMIT,
@@ -913,6 +917,11 @@ pub fn parse_delivery_query(raw: Option<&str>) -> Result<DeliveryQuery, Validati
                             format!("limit must be 1-{MAX_DELIVERY_LIMIT}"),
                         )
                     })?
+            }
+            "event_id" => {
+                query.event_id = Some(Uuid::parse_str(&value).map_err(|_| {
+                    ValidationError::new("event_id", "event_id must be an event's id (a UUID)")
+                })?)
             }
             "cursor" => query.cursor = Some(decode_cursor(&value)?),
             "access_token" => {}
@@ -961,7 +970,14 @@ pub async fn list_deliveries(
     // 404 for another tenant's endpoint rather than an empty page.
     get_endpoint(store, tenant, endpoint_id).await?;
     let deliveries = store
-        .list_webhook_deliveries(tenant, endpoint_id, query.status, query.cursor, query.limit)
+        .list_webhook_deliveries(
+            tenant,
+            endpoint_id,
+            query.status,
+            query.event_id,
+            query.cursor,
+            query.limit,
+        )
         .await?;
     let next = (deliveries.len() == query.limit as usize)
         .then(|| deliveries.last())
@@ -1147,8 +1163,11 @@ mod tests {
 
     #[test]
     fn delivery_query_parameters_are_checked() {
-        let query = parse_delivery_query(Some("status=dead&limit=5")).unwrap();
+        let event = Uuid::now_v7();
+        let query =
+            parse_delivery_query(Some(&format!("status=dead&limit=5&event_id={event}"))).unwrap();
         assert_eq!(query.status, Some(DeliveryStatus::Dead));
+        assert_eq!(query.event_id, Some(event));
         assert_eq!(query.limit, 5);
         for (raw, field) in [
             ("status=lost", "status"),
@@ -1156,6 +1175,7 @@ mod tests {
             ("limit=101", "limit"),
             ("cursor=!!", "cursor"),
             ("tenant_id=x", "tenant_id"),
+            ("event_id=not-a-uuid", "event_id"),
             ("stat=dead", "stat"),
         ] {
             assert_eq!(

@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use super::replay::{self, ReplaySpec};
 use super::replay_routes::ReplayView;
+use super::stats::{WebhookStats, endpoint_stats, parse_stats_query};
 use super::{
     Delivery, Endpoint, EndpointInput, EventDelivery, SignatureScheme, create_endpoint,
     event_deliveries, get_endpoint, list_deliveries, parse_delivery_query, parse_tenant_query,
@@ -40,6 +41,7 @@ pub fn router() -> Router<AppState> {
         .route("/webhooks/{id}/rotate-secret", post(rotate_webhook_secret))
         .route("/webhooks/{id}/test", post(test_webhook))
         .route("/webhooks/{id}/deliveries", get(list_webhook_deliveries))
+        .route("/webhooks/{id}/stats", get(webhook_stats))
         .route(
             "/webhooks/{id}/deliveries/{delivery_id}/retry",
             post(retry_webhook_delivery),
@@ -514,6 +516,7 @@ pub async fn test_webhook(
     params(
         ("id" = Uuid, Path, description = "The endpoint"),
         ("status" = Option<super::DeliveryStatus>, Query, description = "Only deliveries in this status"),
+        ("event_id" = Option<Uuid>, Query, description = "Only the deliveries of this event"),
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "1-100, default 50"),
         ("cursor" = Option<String>, Query, description = "next_cursor of the previous page"),
         ("tenant_id" = Option<Uuid>, Query, description = "Admin only: the tenant"),
@@ -542,6 +545,48 @@ pub async fn list_webhook_deliveries(
         deliveries,
         next_cursor,
     }))
+}
+
+/// The endpoint's attempts over the last `hours`: attempts, successes (2xx), failures, the
+/// success rate and latency percentiles, in total and per bucket (at most 48 whole buckets
+/// and the one still filling, aligned to their width: 5 min up to 4 h, 1 h for 24 h, 6 h for
+/// 7 days; empty buckets included). The
+/// percentiles are approximate, interpolated from a latency histogram counted by the
+/// database.
+#[utoipa::path(
+    get, path = "/api/v1/webhooks/{id}/stats", tag = "webhooks",
+    params(
+        ("id" = Uuid, Path, description = "The endpoint"),
+        ("hours" = Option<u32>, Query, minimum = 1, maximum = 720, description = "The window, 1-720 hours, default 24"),
+        ("tenant_id" = Option<Uuid>, Query, description = "Admin only: the tenant"),
+    ),
+    responses(
+        (status = 200, body = WebhookStats),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, description = "No such endpoint for this tenant", body = ErrorBody),
+        (status = 422, description = "A bad parameter (`hours` out of range)", body = ErrorBody),
+    ),
+    security(("api_key" = []), ("bearer" = []))
+)]
+pub async fn webhook_stats(
+    State(state): State<AppState>,
+    principal: Principal,
+    RawQuery(query): RawQuery,
+    AppPath(id): AppPath<String>,
+) -> Result<Json<WebhookStats>, ApiError> {
+    let params = parse_stats_query(query.as_deref())?;
+    let tenant = principal
+        .tenant_for(&state, Scope::Manage, params.tenant_id)
+        .await?;
+    let stats = endpoint_stats(
+        &*state.store,
+        tenant,
+        endpoint_id(&id)?,
+        params.hours,
+        state.clock.now(),
+    )
+    .await?;
+    Ok(Json(stats))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

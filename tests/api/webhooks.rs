@@ -1159,6 +1159,249 @@ async fn the_delivery_log_pages_newest_first() {
     assert_eq!(seen, newest_first, "ids are time-ordered: newest first");
 }
 
+#[tokio::test]
+async fn the_delivery_log_finds_an_events_deliveries_by_its_id() {
+    let app = spawn_app_with(|config| {
+        fast(config);
+        config.webhooks.worker = false;
+    })
+    .await;
+    let tenant = app.create_tenant("log-search").await;
+    let (endpoint, _) =
+        create_endpoint(&app, &tenant.key, json!({ "url": "https://example.com/" })).await;
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        ids.push(
+            app.ingest_ok(
+                &tenant.key,
+                json!({"event_type": "t", "metadata": {"i": i}}),
+            )
+            .await,
+        );
+    }
+
+    let found = deliveries(
+        &app,
+        &tenant.key,
+        &endpoint,
+        &format!("event_id={}", ids[1]),
+    )
+    .await;
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["event_id"], ids[1].as_str());
+    let found = deliveries(
+        &app,
+        &tenant.key,
+        &endpoint,
+        &format!("event_id={}&status=succeeded", ids[1]),
+    )
+    .await;
+    assert!(found.is_empty(), "filters combine: it is pending");
+    let unknown = uuid::Uuid::now_v7();
+    assert!(
+        deliveries(&app, &tenant.key, &endpoint, &format!("event_id={unknown}"))
+            .await
+            .is_empty()
+    );
+    let response = app
+        .get(
+            &format!("/api/v1/webhooks/{endpoint}/deliveries?event_id=not-an-id"),
+            &tenant.key,
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_error(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_error",
+        Some("event_id"),
+    )
+    .await;
+}
+
+/// Every attempt in the endpoint's delivery log: (2xx, latency).
+async fn logged_attempts(app: &TestApp, key: &str, endpoint: &str) -> Vec<(bool, u64)> {
+    deliveries(app, key, endpoint, "limit=100")
+        .await
+        .iter()
+        .flat_map(|d| d["attempt_log"].as_array().unwrap().clone())
+        .map(|a| {
+            let code = a["status_code"].as_u64().unwrap_or(0);
+            (
+                (200..300).contains(&code),
+                a["latency_ms"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn an_endpoints_stats_count_its_attempts_with_the_success_rate_and_latencies() {
+    let app = fast_app().await;
+    let tenant = app.create_tenant("hook-stats").await;
+    let receiver = Receiver::start().await;
+    let (endpoint, _) = create_endpoint(&app, &tenant.key, json!({ "url": receiver.url })).await;
+
+    // Three quick successes, then a slower receiver that fails.
+    for i in 0..3 {
+        app.ingest_ok(
+            &tenant.key,
+            json!({"event_type": "ok", "metadata": {"i": i}}),
+        )
+        .await;
+    }
+    deliveries_in(
+        &app,
+        &tenant.key,
+        &endpoint,
+        3,
+        "succeeded",
+        Duration::from_secs(10),
+    )
+    .await;
+    receiver.answer(500);
+    receiver.delay(40);
+    for i in 0..2 {
+        app.ingest_ok(
+            &tenant.key,
+            json!({"event_type": "ko", "metadata": {"i": i}}),
+        )
+        .await;
+    }
+    received(&receiver, 5, Duration::from_secs(10)).await;
+    // Disabled, so that no retry lands between reading the log and the stats.
+    let response = patch(&app, &format!("/api/v1/webhooks/{endpoint}"), &tenant.key)
+        .json(&json!({"enabled": false}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let (log, stats) = eventually("a settled log", Duration::from_secs(10), || async {
+        let before = logged_attempts(&app, &tenant.key, &endpoint).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let (status, stats) = app
+            .get_json(&format!("/api/v1/webhooks/{endpoint}/stats"), &tenant.key)
+            .await;
+        assert_eq!(status, StatusCode::OK, "{stats}");
+        let after = logged_attempts(&app, &tenant.key, &endpoint).await;
+        (before.len() == after.len() && after.len() >= 5).then_some((after, stats))
+    })
+    .await;
+
+    let total = log.len() as u64;
+    let ok = log.iter().filter(|(ok, _)| *ok).count() as u64;
+    assert_eq!(ok, 3);
+    assert_eq!(stats["attempts"], total, "{stats}");
+    assert_eq!(stats["succeeded"], 3, "{stats}");
+    assert_eq!(stats["failed"], total - 3, "{stats}");
+    let rate = stats["success_rate"].as_f64().unwrap();
+    assert!((rate - 3.0 / total as f64).abs() < 1e-9, "{stats}");
+    assert_eq!(stats["bucket_seconds"], 3600);
+    let buckets = stats["buckets"].as_array().unwrap();
+    assert_eq!(buckets.len(), 25, "a day in hours, and the current one");
+    let sum: u64 = buckets
+        .iter()
+        .map(|b| b["attempts"].as_u64().unwrap())
+        .sum();
+    assert_eq!(sum, total);
+    let recent: u64 = buckets[23..]
+        .iter()
+        .map(|b| b["attempts"].as_u64().unwrap())
+        .sum();
+    assert_eq!(
+        recent, total,
+        "all in the current hour (or the one before, at a turn)"
+    );
+    assert_eq!(buckets[0]["attempts"], 0);
+    assert_eq!(buckets[0]["latency_p50_ms"], Value::Null);
+    let from: DateTime<Utc> = stats["from"].as_str().unwrap().parse().unwrap();
+    let to: DateTime<Utc> = stats["to"].as_str().unwrap().parse().unwrap();
+    assert!(to - from >= chrono::Duration::hours(24) && to - from < chrono::Duration::hours(25));
+
+    let fastest = log.iter().map(|(_, ms)| *ms).min().unwrap();
+    let slowest = log.iter().map(|(_, ms)| *ms).max().unwrap();
+    let p50 = stats["latency_p50_ms"].as_u64().unwrap();
+    let p95 = stats["latency_p95_ms"].as_u64().unwrap();
+    assert!(
+        fastest <= p50 && p50 <= p95 && p95 <= slowest,
+        "{stats} {log:?}"
+    );
+    assert!(p95 >= 35, "the slow failures show in the p95: {stats}");
+
+    let (status, hour) = app
+        .get_json(
+            &format!("/api/v1/webhooks/{endpoint}/stats?hours=1"),
+            &tenant.key,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(hour["bucket_seconds"], 300);
+    assert_eq!(hour["buckets"].as_array().unwrap().len(), 13);
+    assert_eq!(hour["attempts"], total);
+    let (_, week) = app
+        .get_json(
+            &format!("/api/v1/webhooks/{endpoint}/stats?hours=168"),
+            &tenant.key,
+        )
+        .await;
+    assert!(week["buckets"].as_array().unwrap().len() <= 49, "{week}");
+}
+
+#[tokio::test]
+async fn an_endpoints_stats_are_its_tenants_own_and_a_bad_window_is_refused() {
+    let app = spawn_app_with(|config| {
+        fast(config);
+        config.webhooks.worker = false;
+    })
+    .await;
+    let a = app.create_tenant("stats-a").await;
+    let b = app.create_tenant("stats-b").await;
+    let (endpoint, _) =
+        create_endpoint(&app, &a.key, json!({ "url": "https://example.com/" })).await;
+
+    let (status, empty) = app
+        .get_json(&format!("/api/v1/webhooks/{endpoint}/stats"), &a.key)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(empty["attempts"], 0);
+    assert_eq!(empty["success_rate"], Value::Null);
+    assert_eq!(empty["latency_p95_ms"], Value::Null);
+    assert_eq!(empty["buckets"].as_array().unwrap().len(), 25);
+
+    let response = app
+        .get(&format!("/api/v1/webhooks/{endpoint}/stats"), &b.key)
+        .send()
+        .await
+        .unwrap();
+    assert_error(response, StatusCode::NOT_FOUND, "not_found", None).await;
+    let (status, _) = app
+        .get_json(
+            &format!("/api/v1/webhooks/{endpoint}/stats?tenant_id={}", a.id),
+            ADMIN_TOKEN,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "the admin names the tenant");
+
+    for hours in ["0", "721", "x", "1.5"] {
+        let response = app
+            .get(
+                &format!("/api/v1/webhooks/{endpoint}/stats?hours={hours}"),
+                &a.key,
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_error(
+            response,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_error",
+            Some("hours"),
+        )
+        .await;
+    }
+}
+
 // --- tenants ---------------------------------------------------------------------------------
 
 #[tokio::test]
@@ -2594,7 +2837,7 @@ mod store_level {
             let store = store.clone();
             async move {
                 store
-                    .list_webhook_deliveries(tenant, endpoint, None, None, 100)
+                    .list_webhook_deliveries(tenant, endpoint, None, None, None, 100)
                     .await
                     .unwrap()
             }

@@ -602,6 +602,79 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/webhooks/{id}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replay the endpoint's events of a time range (all, some types, or only those whose delivery
+         *     failed or died) as a background job. An event already delivered there is sent again with
+         *     the same `webhook-id`, so that receivers can deduplicate; the job's deliveries go out in
+         *     the capacity that live deliveries leave.
+         */
+        post: operations["create_replay"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/replays": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The endpoint's replay jobs, newest first. */
+        get: operations["list_replays"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/replays/{replay_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A replay job's progress: events counted, deliveries queued, delivered, failed, waiting. */
+        get: operations["get_replay"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/replays/{replay_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stop a replay that has not finished; the deliveries it queued still go out. */
+        post: operations["cancel_replay"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/webhooks/{id}/rotate-secret": {
         parameters: {
             query?: never;
@@ -618,6 +691,30 @@ export interface paths {
          *     deliveries.
          */
         post: operations["rotate_webhook_secret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The endpoint's attempts over the last `hours`: attempts, successes (2xx), failures, the
+         *     success rate and latency percentiles, in total and per bucket (at most 48 whole buckets
+         *     and the one still filling, aligned to their width: 5 min up to 4 h, 1 h for 24 h, 6 h for
+         *     7 days; empty buckets included). The
+         *     percentiles are approximate, interpolated from a latency histogram counted by the
+         *     database.
+         */
+        get: operations["webhook_stats"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -955,6 +1052,31 @@ export interface components {
             /** @description At least one of `ingest`, `read`, `manage`. */
             scopes: components["schemas"]["Scope"][];
         };
+        CreateReplay: {
+            /**
+             * @description Only these event types (names or patterns such as `order.*`), among those the
+             *     endpoint takes; absent or empty: all of them.
+             */
+            event_types?: string[] | null;
+            /**
+             * Format: date-time
+             * @description Start of the range (event time, inclusive). Required unless `since_delivery` is given.
+             */
+            from?: string | null;
+            /** @description Only the events whose delivery to this endpoint failed or died. */
+            only_failed?: boolean | null;
+            /**
+             * Format: uuid
+             * @description Instead of `from`: from the event of this delivery of the endpoint on ("replay since
+             *     this delivery").
+             */
+            since_delivery?: string | null;
+            /**
+             * Format: date-time
+             * @description End of the range (exclusive); default: now. At most 90 days after `from`.
+             */
+            to?: string | null;
+        };
         CreateSuppression: {
             /** @description The subject: `{"meta.user_id": "u-42"}`; an event is dropped when every pair matches. */
             match: Record<string, unknown>;
@@ -994,6 +1116,12 @@ export interface components {
              *     it would give. Invalid: 422 on `filter` with the character position.
              */
             filter?: string | null;
+            /**
+             * Format: int32
+             * @description Also send the endpoint the events of the last this many hours (1-720), as a replay job
+             *     (the response's `replay`).
+             */
+            replay_hours?: number | null;
             signature?: components["schemas"]["SignatureScheme"] | null;
             /**
              * Format: uuid
@@ -1368,6 +1496,55 @@ export interface components {
              */
             path: string;
         };
+        /** @description A replay job and how its deliveries stand. */
+        Replay: {
+            /**
+             * Format: int64
+             * @description Deliveries queued so far (an event whose delivery was being attempted at that moment
+             *     is left to that attempt).
+             */
+            created: number;
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: int64
+             * @description Of those, delivered; given up on (dead, after the whole retry schedule); waiting for
+             *     an attempt or a retry. A later replay that takes a delivery over counts it instead.
+             */
+            delivered: number;
+            /** Format: uuid */
+            endpoint_id: string;
+            error?: string | null;
+            /** @description Empty: every type the endpoint takes. */
+            event_types: string[];
+            /** Format: int64 */
+            failed: number;
+            /** Format: date-time */
+            finished_at?: string | null;
+            /** Format: date-time */
+            from: string;
+            /** Format: uuid */
+            id: string;
+            only_failed: boolean;
+            state: components["schemas"]["ReplayState"];
+            /** Format: date-time */
+            to: string;
+            /**
+             * Format: int64
+             * @description Events to replay; null while they are being counted.
+             */
+            total?: number | null;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: int64 */
+            waiting: number;
+        };
+        ReplayList: {
+            /** @description Newest first (the last 50). */
+            data: components["schemas"]["Replay"][];
+        };
+        /** @enum {string} */
+        ReplayState: "pending" | "running" | "done" | "failed" | "cancelled";
         /** @description A tenant's schema for the event types its pattern matches, as stored and returned. */
         Schema: {
             /** Format: date-time */
@@ -1433,6 +1610,24 @@ export interface components {
             to: string;
             /** Format: int64 */
             total: number;
+        };
+        /** @description The figures of one bucket. */
+        StatsBucket: {
+            /** Format: int64 */
+            attempts: number;
+            /** Format: int64 */
+            failed: number;
+            /**
+             * Format: int64
+             * @description Approximate (see `WebhookStats`); null without attempts.
+             */
+            latency_p50_ms?: number | null;
+            /** Format: int64 */
+            latency_p95_ms?: number | null;
+            /** Format: date-time */
+            start: string;
+            /** Format: int64 */
+            succeeded: number;
         };
         /** @enum {string} */
         StatsInterval: "minute" | "hour" | "day";
@@ -1557,10 +1752,60 @@ export interface components {
             endpoints: components["schemas"]["WebhookView"][];
         };
         /**
+         * @description An endpoint's attempts over a window, in total and per bucket. The latency percentiles
+         *     are approximate: interpolated from a histogram of 16 latency classes (1-2-5 ms steps up to
+         *     60 s) counted by the database, within the observed range of the class the rank falls in.
+         */
+        WebhookStats: {
+            /** Format: int64 */
+            attempts: number;
+            /** Format: int64 */
+            bucket_seconds: number;
+            /** @description Oldest first, every bucket of the window (empty ones with zeros and null latencies). */
+            buckets: components["schemas"]["StatsBucket"][];
+            /**
+             * Format: int64
+             * @description Every other attempt: another status, or no response.
+             */
+            failed: number;
+            /**
+             * Format: date-time
+             * @description The first bucket's start: `hours` before `to`, or up to one bucket earlier (buckets
+             *     are aligned to multiples of their width).
+             */
+            from: string;
+            /** Format: int64 */
+            latency_p50_ms?: number | null;
+            /** Format: int64 */
+            latency_p95_ms?: number | null;
+            /**
+             * Format: int64
+             * @description Attempts answered 2xx.
+             */
+            succeeded: number;
+            /**
+             * Format: double
+             * @description succeeded / attempts, 0-1; null without attempts.
+             */
+            success_rate?: number | null;
+            /**
+             * Format: date-time
+             * @description Now.
+             */
+            to: string;
+        };
+        /**
          * @description An endpoint as the API shows it, with its health. The secret is shown only at creation
          *     and rotation.
          */
         WebhookView: {
+            /**
+             * Format: date-time
+             * @description The circuit breaker: null while closed (deliveries go out); otherwise no attempt is made
+             *     before this time, then one probe, whose success closes it and whose failure opens it
+             *     again for longer. Opens after `webhooks.circuit_after_failures` consecutive failures.
+             */
+            circuit_open_until?: string | null;
             /**
              * Format: int64
              * @description Failed attempts since the last success.
@@ -1613,6 +1858,7 @@ export interface components {
          *     switched it to `v1`).
          */
         WebhookWithSecret: components["schemas"]["WebhookView"] & {
+            replay?: components["schemas"]["Replay"] | null;
             /**
              * @description `v1`: `whsec_` + base64 of the key: verify `webhook-signature` with it (Standard
              *     Webhooks). Shown only now. Absent for `v1a`, whose secret key is never shown (verify
@@ -4312,6 +4558,8 @@ export interface operations {
             query?: {
                 /** @description Only deliveries in this status */
                 status?: components["schemas"]["DeliveryStatus"];
+                /** @description Only the deliveries of this event */
+                event_id?: string;
                 /** @description 1-100, default 50 */
                 limit?: number;
                 /** @description next_cursor of the previous page */
@@ -4434,6 +4682,278 @@ export interface operations {
             };
         };
     };
+    create_replay: {
+        parameters: {
+            query?: {
+                /** @description Admin only: the tenant */
+                tenant_id?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The endpoint */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateReplay"];
+            };
+        };
+        responses: {
+            /** @description The job, pending */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Replay"];
+                };
+            };
+            /** @description Malformed JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such endpoint for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not `Content-Type: application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid field (`from`, `event_types[i]`, `since_delivery`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_replays: {
+        parameters: {
+            query?: {
+                /** @description Admin only: the tenant */
+                tenant_id?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The endpoint */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplayList"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such endpoint for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A malformed or unknown query parameter */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_replay: {
+        parameters: {
+            query?: {
+                /** @description Admin only: the tenant */
+                tenant_id?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The endpoint */
+                id: string;
+                /** @description The job */
+                replay_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Replay"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such endpoint or job for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A malformed or unknown query parameter */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    cancel_replay: {
+        parameters: {
+            query?: {
+                /** @description Admin only: the tenant */
+                tenant_id?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The endpoint */
+                id: string;
+                /** @description The job */
+                replay_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Replay"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such endpoint or job for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A malformed or unknown query parameter */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     rotate_webhook_secret: {
         parameters: {
             query?: {
@@ -4484,6 +5004,67 @@ export interface operations {
                 };
             };
             /** @description A malformed or unknown query parameter */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    webhook_stats: {
+        parameters: {
+            query?: {
+                /** @description The window, 1-720 hours, default 24 */
+                hours?: number;
+                /** @description Admin only: the tenant */
+                tenant_id?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The endpoint */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookStats"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such endpoint for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A bad parameter (`hours` out of range) */
             422: {
                 headers: {
                     [name: string]: unknown;

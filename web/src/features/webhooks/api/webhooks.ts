@@ -32,11 +32,14 @@ export function useRecentDeliveries(endpointId: string) {
   })
 }
 
-export const deliveriesQuery = (tenantId: string, scope: Scope, endpointId: string, status: DeliveryStatus | null) =>
+export const deliveriesQuery = (tenantId: string, scope: Scope, endpointId: string, status: DeliveryStatus | null, eventId: string | null = null) =>
   infiniteQueryOptions({
-    queryKey: ['webhooks', tenantId, endpointId, 'deliveries', status ?? 'all'],
+    queryKey: ['webhooks', tenantId, endpointId, 'deliveries', status ?? 'all', eventId ?? 'any'],
     queryFn: ({ pageParam, signal }) =>
-      api.get<DeliveryList>(`/api/v1/webhooks/${endpointId}/deliveries`, { query: { ...scope, status: status ?? undefined, limit: 25, cursor: pageParam }, signal }),
+      api.get<DeliveryList>(`/api/v1/webhooks/${endpointId}/deliveries`, {
+        query: { ...scope, status: status ?? undefined, event_id: eventId ?? undefined, limit: 25, cursor: pageParam },
+        signal,
+      }),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last) => last.next_cursor ?? undefined,
     // Deliveries still on their way are followed closely; a settled log is looked at now and then.
@@ -44,9 +47,10 @@ export const deliveriesQuery = (tenantId: string, scope: Scope, endpointId: stri
       query.state.data?.pages[0]?.deliveries.some((d) => d.status === 'pending' || d.status === 'failed') ? 1_000 : 5_000,
   })
 
-export function useDeliveries(endpointId: string, status: DeliveryStatus | null) {
+/** The delivery log, optionally of one status and of one event (search by event id). */
+export function useDeliveries(endpointId: string, status: DeliveryStatus | null, eventId: string | null = null) {
   const { tenantId, scope } = useTenantScope()
-  return useInfiniteQuery(deliveriesQuery(tenantId, scope, endpointId, status))
+  return useInfiniteQuery(deliveriesQuery(tenantId, scope, endpointId, status, eventId))
 }
 
 /** Where one event was delivered: its delivery to each endpoint, with the last attempt. */

@@ -1,13 +1,15 @@
 // An endpoint's delivery log, newest first: status, attempts (time, HTTP status, latency, the
-// full error text, wrapped, and the response excerpt), filtering by status, and "Retry now".
-// Each attempt opens to the request it sent: headers (signatures masked by the server) and body.
-import { Fragment, useState } from 'react'
+// full error text, wrapped, and the response excerpt), filtering by status, search by event id,
+// "Retry now" and "Replay from here". Each attempt opens to the request it sent: headers
+// (signatures masked by the server) and body.
+import { Fragment, useId, useState, type FormEvent } from 'react'
 import { Link, useParams } from 'react-router'
 import type { Attempt, Delivery, DeliveryStatus } from '@/api/types'
-import { describeError } from '@/api/errors'
+import { describeError, toApiError } from '@/api/errors'
 import { Button } from '@/components/ui/button'
 import { EmptyState } from '@/components/ui/empty-state'
-import { ChevronDownIcon, RefreshIcon } from '@/components/ui/icons'
+import { inputClass } from '@/components/ui/field'
+import { ChevronDownIcon, HistoryIcon, RefreshIcon, SearchIcon, XIcon } from '@/components/ui/icons'
 import { SkeletonRows } from '@/components/ui/skeleton'
 import { TypeBadge } from '@/components/ui/type-badge'
 import { cn } from '@/lib/cn'
@@ -29,13 +31,28 @@ export function StatusBadge({ status }: { status: DeliveryStatus }) {
   return <span className={cn('inline-flex rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset', STATUS_STYLE[status])}>{STATUS_LABEL[status]}</span>
 }
 
-export function DeliveryLog({ endpointId, status, onStatus }: { endpointId: string; status: DeliveryStatus | null; onStatus: (status: DeliveryStatus | null) => void }) {
-  const deliveries = useDeliveries(endpointId, status)
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+export interface DeliveryLogProps {
+  endpointId: string
+  status: DeliveryStatus | null
+  onStatus: (status: DeliveryStatus | null) => void
+  /** Only this event's deliveries (the search box; in the URL). */
+  eventId?: string | null
+  onEventId?: (eventId: string | null) => void
+  /** "Replay from here": replay this delivery's event and every later one. */
+  onReplayFrom?: (delivery: Delivery) => void
+}
+
+export function DeliveryLog({ endpointId, status, onStatus, eventId = null, onEventId, onReplayFrom }: DeliveryLogProps) {
+  const deliveries = useDeliveries(endpointId, status, eventId)
   const list = deliveries.data?.pages.flatMap((p) => p.deliveries) ?? []
+  const refused = deliveries.isError ? toApiError(deliveries.error) : null
   return (
     <section aria-label="Delivery log" className="overflow-hidden rounded-xl bg-white ring-1 ring-gray-200 dark:bg-gray-900 dark:ring-white/10">
       <div className="flex flex-wrap items-center justify-between gap-2 border-b border-gray-200 px-4 py-2.5 dark:border-white/10">
         <h2 className="text-sm font-semibold">Deliveries</h2>
+        {onEventId && <EventSearch key={eventId ?? ''} eventId={eventId} onEventId={onEventId} serverError={refused?.field === 'event_id' ? refused.message : null} />}
         <div role="group" aria-label="Filter by status" className="flex gap-1">
           {DELIVERY_STATUSES.map((s) => (
             <button
@@ -62,14 +79,20 @@ export function DeliveryLog({ endpointId, status, onStatus }: { endpointId: stri
           </Button>
         </EmptyState>
       ) : list.length === 0 ? (
-        <EmptyState title={status ? 'No deliveries with this status' : 'No deliveries yet'}>
-          <p>Send a test event, or send an event of a type this endpoint receives.</p>
-        </EmptyState>
+        eventId ? (
+          <EmptyState title={status ? 'No delivery of this event with this status' : 'No delivery of this event to this endpoint'}>
+            <p>The endpoint's filter may not have matched it, or it was stored before the endpoint existed. Replay a range to deliver it.</p>
+          </EmptyState>
+        ) : (
+          <EmptyState title={status ? 'No deliveries with this status' : 'No deliveries yet'}>
+            <p>Send a test event, or send an event of a type this endpoint receives.</p>
+          </EmptyState>
+        )
       ) : (
         <>
           <ul className="divide-y divide-gray-100 dark:divide-white/5">
             {list.map((d) => (
-              <DeliveryRow key={d.id} delivery={d} />
+              <DeliveryRow key={d.id} delivery={d} onReplayFrom={onReplayFrom} />
             ))}
           </ul>
           {deliveries.hasNextPage && (
@@ -85,7 +108,62 @@ export function DeliveryLog({ endpointId, status, onStatus }: { endpointId: stri
   )
 }
 
-function DeliveryRow({ delivery }: { delivery: Delivery }) {
+/** The event id search: a UUID, checked before it is sent; Escape or × clears it. */
+function EventSearch({ eventId, onEventId, serverError }: { eventId: string | null; onEventId: (eventId: string | null) => void; serverError: string | null }) {
+  const [text, setText] = useState(eventId ?? '')
+  const [invalid, setInvalid] = useState(false)
+  const id = useId()
+  const errorId = useId()
+  const error = invalid ? 'An event id is a UUID, like 0190c3e4-…' : serverError
+  function submit(event: FormEvent) {
+    event.preventDefault()
+    const value = text.trim()
+    if (value && !UUID.test(value)) return setInvalid(true)
+    setInvalid(false)
+    onEventId(value || null)
+  }
+  return (
+    <form role="search" onSubmit={submit} className="order-last w-full sm:order-none sm:w-auto">
+      <label htmlFor={id} className="sr-only">
+        Find deliveries by event id
+      </label>
+      <div className="relative">
+        <SearchIcon className="pointer-events-none absolute top-1/2 left-2 size-3.5 -translate-y-1/2 text-gray-400" />
+        <input
+          id={id}
+          type="search"
+          value={text}
+          onChange={(e) => (setText(e.target.value), setInvalid(false))}
+          onKeyDown={(e) => {
+            if (e.key === 'Escape' && text) {
+              e.preventDefault()
+              setText('')
+              onEventId(null)
+            }
+          }}
+          placeholder="Event id"
+          spellCheck={false}
+          autoComplete="off"
+          aria-invalid={error ? true : undefined}
+          aria-describedby={error ? errorId : undefined}
+          className={cn(inputClass, 'h-7 w-full py-0 pr-7 pl-7 font-mono text-xs sm:w-80 aria-invalid:ring-red-500 dark:aria-invalid:ring-red-400')}
+        />
+        {eventId && (
+          <button type="button" aria-label="Clear the event id" onClick={() => (setText(''), onEventId(null))} className="absolute top-1/2 right-1.5 -translate-y-1/2 rounded p-0.5 text-gray-400 hover:text-gray-700 dark:hover:text-white">
+            <XIcon className="size-3.5" />
+          </button>
+        )}
+      </div>
+      {error && (
+        <p id={errorId} role="alert" className="mt-1 text-xs text-red-600 dark:text-red-400">
+          {error}
+        </p>
+      )}
+    </form>
+  )
+}
+
+function DeliveryRow({ delivery, onReplayFrom }: { delivery: Delivery; onReplayFrom?: (delivery: Delivery) => void }) {
   const [open, setOpen] = useState(false)
   const retry = useRetryDelivery()
   const last = delivery.attempt_log.at(-1)
@@ -140,6 +218,11 @@ function DeliveryRow({ delivery }: { delivery: Delivery }) {
             )}
             , signed as delivery <span className="font-mono">{delivery.id}</span>. Open an attempt's request to see the exact headers and body it sent.
           </p>
+          {delivery.event_id && onReplayFrom && (
+            <Button size="sm" className="mb-2" onClick={() => onReplayFrom(delivery)} title="Deliver this event and every later one to this endpoint again">
+              <HistoryIcon className="size-3.5" /> Replay from here
+            </Button>
+          )}
           {delivery.attempt_log.length === 0 ? (
             <p className="text-xs text-gray-500 dark:text-gray-400">{delivery.status === 'pending' ? 'Queued, not attempted yet.' : 'No attempts recorded.'}</p>
           ) : (

@@ -25,7 +25,7 @@ export function WebhookFormDialog({ open, endpoint, onClose, onCreated }: { open
       description={created ? 'Copy its signing secret now: it is shown only once.' : 'Tributary POSTs matching events to this URL, signed (Standard Webhooks).'}
     >
       {created ? (
-        <SecretShown secret={created.secret} onDone={close} />
+        <SecretShown secret={created.secret} publicKey={created.public_key} onDone={close} />
       ) : (
         <WebhookForm
           key={endpoint?.id ?? 'new'}

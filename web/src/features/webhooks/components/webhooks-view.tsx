@@ -1,20 +1,25 @@
-// Webhooks: the tenant's endpoints with their health on the left, the selected one's actions and
-// delivery log on the right. The selected endpoint and the status filter live in the URL.
+// Webhooks: the tenant's endpoints with their health on the left; on the right the selected
+// one's actions, its delivery health chart, its recent replays and its delivery log. The selected
+// endpoint, the chart's window, the status filter and the event id searched live in the URL.
 import { useState } from 'react'
 import { useSearchParams } from 'react-router'
-import type { DeliveryStatus, Webhook, WebhookWithSecret } from '@/api/types'
+import type { Delivery, DeliveryStatus, Webhook, WebhookWithSecret } from '@/api/types'
 import { describeError } from '@/api/errors'
 import { Button } from '@/components/ui/button'
 import { Dialog } from '@/components/ui/dialog'
 import { EmptyState } from '@/components/ui/empty-state'
-import { PlusIcon, SendIcon, WebhookIcon } from '@/components/ui/icons'
+import { HistoryIcon, PlusIcon, SendIcon, WebhookIcon } from '@/components/ui/icons'
 import { SkeletonRows } from '@/components/ui/skeleton'
 import { cn } from '@/lib/cn'
 import { formatDateTime, formatPercent, formatRelative } from '@/lib/format'
 import { notifyError, notifySuccess } from '@/lib/notify'
 import { useDeleteWebhook, useRecentDeliveries, useRotateSecret, useSendTest, useUpdateWebhook, useWebhooks } from '../api/webhooks'
+import { isStatsWindow, type StatsWindow } from '../lib/delivery-stats'
 import { DELIVERY_STATUSES, healthOf, type HealthTone } from '../lib/health'
 import { DeliveryLog } from './delivery-log'
+import { DeliveryStats } from './delivery-stats'
+import { ReplayDialog } from './replay-dialog'
+import { ReplayList } from './replay-list'
 import { SecretShown } from './secret-shown'
 import { WebhookFormDialog } from './webhook-form-dialog'
 import { usePageTitle } from '@/lib/page-title'
@@ -31,14 +36,29 @@ export default function WebhooksView() {
   const selected = list.find((e) => e.id === selectedId) ?? list[0] ?? null
   const rawStatus = params.get('status')
   const status = DELIVERY_STATUSES.some((s) => s.value === rawStatus) ? (rawStatus as DeliveryStatus) : null
+  const rawWindow = params.get('window')
+  const period: StatsWindow = isStatsWindow(rawWindow) ? rawWindow : '24h'
+  const eventId = params.get('event_id')
+  const [replay, setReplay] = useState<{ sinceDelivery: Delivery | null; replayId: string | null } | null>(null)
 
   const select = (id: string, nextStatus: DeliveryStatus | null = null) =>
     setParams(
       (prev) => {
         const next = new URLSearchParams(prev)
+        if (next.get('endpoint') !== id) next.delete('event_id')
         next.set('endpoint', id)
         if (nextStatus) next.set('status', nextStatus)
         else next.delete('status')
+        return next
+      },
+      { replace: true },
+    )
+  const setParam = (key: string, value: string | null) =>
+    setParams(
+      (prev) => {
+        const next = new URLSearchParams(prev)
+        if (value) next.set(key, value)
+        else next.delete(key)
         return next
       },
       { replace: true },
@@ -84,8 +104,18 @@ export default function WebhooksView() {
           </ul>
           {selected && (
             <div className="min-w-0 space-y-4">
-              <EndpointDetail endpoint={selected} onEdit={() => setForm({ open: true, endpoint: selected })} />
-              <DeliveryLog endpointId={selected.id} status={status} onStatus={(s) => select(selected.id, s)} />
+              <EndpointDetail endpoint={selected} onEdit={() => setForm({ open: true, endpoint: selected })} onReplay={() => setReplay({ sinceDelivery: null, replayId: null })} />
+              <DeliveryStats endpointId={selected.id} period={period} onPeriod={(w) => setParam('window', w)} />
+              <ReplayList endpointId={selected.id} onOpen={(r) => setReplay({ sinceDelivery: null, replayId: r.id })} />
+              <DeliveryLog
+                endpointId={selected.id}
+                status={status}
+                onStatus={(s) => setParam('status', s)}
+                eventId={eventId}
+                onEventId={(id) => setParam('event_id', id)}
+                onReplayFrom={(d) => setReplay({ sinceDelivery: d, replayId: null })}
+              />
+              <ReplayDialog endpoint={selected} open={replay !== null} sinceDelivery={replay?.sinceDelivery} replayId={replay?.replayId} onClose={() => setReplay(null)} />
             </div>
           )}
         </div>
@@ -131,7 +161,7 @@ function EndpointCard({ endpoint, selected, onSelect }: { endpoint: Webhook; sel
   )
 }
 
-function EndpointDetail({ endpoint, onEdit }: { endpoint: Webhook; onEdit: () => void }) {
+function EndpointDetail({ endpoint, onEdit, onReplay }: { endpoint: Webhook; onEdit: () => void; onReplay: () => void }) {
   const test = useSendTest()
   const rotate = useRotateSecret()
   const update = useUpdateWebhook()
@@ -163,6 +193,9 @@ function EndpointDetail({ endpoint, onEdit }: { endpoint: Webhook; onEdit: () =>
             onClick={() => test.mutate(endpoint.id, { onSuccess: () => notifySuccess('Test event queued', 'It shows up in the deliveries below.') })}
           >
             <SendIcon className="size-3.5" /> Send test event
+          </Button>
+          <Button size="sm" onClick={onReplay}>
+            <HistoryIcon className="size-3.5" /> Replay…
           </Button>
           <Button size="sm" onClick={onEdit}>
             Edit
@@ -218,7 +251,7 @@ function EndpointDetail({ endpoint, onEdit }: { endpoint: Webhook; onEdit: () =>
         </div>
       </Dialog>
       <Dialog open={secret !== null} onClose={() => setSecret(null)} title="New signing secret" description="Copy it now: it is shown only once.">
-        {secret && <SecretShown secret={secret.secret} onDone={() => setSecret(null)} />}
+        {secret && <SecretShown secret={secret.secret} publicKey={secret.public_key} onDone={() => setSecret(null)} />}
       </Dialog>
     </section>
   )
