@@ -59,7 +59,7 @@ run() {
         db="sqlite://$WORK/$label.db"
     fi
     env DATABASE_URL="$db" ADMIN_TOKEN=$ADMIN_TOKEN JWT_SECRET=$JWT_SECRET PORT=0 \
-        TRIBUTARY_LOG__FORMAT=json RUST_LOG=warn TRIBUTARY_WEBHOOKS__ALLOW_PRIVATE_TARGETS=true \
+        TRIBUTARY_LOG__FORMAT=json RUST_LOG=warn,tributary=info TRIBUTARY_WEBHOOKS__ALLOW_PRIVATE_TARGETS=true \
         "$bin" serve >/dev/null 2>"$WORK/$label.log" &
     local pid=$! address=""
     PIDS+=("$pid")
