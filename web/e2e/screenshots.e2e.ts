@@ -230,6 +230,10 @@ afterAll(async () => {
   for (const receiver of receivers) await receiver.close()
 })
 
+// Each tour visits a dozen views, with an accessibility check and a settle pause on each:
+// about 40 s on a quiet machine, so the suite's 60 s limit is too tight on a loaded one.
+const TOUR_TIMEOUT = 180_000
+
 async function shoot(page: Page, name: string, options: { settle?: number; fullPage?: boolean } = {}) {
   // Let entry highlights and chart layout settle.
   await page.waitForTimeout(options.settle ?? 1_800)
@@ -334,7 +338,7 @@ describe.each(['light', 'dark'] as const)('%s theme', (theme) => {
     await expectAccessible(page, `settings-${theme}`)
     await shoot(page, `settings-${theme}`)
     await context.close()
-  })
+  }, TOUR_TIMEOUT)
 })
 
 describe.each(['light', 'dark'] as const)('phone (390×844), %s theme', (theme) => {
@@ -372,5 +376,5 @@ describe.each(['light', 'dark'] as const)('phone (390×844), %s theme', (theme) 
       await shoot(page, `phone-${name}-${theme}`, { settle: 800 })
     }
     await context.close()
-  })
+  }, TOUR_TIMEOUT)
 })
