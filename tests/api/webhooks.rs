@@ -1628,6 +1628,8 @@ async fn start_app(
 
 #[tokio::test]
 async fn a_private_target_is_refused_at_delivery_even_when_it_was_allowed_at_creation() {
+    // This test's own client is made before any app is built in this process.
+    tributary::webhooks::install_crypto_provider();
     let Some((url, _dir, _db)) = shared_database().await else {
         return;
     };
@@ -1713,6 +1715,8 @@ async fn a_private_target_is_refused_at_delivery_even_when_it_was_allowed_at_cre
 
 #[tokio::test]
 async fn two_workers_sharing_one_database_never_make_the_same_attempt_twice() {
+    // This test's own client is made before any app is built in this process.
+    tributary::webhooks::install_crypto_provider();
     // On PostgreSQL (TRIBUTARY_TEST_BACKEND=postgres) the claim uses FOR UPDATE SKIP LOCKED;
     // on SQLite both apps share one file.
     let Some((url, _dir, _db)) = shared_database().await else {
