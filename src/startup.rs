@@ -112,6 +112,7 @@ impl Application {
                 admin_token_hash,
                 jwt: JwtKeys::new(&jwt_secret),
                 token_ttl_secs: config.auth.token_ttl_secs,
+                keys: Arc::default(),
             }),
             clock,
             metrics: telemetry::metrics_handle(),
@@ -238,6 +239,7 @@ impl Application {
         let privacy_task = state
             .privacy
             .start(state.bus.clone(), state.shutdown.clone());
+        let keys_task = state.auth.keys.start(&state.bus, state.shutdown.clone());
         let app = router(state);
         let shutdown = async move {
             shutdown.await;
@@ -261,6 +263,9 @@ impl Application {
         privacy_task
             .await
             .context("the privacy notices follower failed")?;
+        keys_task
+            .await
+            .context("the API key notices follower failed")?;
         tracing::info!("stopped");
         Ok(())
     }

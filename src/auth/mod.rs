@@ -2,6 +2,7 @@
 //! admin token, and short-lived HS256 JWTs. A request's credential is resolved once into a
 //! [`Principal`]; handlers ask the principal which tenant they may touch.
 
+pub mod cache;
 pub mod jwt;
 pub mod keys;
 pub mod principal;

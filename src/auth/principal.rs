@@ -185,13 +185,21 @@ pub async fn resolve(state: &AppState, credential: &str) -> Result<Principal, Ap
         return resolve_jwt(state, credential).await;
     }
 
-    let (key, tenant) = state
-        .store
-        .find_api_key_by_hash(&hash)
-        .await?
-        .ok_or_else(|| ApiError::unauthorized("invalid API key"))?;
+    let cached = match state.auth.keys.get(&hash) {
+        Some(cached) => cached,
+        None => {
+            let generation = state.auth.keys.generation();
+            let (key, tenant) = state
+                .store
+                .find_api_key_by_hash(&hash)
+                .await?
+                .ok_or_else(|| ApiError::unauthorized("invalid API key"))?;
+            state.auth.keys.insert(generation, key, tenant)
+        }
+    };
+    let key = &cached.key;
     // The lookup is by hash; compare again in constant time so that correctness never rests
-    // on the database's comparison.
+    // on the database's (or the map's) comparison.
     if !keys::hashes_match(&hash, &key.secret_hash) {
         return Err(ApiError::unauthorized("invalid API key"));
     }
@@ -199,13 +207,10 @@ pub async fn resolve(state: &AppState, credential: &str) -> Result<Principal, Ap
         return Err(ApiError::unauthorized("this API key has been revoked"));
     }
     let now = state.clock.now();
-    let stale = key
-        .last_used_at
-        .is_none_or(|at| (now - at).to_std().unwrap_or_default() >= TOUCH_EVERY);
-    if stale {
-        let store = state.store.clone();
+    if cached.claim_touch(now, TOUCH_EVERY) {
+        let (store, key_id) = (state.store.clone(), key.id);
         tokio::spawn(async move {
-            if let Err(error) = store.touch_api_key(key.id, now).await {
+            if let Err(error) = store.touch_api_key(key_id, now).await {
                 tracing::warn!(error = %error, "could not record last_used_at");
             }
         });
@@ -213,13 +218,22 @@ pub async fn resolve(state: &AppState, credential: &str) -> Result<Principal, Ap
     Ok(Principal {
         identity: Identity::Key {
             key_id: key.id,
-            key_prefix: key.prefix,
-            tenant,
+            key_prefix: key.prefix.clone(),
+            tenant: cached.tenant.clone(),
         },
-        scopes: key.scopes,
+        scopes: key.scopes.clone(),
         via_jwt: false,
         audit: None,
     })
+}
+
+/// Makes a revocation or a change of the tenant take effect for its keys here at once, and on
+/// every other instance when the notice arrives.
+pub fn credentials_changed(state: &AppState, tenant: TenantId) {
+    state.auth.keys.invalidate(tenant);
+    state
+        .bus
+        .notify(crate::bus::Notice::CredentialsChanged(tenant));
 }
 
 async fn resolve_jwt(state: &AppState, token: &str) -> Result<Principal, ApiError> {

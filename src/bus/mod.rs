@@ -55,6 +55,9 @@ pub enum Notice {
     SchemasChanged(TenantId),
     /// The tenant's redaction policy changed: drop its compiled redactor.
     PrivacyChanged(TenantId),
+    /// One of the tenant's keys was revoked, or the tenant changed (status, rate limit): drop
+    /// its cached keys.
+    CredentialsChanged(TenantId),
     /// Notices may have been missed (the shared bus was away): drop every such cache.
     Resync,
 }

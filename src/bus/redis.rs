@@ -129,6 +129,7 @@ fn encode_notice(instance: &str, notice: Notice) -> String {
     match notice {
         Notice::SchemasChanged(tenant) => format!("{instance}\nschemas\n{tenant}"),
         Notice::PrivacyChanged(tenant) => format!("{instance}\nprivacy\n{tenant}"),
+        Notice::CredentialsChanged(tenant) => format!("{instance}\ncredentials\n{tenant}"),
         Notice::Resync => format!("{instance}\nresync\n"),
     }
 }
@@ -139,6 +140,9 @@ fn decode_notice(payload: &str) -> Option<(&str, Notice)> {
     let notice = match (parts.next()?, parts.next()?) {
         ("schemas", tenant) => Notice::SchemasChanged(TenantId(Uuid::parse_str(tenant).ok()?)),
         ("privacy", tenant) => Notice::PrivacyChanged(TenantId(Uuid::parse_str(tenant).ok()?)),
+        ("credentials", tenant) => {
+            Notice::CredentialsChanged(TenantId(Uuid::parse_str(tenant).ok()?))
+        }
         ("resync", _) => Notice::Resync,
         _ => return None,
     };
@@ -318,6 +322,7 @@ mod tests {
         for notice in [
             Notice::SchemasChanged(tenant),
             Notice::PrivacyChanged(tenant),
+            Notice::CredentialsChanged(tenant),
             Notice::Resync,
         ] {
             let encoded = encode_notice("instance-b", notice);

@@ -74,6 +74,8 @@ pub struct AuthState {
     pub admin_token_hash: Vec<u8>,
     pub jwt: JwtKeys,
     pub token_ttl_secs: i64,
+    /// API keys resolved lately, so that authenticating is not a database read.
+    pub keys: Arc<crate::auth::cache::KeyCache>,
 }
 
 pub fn router(state: AppState) -> Router {

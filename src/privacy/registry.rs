@@ -71,7 +71,7 @@ impl PrivacyRegistry {
                     () = stop.cancelled() => break,
                     notice = notices.recv() => match notice {
                         Ok(Notice::PrivacyChanged(tenant)) => registry.invalidate(tenant),
-                        Ok(Notice::SchemasChanged(_)) => {}
+                        Ok(Notice::SchemasChanged(_) | Notice::CredentialsChanged(_)) => {}
                         Ok(Notice::Resync) | Err(RecvError::Lagged(_)) => registry.cache.clear(),
                         Err(RecvError::Closed) => break,
                     },

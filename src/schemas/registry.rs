@@ -165,7 +165,7 @@ impl SchemaRegistry {
                     }
                     notice = notices.recv() => match notice {
                         Ok(Notice::SchemasChanged(tenant)) => registry.invalidate(tenant),
-                        Ok(Notice::PrivacyChanged(_)) => {}
+                        Ok(Notice::PrivacyChanged(_) | Notice::CredentialsChanged(_)) => {}
                         Ok(Notice::Resync) | Err(RecvError::Lagged(_)) => registry.clear(),
                         // The bus is gone: the server is stopping.
                         Err(RecvError::Closed) => break,

@@ -16,6 +16,7 @@ use super::{
 };
 use crate::audit::AuditNote;
 use crate::auth::keys::{generate_api_key, hash_secret};
+use crate::auth::principal::credentials_changed;
 use crate::auth::{ApiKey, Principal, Scope};
 use crate::http::AppState;
 use crate::http::error::{ApiError, ErrorBody};
@@ -311,6 +312,7 @@ pub async fn update_tenant(
         .update_tenant(tenant, &update)
         .await?
         .ok_or(ApiError::NotFound("tenant"))?;
+    credentials_changed(&state, tenant);
     let note = AuditNote::target(tenant).before(&before).after(&updated);
     Ok((note, Json(updated)))
 }
@@ -410,6 +412,7 @@ pub async fn revoke_key(
     if !state.store.revoke_api_key(tenant, key_id, now).await? {
         return Err(ApiError::NotFound("API key"));
     }
+    credentials_changed(&state, tenant);
     // Revoking twice keeps the first time.
     let after = ApiKey {
         revoked_at: before.revoked_at.or(Some(now)),

@@ -395,3 +395,88 @@ async fn a_schema_change_on_one_instance_is_in_force_on_the_other_at_once() {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
+
+#[tokio::test]
+async fn a_key_revoked_or_a_tenant_suspended_on_one_instance_stops_working_on_the_other_at_once() {
+    let db = database().await;
+    let prefix = Prefix::new(SHARED_REDIS);
+    let a = instance(&db, SHARED_REDIS, &prefix, OnRedisError::Allow).await;
+    let b = instance(&db, SHARED_REDIS, &prefix, OnRedisError::Allow).await;
+    wait_ready(&a, StatusCode::OK).await;
+    wait_ready(&b, StatusCode::OK).await;
+    let acme = a.create_tenant("acme").await;
+    let issued: Value = a
+        .post(&format!("/api/v1/tenants/{}/keys", acme.id), &acme.key)
+        .json(&json!({"name": "ci", "scopes": ["ingest"]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ci_key = issued["key"].as_str().unwrap().to_owned();
+    // B has resolved (and cached) both keys.
+    b.ingest_ok(&ci_key, json!({"event_type": "deploy"})).await;
+    b.ingest_ok(&acme.key, json!({"event_type": "deploy"}))
+        .await;
+
+    let revoked = a
+        .client
+        .delete(a.url(&format!(
+            "/api/v1/tenants/{}/keys/{}",
+            acme.id,
+            issued["id"].as_str().unwrap()
+        )))
+        .header("X-API-Key", &acme.key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), StatusCode::NO_CONTENT);
+    let on_a = a.ingest(&ci_key, json!({"event_type": "deploy"})).await;
+    assert_eq!(
+        on_a.status(),
+        StatusCode::UNAUTHORIZED,
+        "at once where revoked"
+    );
+    until_refused_on(&b, &ci_key, StatusCode::UNAUTHORIZED, "the revoked key").await;
+    b.ingest_ok(&acme.key, json!({"event_type": "deploy"}))
+        .await;
+
+    let suspended = a
+        .client
+        .patch(a.url(&format!("/api/v1/tenants/{}", acme.id)))
+        .header("X-API-Key", &a.admin_token)
+        .json(&json!({"status": "suspended"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(suspended.status(), StatusCode::OK);
+    until_refused_on(
+        &b,
+        &acme.key,
+        StatusCode::FORBIDDEN,
+        "the suspended tenant's key",
+    )
+    .await;
+}
+
+/// Ingests on `app` with `key` until it is refused with `status`, for at most 2 s (the notice
+/// crossing Redis), failing on any other answer than 202 meanwhile.
+async fn until_refused_on(app: &TestApp, key: &str, status: StatusCode, what: &str) {
+    let started = Instant::now();
+    loop {
+        let answer = app
+            .ingest(key, json!({"event_type": "deploy"}))
+            .await
+            .status();
+        if answer == status {
+            return;
+        }
+        assert_eq!(answer, StatusCode::ACCEPTED);
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "the other instance still accepts {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}

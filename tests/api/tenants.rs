@@ -173,6 +173,10 @@ async fn admin_renames_limits_and_suspends_a_tenant_and_a_suspended_tenant_canno
     let app = spawn_app().await;
     let acme = app.create_tenant("acme").await;
     app.create_tenant("taken").await;
+    // Used once, so that the server has the key (and its tenant) cached: each change below
+    // must be in force at once all the same.
+    app.ingest_ok(&acme.key, json!({"event_type": "page_view"}))
+        .await;
     let patch = |body: Value| {
         app.client
             .patch(app.url(&format!("/api/v1/tenants/{}", acme.id)))
@@ -213,6 +217,22 @@ async fn admin_renames_limits_and_suspends_a_tenant_and_a_suspended_tenant_canno
     patch(json!({"status": "active"})).await.unwrap();
     app.ingest_ok(&acme.key, json!({"event_type": "page_view"}))
         .await;
+    // The limit set above is in force: of its burst of 4 one is spent, three more fit, the
+    // next event is 429.
+    let three = json!({"events": [
+        {"event_type": "page_view"}, {"event_type": "page_view"}, {"event_type": "page_view"}
+    ]});
+    let fits = app
+        .post("/api/v1/events/batch", &acme.key)
+        .json(&three)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fits.status(), StatusCode::ACCEPTED);
+    let over = app
+        .ingest(&acme.key, json!({"event_type": "page_view"}))
+        .await;
+    assert_eq!(over.status(), StatusCode::TOO_MANY_REQUESTS);
 }
 
 #[tokio::test]
