@@ -274,6 +274,10 @@ fn violations_from_column(
 }
 
 /// The violations column's value: NULL when there are none.
+/// Events per multi-row INSERT: 8 binds each, far below SQLite's 32,766, and few enough
+/// distinct statement shapes (1 to 100 rows) for sqlx's statement cache to keep them all.
+const INSERT_CHUNK: usize = 100;
+
 fn violations_column(event: &NewEvent) -> Result<Option<String>, StoreError> {
     if event.violations.is_empty() {
         return Ok(None);
@@ -537,32 +541,48 @@ impl Store for SqliteStore {
 
     async fn insert_events(&self, events: &[NewEvent]) -> Result<Vec<InsertOutcome>, StoreError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        // The rowid each stored event got; an event missing here was a duplicate.
+        let mut stored: std::collections::HashMap<Uuid, i64> =
+            std::collections::HashMap::with_capacity(events.len());
+        for chunk in events.chunks(INSERT_CHUNK) {
+            let mut insert = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO events (id, tenant_id, event_type, ts, received_at, metadata, \
+                 event_id, violations) ",
+            );
+            let mut rows = Vec::with_capacity(chunk.len());
+            for event in chunk {
+                let metadata = serde_json::to_string(&event.metadata)
+                    .map_err(|error| StoreError::Invalid(format!("event metadata: {error}")))?;
+                rows.push((event, metadata, violations_column(event)?));
+            }
+            insert.push_values(&rows, |mut row, (event, metadata, violations)| {
+                row.push_bind(event.id.to_string())
+                    .push_bind(event.tenant_id.0.to_string())
+                    .push_bind(&event.event_type)
+                    .push_bind(micros(event.timestamp))
+                    .push_bind(micros(event.received_at))
+                    .push_bind(metadata)
+                    .push_bind(event.event_id.as_deref())
+                    .push_bind(violations.as_deref());
+            });
+            // Rows are inserted in order, so an `event_id` repeated within the statement
+            // keeps its first event, as across statements.
+            insert.push(" ON CONFLICT (tenant_id, event_id) DO NOTHING RETURNING rowid, id");
+            for row in insert.build().fetch_all(&mut *tx).await? {
+                let id: String = row.try_get("id")?;
+                stored.insert(parse_uuid(&id)?, row.try_get(0)?);
+            }
+        }
         let mut outcomes = Vec::with_capacity(events.len());
-        // The rowids of the events stored, indexed for search in one statement at the end.
+        // Events stored (not duplicates), for the webhook outbox, and with their rowids for
+        // the search index, written in one statement at the end.
+        let mut fresh = Vec::with_capacity(stored.len());
         let mut to_index = Vec::new();
-        // Events stored (not duplicates), for the webhook outbox.
-        let mut fresh = Vec::new();
         for event in events {
-            let metadata = serde_json::to_string(&event.metadata)
-                .map_err(|error| StoreError::Invalid(format!("event metadata: {error}")))?;
-            let inserted = sqlx::query(
-                "INSERT INTO events (id, tenant_id, event_type, ts, received_at, metadata, event_id, \
-                 violations) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, event_id) DO NOTHING",
-            )
-            .bind(event.id.to_string())
-            .bind(event.tenant_id.0.to_string())
-            .bind(&event.event_type)
-            .bind(micros(event.timestamp))
-            .bind(micros(event.received_at))
-            .bind(metadata)
-            .bind(event.event_id.as_deref())
-            .bind(violations_column(event)?)
-            .execute(&mut *tx)
-            .await?;
-            if inserted.rows_affected() == 1 {
+            if let Some(&rowid) = stored.get(&event.id) {
                 fresh.push(event);
                 if self.search_index {
-                    to_index.push((inserted.last_insert_rowid(), event));
+                    to_index.push((rowid, event));
                 }
                 outcomes.push(InsertOutcome {
                     id: event.id,
