@@ -47,6 +47,14 @@ impl Bus for LocalBus {
         }
     }
 
+    fn wants(&self, tenant: TenantId) -> bool {
+        self.channels
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .get(&tenant)
+            .is_some_and(|sender| sender.receiver_count() > 0)
+    }
+
     fn subscribe(&self, tenant: TenantId) -> broadcast::Receiver<Arc<BusEvent>> {
         let mut channels = self
             .channels
@@ -103,5 +111,16 @@ mod tests {
             Err(broadcast::error::RecvError::Lagged(6))
         ));
         assert_eq!(slow.recv().await.unwrap().event_type, "e6");
+    }
+
+    #[test]
+    fn a_tenant_is_wanted_only_while_someone_subscribes() {
+        let bus = LocalBus::new(4);
+        let (a, b) = (TenantId(Uuid::now_v7()), TenantId(Uuid::now_v7()));
+        assert!(!bus.wants(a));
+        let subscriber = bus.subscribe(a);
+        assert!(bus.wants(a) && !bus.wants(b));
+        drop(subscriber);
+        assert!(!bus.wants(a), "the last subscriber left");
     }
 }

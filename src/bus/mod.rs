@@ -14,7 +14,7 @@ use axum::extract::ws::Utf8Bytes;
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
-use crate::events::Event;
+use crate::events::NewEvent;
 use crate::tenants::TenantId;
 
 /// One committed event as the bus carries it: rendered once into the WebSocket message,
@@ -29,11 +29,11 @@ pub struct BusEvent {
 }
 
 impl BusEvent {
-    pub fn render(event: &Event) -> Result<BusEvent, serde_json::Error> {
+    pub fn render(event: &NewEvent) -> Result<BusEvent, serde_json::Error> {
         #[derive(serde::Serialize)]
         struct Frame<'a> {
             r#type: &'static str,
-            data: &'a Event,
+            data: &'a NewEvent,
         }
         let frame = serde_json::to_string(&Frame {
             r#type: "event",
@@ -65,6 +65,10 @@ pub enum Notice {
 pub trait Bus: Send + Sync + 'static {
     /// Hands committed events to every subscriber of their tenants. Never blocks on them.
     fn publish(&self, events: Vec<Arc<BusEvent>>);
+
+    /// Whether the tenant's events may have a subscriber anywhere (false only when that is
+    /// known not to be so), so that nobody's events are rendered for nobody.
+    fn wants(&self, tenant: TenantId) -> bool;
 
     /// A receiver of the tenant's events from now on. Its buffer is shared and bounded: a
     /// receiver that falls behind by more than the buffer loses the oldest events and is told

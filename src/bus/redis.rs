@@ -88,6 +88,11 @@ impl RedisBus {
 }
 
 impl Bus for RedisBus {
+    /// Another instance's subscribers are not known here.
+    fn wants(&self, _tenant: TenantId) -> bool {
+        true
+    }
+
     fn publish(&self, events: Vec<Arc<BusEvent>>) {
         if events.is_empty() {
             return;

@@ -26,6 +26,8 @@ pub type Committed = Vec<(NewEvent, InsertOutcome)>;
 
 struct Job {
     events: Vec<NewEvent>,
+    /// How many events the job brought (its `events` are taken while they are written).
+    size: usize,
     reply: oneshot::Sender<Result<Committed, Arc<StoreError>>>,
 }
 
@@ -62,7 +64,11 @@ impl Committer {
         }
         let (reply, answer) = oneshot::channel();
         self.queue
-            .send(Job { events, reply })
+            .send(Job {
+                size: events.len(),
+                events,
+                reply,
+            })
             .await
             .map_err(|_| CommitError::Stopped)?;
         answer
@@ -90,23 +96,25 @@ async fn run(store: DynStore, bus: DynBus, mut jobs: mpsc::Receiver<Job>, max_ev
 }
 
 async fn commit_group(store: &DynStore, bus: &DynBus, mut group: Vec<Job>, count: usize) {
+    // The events are moved out of their jobs into one slice for the store and handed back
+    // afterwards, each job its own in order: no copy of any event.
     let mut all = Vec::with_capacity(count);
     for job in &mut group {
-        for event in &mut job.events {
+        for mut event in job.events.drain(..) {
             event.id = Uuid::now_v7();
+            all.push(event);
         }
-        all.extend(job.events.iter().cloned());
     }
     metrics::histogram!("tributary_commit_group_events").record(count as f64);
     match store.insert_events(&all).await {
         Ok(outcomes) => {
             // Published only now that they are committed; duplicates were published the
-            // first time.
+            // first time. Rendered only for tenants someone may be listening to.
             let fresh = all
                 .iter()
                 .zip(&outcomes)
-                .filter(|(_, outcome)| !outcome.duplicate)
-                .filter_map(|(event, _)| match BusEvent::render(&event.to_event()) {
+                .filter(|(event, outcome)| !outcome.duplicate && bus.wants(event.tenant_id))
+                .filter_map(|(event, _)| match BusEvent::render(event) {
                     Ok(rendered) => Some(Arc::new(rendered)),
                     Err(error) => {
                         tracing::error!(%error, "an event could not be rendered for the stream");
@@ -115,9 +123,9 @@ async fn commit_group(store: &DynStore, bus: &DynBus, mut group: Vec<Job>, count
                 })
                 .collect();
             bus.publish(fresh);
-            let mut outcomes = outcomes.into_iter();
+            let mut committed = all.into_iter().zip(outcomes);
             for job in group {
-                let results = job.events.into_iter().zip(outcomes.by_ref()).collect();
+                let results = committed.by_ref().take(job.size).collect();
                 // A handler that went away (client disconnected) no longer needs the answer;
                 // its events are committed all the same.
                 let _ = job.reply.send(Ok(results));

@@ -44,7 +44,8 @@ pub struct Violation {
 
 /// What the store writes for one accepted event. The id is assigned by the committer in
 /// commit order, so ids of one instance are increasing in the order events became durable.
-#[derive(Debug, Clone, PartialEq)]
+/// It serializes exactly as the [`Event`] it becomes (the live stream renders it as is).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct NewEvent {
     pub id: Uuid,
     pub tenant_id: TenantId,
@@ -53,6 +54,7 @@ pub struct NewEvent {
     pub received_at: DateTime<Utc>,
     pub metadata: Map<String, Value>,
     pub event_id: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub violations: Vec<Violation>,
 }
 
@@ -145,4 +147,34 @@ pub struct EventCounts {
     pub total: u64,
     pub by_type: Vec<(String, u64)>,
     pub buckets: Vec<(i64, u64)>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_event_serializes_as_the_event_it_becomes() {
+        let mut metadata = Map::new();
+        metadata.insert("plan".into(), Value::from("pro"));
+        let mut event = NewEvent {
+            id: Uuid::now_v7(),
+            tenant_id: TenantId(Uuid::now_v7()),
+            event_type: "signup".into(),
+            timestamp: Utc::now(),
+            received_at: Utc::now(),
+            metadata,
+            event_id: Some("e-1".into()),
+            violations: Vec::new(),
+        };
+        let same = |event: &NewEvent| {
+            serde_json::to_value(event).unwrap() == serde_json::to_value(event.to_event()).unwrap()
+        };
+        assert!(same(&event), "without violations");
+        event.violations.push(Violation {
+            path: "/plan".into(),
+            message: "not allowed".into(),
+        });
+        assert!(same(&event), "with violations");
+    }
 }
