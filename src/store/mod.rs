@@ -400,6 +400,20 @@ pub trait Store: Send + Sync + 'static {
         record: &crate::webhooks::AttemptRecord,
     ) -> Result<Option<(crate::webhooks::EndpointHealth, bool)>, StoreError>;
 
+    /// Records several attempts, each as [`Store::record_webhook_attempt`] would, in order;
+    /// one answer per record. A store whose commits are costly (SQLite: one writer, one sync
+    /// per commit) writes them in one transaction.
+    async fn record_webhook_attempts(
+        &self,
+        records: &[crate::webhooks::AttemptRecord],
+    ) -> Result<Vec<Option<(crate::webhooks::EndpointHealth, bool)>>, StoreError> {
+        let mut answers = Vec::with_capacity(records.len());
+        for record in records {
+            answers.push(self.record_webhook_attempt(record).await?);
+        }
+        Ok(answers)
+    }
+
     /// Disables the endpoint with a reason, if it is enabled and still failing since
     /// `failing_since` (a success or an operator's change in between wins). Whether it did.
     async fn disable_webhook_endpoint(

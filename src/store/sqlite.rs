@@ -1218,91 +1218,22 @@ impl Store for SqliteStore {
         record: &hooks::AttemptRecord,
     ) -> Result<Option<(hooks::EndpointHealth, bool)>, StoreError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let at = micros(record.attempted_at);
-        let succeeded = record.next == hooks::NextStep::Succeeded;
-        // Same order as the PostgreSQL store (endpoint, then delivery), though SQLite's single
-        // writer cannot deadlock.
-        let endpoint = sqlx::query(
-            "UPDATE webhook_endpoints SET \
-               consecutive_failures = CASE WHEN ? THEN 0 ELSE consecutive_failures + 1 END, \
-               failing_since = CASE WHEN ? THEN NULL ELSE COALESCE(failing_since, ?) END, \
-               last_success_at = CASE WHEN ? THEN ? ELSE last_success_at END, \
-               last_failure_at = CASE WHEN ? THEN last_failure_at ELSE ? END, \
-               circuit_open_until = CASE WHEN ? THEN NULL ELSE circuit_open_until END \
-             WHERE id = ? \
-             RETURNING failing_since, consecutive_failures, last_success_at, last_failure_at, \
-               circuit_open_until, enabled",
-        )
-        .bind(succeeded)
-        .bind(succeeded)
-        .bind(at)
-        .bind(succeeded)
-        .bind(at)
-        .bind(succeeded)
-        .bind(at)
-        .bind(succeeded)
-        .bind(record.endpoint_id.to_string())
-        .fetch_optional(&mut *tx)
-        .await?;
-        let holder: Option<Option<String>> =
-            sqlx::query_scalar("SELECT leased_by FROM webhook_deliveries WHERE id = ?")
-                .bind(record.delivery_id.to_string())
-                .fetch_optional(&mut *tx)
-                .await?;
-        let (Some(endpoint), Some(holder)) = (endpoint, holder) else {
-            // Deleted meanwhile (with its endpoint): nothing to record.
-            tx.rollback().await?;
-            return Ok(None);
-        };
-        sqlx::query(
-            "INSERT INTO webhook_attempts (id, delivery_id, tenant_id, attempted_at, status_code, \
-             error, latency_ms, response_body, request_headers, request_body, rule) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(record.id.to_string())
-        .bind(record.delivery_id.to_string())
-        .bind(record.tenant_id.0.to_string())
-        .bind(at)
-        .bind(record.status_code.map(i64::from))
-        .bind(record.error.as_deref())
-        .bind(i64::try_from(record.latency_ms).unwrap_or(i64::MAX))
-        .bind(record.response_body.as_deref())
-        .bind(
-            record
-                .request_headers
-                .as_ref()
-                .map(hooks::stored_request_headers),
-        )
-        .bind(record.request_body.as_deref())
-        .bind(record.rule.as_str())
-        .execute(&mut *tx)
-        .await?;
-        let (status, next) = webhook_next_step(record.next);
-        let holds_lease = holder.as_deref() == Some(record.instance.as_str());
-        // The attempt counts whoever holds the lease; the state is the holder's to set.
-        sqlx::query(
-            "UPDATE webhook_deliveries SET attempts = attempts + 1, updated_at = ?, \
-               status = CASE WHEN ? THEN ? ELSE status END, \
-               next_attempt_at = CASE WHEN ? THEN ? ELSE next_attempt_at END, \
-               lease_until = CASE WHEN ? THEN NULL ELSE lease_until END, \
-               leased_by = CASE WHEN ? THEN NULL ELSE leased_by END \
-             WHERE id = ?",
-        )
-        .bind(at)
-        .bind(holds_lease)
-        .bind(status)
-        .bind(holds_lease)
-        .bind(next.map(micros))
-        .bind(holds_lease)
-        .bind(holds_lease)
-        .bind(record.delivery_id.to_string())
-        .execute(&mut *tx)
-        .await?;
+        let answer = record_attempt(&mut tx, record).await?;
         tx.commit().await?;
-        Ok(Some((
-            webhook_health_from_row(&endpoint)?,
-            endpoint.try_get("enabled")?,
-        )))
+        Ok(answer)
+    }
+
+    async fn record_webhook_attempts(
+        &self,
+        records: &[hooks::AttemptRecord],
+    ) -> Result<Vec<Option<(hooks::EndpointHealth, bool)>>, StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut answers = Vec::with_capacity(records.len());
+        for record in records {
+            answers.push(record_attempt(&mut tx, record).await?);
+        }
+        tx.commit().await?;
+        Ok(answers)
     }
 
     async fn disable_webhook_endpoint(
@@ -1804,6 +1735,99 @@ async fn backfill_search_index(pool: &SqlitePool) -> Result<(), StoreError> {
 /// The webhook outbox, written inside `insert_events`' transaction: one pending delivery,
 /// due at once, per enabled endpoint of each fresh event's tenant whose filter matches. Each
 /// tenant's endpoints are read once per call.
+/// One attempt's rows (see [`Store::record_webhook_attempt`]), in `tx`; `None`, with nothing
+/// written, when the delivery or its endpoint no longer exists.
+async fn record_attempt(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    record: &hooks::AttemptRecord,
+) -> Result<Option<(hooks::EndpointHealth, bool)>, StoreError> {
+    let at = micros(record.attempted_at);
+    let succeeded = record.next == hooks::NextStep::Succeeded;
+    // The delivery first: when it is gone (deleted with its endpoint) nothing is written, so
+    // that the other attempts of the same transaction stand.
+    let holder: Option<Option<String>> =
+        sqlx::query_scalar("SELECT leased_by FROM webhook_deliveries WHERE id = ?")
+            .bind(record.delivery_id.to_string())
+            .fetch_optional(&mut **tx)
+            .await?;
+    let Some(holder) = holder else {
+        return Ok(None);
+    };
+    let endpoint = sqlx::query(
+        "UPDATE webhook_endpoints SET \
+           consecutive_failures = CASE WHEN ? THEN 0 ELSE consecutive_failures + 1 END, \
+           failing_since = CASE WHEN ? THEN NULL ELSE COALESCE(failing_since, ?) END, \
+           last_success_at = CASE WHEN ? THEN ? ELSE last_success_at END, \
+           last_failure_at = CASE WHEN ? THEN last_failure_at ELSE ? END, \
+           circuit_open_until = CASE WHEN ? THEN NULL ELSE circuit_open_until END \
+         WHERE id = ? \
+         RETURNING failing_since, consecutive_failures, last_success_at, last_failure_at, \
+           circuit_open_until, enabled",
+    )
+    .bind(succeeded)
+    .bind(succeeded)
+    .bind(at)
+    .bind(succeeded)
+    .bind(at)
+    .bind(succeeded)
+    .bind(at)
+    .bind(succeeded)
+    .bind(record.endpoint_id.to_string())
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(endpoint) = endpoint else {
+        return Ok(None);
+    };
+    sqlx::query(
+        "INSERT INTO webhook_attempts (id, delivery_id, tenant_id, attempted_at, status_code, \
+         error, latency_ms, response_body, request_headers, request_body, rule) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(record.id.to_string())
+    .bind(record.delivery_id.to_string())
+    .bind(record.tenant_id.0.to_string())
+    .bind(at)
+    .bind(record.status_code.map(i64::from))
+    .bind(record.error.as_deref())
+    .bind(i64::try_from(record.latency_ms).unwrap_or(i64::MAX))
+    .bind(record.response_body.as_deref())
+    .bind(
+        record
+            .request_headers
+            .as_ref()
+            .map(hooks::stored_request_headers),
+    )
+    .bind(record.request_body.as_deref())
+    .bind(record.rule.as_str())
+    .execute(&mut **tx)
+    .await?;
+    let (status, next) = webhook_next_step(record.next);
+    let holds_lease = holder.as_deref() == Some(record.instance.as_str());
+    // The attempt counts whoever holds the lease; the state is the holder's to set.
+    sqlx::query(
+        "UPDATE webhook_deliveries SET attempts = attempts + 1, updated_at = ?, \
+           status = CASE WHEN ? THEN ? ELSE status END, \
+           next_attempt_at = CASE WHEN ? THEN ? ELSE next_attempt_at END, \
+           lease_until = CASE WHEN ? THEN NULL ELSE lease_until END, \
+           leased_by = CASE WHEN ? THEN NULL ELSE leased_by END \
+         WHERE id = ?",
+    )
+    .bind(at)
+    .bind(holds_lease)
+    .bind(status)
+    .bind(holds_lease)
+    .bind(next.map(micros))
+    .bind(holds_lease)
+    .bind(holds_lease)
+    .bind(record.delivery_id.to_string())
+    .execute(&mut **tx)
+    .await?;
+    Ok(Some((
+        webhook_health_from_row(&endpoint)?,
+        endpoint.try_get("enabled")?,
+    )))
+}
+
 async fn enqueue_webhook_deliveries(
     tx: &mut sqlx::Transaction<'_, Sqlite>,
     fresh: &[&NewEvent],

@@ -131,6 +131,20 @@ pub fn shares(
     shares
 }
 
+/// Whether some endpoint was given all its share (`claimed` holds the endpoint id of each
+/// delivery a claim took): it may have more due, which the worker claims as soon as one of its
+/// attempts finishes instead of at the next poll. Otherwise an endpoint's deliveries would go
+/// at most `max_per_endpoint` per poll interval, however fast its receiver answers.
+pub fn filled_a_share(shares: &[Share], claimed: impl IntoIterator<Item = Uuid>) -> bool {
+    let mut taken: HashMap<Uuid, u32> = HashMap::new();
+    for endpoint in claimed {
+        *taken.entry(endpoint).or_default() += 1;
+    }
+    shares
+        .iter()
+        .any(|share| taken.get(&share.endpoint_id).copied().unwrap_or(0) >= share.count)
+}
+
 /// How long the circuit stays open after a failed attempt that brought the endpoint to
 /// `consecutive_failures`; `None` while below the threshold (or with the breaker off).
 pub fn circuit_open_for(
@@ -250,5 +264,29 @@ mod tests {
             ..config
         };
         assert_eq!(circuit_open_for(&off, 1_000), None);
+    }
+
+    #[test]
+    fn a_share_taken_whole_may_leave_more_due() {
+        let (a, b) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let shares = [
+            Share {
+                endpoint_id: a,
+                count: 2,
+                probe: false,
+            },
+            Share {
+                endpoint_id: b,
+                count: 3,
+                probe: false,
+            },
+        ];
+        assert!(!filled_a_share(&shares, []), "nothing claimed");
+        assert!(
+            !filled_a_share(&shares, [a, b, b]),
+            "both had less due than their share"
+        );
+        assert!(filled_a_share(&shares, [a, a, b]), "a got its whole share");
+        assert!(filled_a_share(&shares, [b, b, b]), "b got its whole share");
     }
 }

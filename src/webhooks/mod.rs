@@ -31,6 +31,7 @@
 //! types).
 
 pub mod fairness;
+pub mod recorder;
 pub mod replay;
 pub mod replay_routes;
 pub mod routes;

@@ -25,6 +25,7 @@ use tokio::task::{JoinHandle, JoinSet};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
+use super::recorder::AttemptRecorder;
 use super::ssrf::{SafeResolver, check_url};
 use super::{
     AttemptRecord, Claim, ClaimedDelivery, MAX_RESPONSE_BODY_BYTES, Message, NextStep, Rule,
@@ -89,6 +90,8 @@ pub struct Worker {
     permits: Arc<Semaphore>,
     /// Attempts in flight per endpoint.
     busy: Arc<Mutex<HashMap<Uuid, usize>>>,
+    /// Writes attempt results in groups.
+    recorder: AttemptRecorder,
 }
 
 impl Worker {
@@ -100,13 +103,14 @@ impl Worker {
         super::install_crypto_provider();
         let client = client(&config)?;
         Ok(Arc::new(Worker {
-            store,
+            store: store.clone(),
             clock,
             permits: Arc::new(Semaphore::new(config.max_concurrency)),
             config,
             client,
             instance: Uuid::new_v4().to_string(),
             busy: Arc::new(Mutex::new(HashMap::new())),
+            recorder: AttemptRecorder::start(store),
         }))
     }
 
@@ -120,10 +124,13 @@ impl Worker {
             while in_flight.try_join_next().is_some() {}
             let free = self.permits.available_permits().min(CLAIM_BATCH);
             let mut more_now = false;
+            // An endpoint got its whole share: claim again when one of its attempts ends.
+            let mut endpoint_limited = false;
             if free > 0 {
                 match self.claim(free).await {
-                    Ok(claimed) => {
+                    Ok((claimed, filled_a_share)) => {
                         store_failures = 0;
+                        endpoint_limited = filled_a_share;
                         let full = claimed.len() == free;
                         let mut started = 0;
                         for delivery in claimed {
@@ -153,8 +160,9 @@ impl Worker {
             tokio::select! {
                 () = shutdown.cancelled() => break,
                 () = tokio::time::sleep(pause) => {}
-                // A slot came free: look for work at once rather than at the next poll.
-                Some(_) = in_flight.join_next(), if saturated => {}
+                // A slot came free, of the worker or of an endpoint that has more due: look for
+                // work at once rather than at the next poll.
+                Some(_) = in_flight.join_next(), if saturated || endpoint_limited => {}
             }
         }
         // Attempts in flight are bounded by the attempt timeout: let them finish, so that their
@@ -164,12 +172,16 @@ impl Worker {
     }
 
     /// Claims up to `limit` due deliveries, shared fairly among the endpoints that have some
-    /// ([`fairness::shares`]), none beyond an endpoint's free room on this instance.
-    async fn claim(&self, limit: usize) -> Result<Vec<ClaimedDelivery>, crate::store::StoreError> {
+    /// ([`fairness::shares`]), none beyond an endpoint's free room on this instance; and
+    /// whether some endpoint got its whole share ([`fairness::filled_a_share`]).
+    async fn claim(
+        &self,
+        limit: usize,
+    ) -> Result<(Vec<ClaimedDelivery>, bool), crate::store::StoreError> {
         let now = self.clock.now();
         let due = self.store.due_webhook_endpoints(now, DUE_ENDPOINTS).await?;
         if due.is_empty() {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), false));
         }
         let shares = {
             let busy = self
@@ -179,18 +191,22 @@ impl Worker {
             fairness::shares(&due, &busy, self.config.max_per_endpoint, limit)
         };
         if shares.is_empty() {
-            return Ok(Vec::new());
+            // Every due endpoint is at its limit: one of their attempts ending frees room.
+            return Ok((Vec::new(), true));
         }
         let lease = chrono::Duration::from_std(lease_duration(&self.config))
             .unwrap_or(chrono::Duration::seconds(60));
-        self.store
+        let claimed = self
+            .store
             .claim_webhook_deliveries(&Claim {
                 instance: &self.instance,
                 now,
                 lease_until: now + lease,
                 shares: &shares,
             })
-            .await
+            .await?;
+        let filled = fairness::filled_a_share(&shares, claimed.iter().map(|d| d.endpoint_id));
+        Ok((claimed, filled))
     }
 
     /// Starts the attempt of a claimed delivery, or gives it back when its endpoint is at its
@@ -278,7 +294,7 @@ impl Worker {
             rule = rule.as_str(), status = ?record.status_code, error = ?record.error,
             "webhook attempt"
         );
-        let health = match self.store.record_webhook_attempt(&record).await {
+        let health = match self.recorder.record(record).await {
             Ok(Some(health)) => health,
             // The endpoint was deleted meanwhile.
             Ok(None) => return,
