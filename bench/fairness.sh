@@ -60,7 +60,7 @@ run() {
     fi
     env DATABASE_URL="$db" ADMIN_TOKEN=$ADMIN_TOKEN JWT_SECRET=$JWT_SECRET PORT=0 \
         TRIBUTARY_LOG__FORMAT=json RUST_LOG=warn,tributary=info TRIBUTARY_WEBHOOKS__ALLOW_PRIVATE_TARGETS=true \
-        "$bin" serve >/dev/null 2>"$WORK/$label.log" &
+        "$bin" serve >/dev/null 2>"$WORK/$label.log" 9>&- &
     local pid=$! address=""
     PIDS+=("$pid")
     for _ in $(seq 200); do
@@ -69,10 +69,13 @@ run() {
         sleep 0.1
     done
     [ -n "$address" ] || { cat "$WORK/$label.log" >&2; exit 1; }
-    local line
+    # `run` is the left side of a pipe, a subshell: the EXIT trap does not know this server,
+    # so it is stopped here whether the load succeeds or not.
+    local line status=0
     line=$("$LOAD" --server "http://$address" --admin-token "$ADMIN_TOKEN" --backlog "$BACKLOG" \
-        --rate "$RATE" --seconds "$SECONDS_")
+        --rate "$RATE" --seconds "$SECONDS_") || status=$?
     kill "$pid"; wait "$pid" 2>/dev/null || true
+    [ "$status" = 0 ] || { echo "the load failed ($status)" >&2; exit "$status"; }
     echo "{\"label\": \"$label\", \"store\": \"$store\", \"result\": $line}"
 }
 

@@ -78,7 +78,10 @@ async fn tenant(client: &reqwest::Client, server: &str, admin: &str, name: &str)
         .json()
         .await
         .unwrap();
-    body["key"].as_str().expect("a tenant key").to_owned()
+    body["api_key"]["key"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no tenant key in {body}"))
+        .to_owned()
 }
 
 async fn endpoint(client: &reqwest::Client, server: &str, key: &str, url: &str) {
@@ -108,6 +111,8 @@ async fn main() {
     let rate: u64 = arg("--rate", "200").parse().unwrap();
     let seconds: u64 = arg("--seconds", "30").parse().unwrap();
     let slow_delay = Duration::from_millis(arg("--slow-ms", "10000").parse().unwrap());
+    // reqwest is built without a default TLS provider; the server's own is used.
+    tributary::webhooks::install_crypto_provider();
     let client = reqwest::Client::new();
 
     let seen = Arc::new(Mutex::new(Seen::default()));
