@@ -23,10 +23,17 @@ dev: web/node_modules ## The server plus Vite's dev server with hot reload: edit
 	cargo run --release -- serve --demo & server=$$!; \
 	npm --prefix web run dev
 
+# Each step says when it starts, so that a CI log shows where the time goes.
+STEP = @echo "==> $$(date +%T) $(1)"
+
 test: tests/sdk/node_modules tests/sdk/.venv ## What CI runs: formatting, lints, all tests
+	$(call STEP,fmt)
 	cargo fmt --all --check
+	$(call STEP,clippy)
 	cargo clippy --all-targets -- -D warnings
+	$(call STEP,unit and API tests on SQLite)
 	cargo test --all-targets
+	$(call STEP,API tests on PostgreSQL)
 	TRIBUTARY_TEST_BACKEND=postgres cargo test --test api
 	python3 deploy/check-compose.py
 	$(MAKE) web-test
@@ -53,13 +60,17 @@ web/dist/index.html: $(WEB_SOURCES) | web/node_modules
 	@touch $@
 
 web-test: web/node_modules ## The dashboard's lint, types, unit tests, API-type drift check and browser tests
+	$(call STEP,dashboard lint and types)
 	npm --prefix web run lint
 	npm --prefix web run typecheck
+	$(call STEP,dashboard unit tests)
 	npm --prefix web test
 	cargo build --bin tributary
 	npm --prefix web run api:check
 	npm --prefix web run build
+	$(call STEP,browser tests)
 	npm --prefix web run e2e
+	$(call STEP,done)
 
 bench: ## Ingest and live-stream benchmarks; write bench/RESULTS.md
 	bash bench/ingest.sh
