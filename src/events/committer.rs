@@ -91,11 +91,26 @@ async fn run(store: DynStore, bus: DynBus, mut jobs: mpsc::Receiver<Job>, max_ev
                 Err(_) => break,
             }
         }
-        commit_group(&store, &bus, group, count).await;
+        if let Some(error) = commit_group(&store, &bus, group, count).await
+            && error.is_unavailable()
+        {
+            // The store is down: what queued meanwhile is answered with the same error now,
+            // rather than each group waiting out its own connection timeout in turn (a
+            // request would wait for every group ahead of it).
+            while let Ok(job) = jobs.try_recv() {
+                let _ = job.reply.send(Err(error.clone()));
+            }
+        }
     }
 }
 
-async fn commit_group(store: &DynStore, bus: &DynBus, mut group: Vec<Job>, count: usize) {
+/// Writes one group and answers its jobs; the error, if the write failed.
+async fn commit_group(
+    store: &DynStore,
+    bus: &DynBus,
+    mut group: Vec<Job>,
+    count: usize,
+) -> Option<Arc<StoreError>> {
     // The events are moved out of their jobs into one slice for the store and handed back
     // afterwards, each job its own in order: no copy of any event.
     let mut all = Vec::with_capacity(count);
@@ -130,6 +145,7 @@ async fn commit_group(store: &DynStore, bus: &DynBus, mut group: Vec<Job>, count
                 // its events are committed all the same.
                 let _ = job.reply.send(Ok(results));
             }
+            None
         }
         Err(error) => {
             tracing::error!(error = ?error, events = count, "group commit failed");
@@ -137,6 +153,7 @@ async fn commit_group(store: &DynStore, bus: &DynBus, mut group: Vec<Job>, count
             for job in group {
                 let _ = job.reply.send(Err(error.clone()));
             }
+            Some(error)
         }
     }
 }
