@@ -95,8 +95,13 @@ impl Application {
                     (bus, limiter, Some(redis))
                 }
             };
-        let (committer, committer_task) =
-            Committer::start(store.clone(), bus.clone(), config.ingest.commit_max_events);
+        let committed = Arc::new(tokio::sync::Notify::new());
+        let (committer, committer_task) = Committer::start(
+            store.clone(),
+            bus.clone(),
+            committed.clone(),
+            config.ingest.commit_max_events,
+        );
         let schemas = crate::schemas::registry::SchemaRegistry::new(store.clone());
         let privacy = crate::privacy::registry::PrivacyRegistry::new(store.clone());
         let state = AppState {
@@ -104,6 +109,7 @@ impl Application {
             privacy,
             store,
             committer,
+            committed,
             bus,
             shutdown,
             limiter,

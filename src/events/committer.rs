@@ -10,7 +10,7 @@
 
 use std::sync::Arc;
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Notify, mpsc, oneshot};
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
@@ -47,13 +47,16 @@ pub struct Committer {
 }
 
 impl Committer {
+    /// Starts the committer task; `committed` is notified after every commit that wrote new
+    /// events (the webhook worker waits on it for the deliveries they may have queued).
     pub fn start(
         store: DynStore,
         bus: DynBus,
+        committed: Arc<Notify>,
         max_events_per_commit: usize,
     ) -> (Committer, JoinHandle<()>) {
         let (queue, jobs) = mpsc::channel(QUEUE_DEPTH);
-        let task = tokio::spawn(run(store, bus, jobs, max_events_per_commit));
+        let task = tokio::spawn(run(store, bus, committed, jobs, max_events_per_commit));
         (Committer { queue }, task)
     }
 
@@ -78,7 +81,13 @@ impl Committer {
     }
 }
 
-async fn run(store: DynStore, bus: DynBus, mut jobs: mpsc::Receiver<Job>, max_events: usize) {
+async fn run(
+    store: DynStore,
+    bus: DynBus,
+    committed: Arc<Notify>,
+    mut jobs: mpsc::Receiver<Job>,
+    max_events: usize,
+) {
     while let Some(first) = jobs.recv().await {
         let mut count = first.events.len();
         let mut group = vec![first];
@@ -91,7 +100,7 @@ async fn run(store: DynStore, bus: DynBus, mut jobs: mpsc::Receiver<Job>, max_ev
                 Err(_) => break,
             }
         }
-        if let Some(error) = commit_group(&store, &bus, group, count).await
+        if let Some(error) = commit_group(&store, &bus, &committed, group, count).await
             && error.is_unavailable()
         {
             // The store is down: what queued meanwhile is answered with the same error now,
@@ -108,6 +117,7 @@ async fn run(store: DynStore, bus: DynBus, mut jobs: mpsc::Receiver<Job>, max_ev
 async fn commit_group(
     store: &DynStore,
     bus: &DynBus,
+    committed: &Notify,
     mut group: Vec<Job>,
     count: usize,
 ) -> Option<Arc<StoreError>> {
@@ -138,6 +148,10 @@ async fn commit_group(
                 })
                 .collect();
             bus.publish(fresh);
+            if outcomes.iter().any(|outcome| !outcome.duplicate) {
+                // Stores a permit when the worker is busy: it looks again as soon as it waits.
+                committed.notify_one();
+            }
             let mut committed = all.into_iter().zip(outcomes);
             for job in group {
                 let results = committed.by_ref().take(job.size).collect();

@@ -45,6 +45,9 @@ pub struct AppState {
     pub privacy: Arc<crate::privacy::registry::PrivacyRegistry>,
     /// Writes events in group commits; a handler's ingest returns once its events are durable.
     pub committer: Committer,
+    /// Notified after each commit of new events: the webhook worker claims the deliveries
+    /// they queued without waiting for its next poll.
+    pub committed: Arc<tokio::sync::Notify>,
     /// Live fan-out of committed events to WebSocket subscribers.
     pub bus: DynBus,
     /// Cancelled when the server starts shutting down: long-lived connections close on it.

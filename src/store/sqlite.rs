@@ -53,7 +53,14 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 const ADMIN_TOKEN_KEY: &str = "admin_token_sha256";
 
 pub struct SqliteStore {
+    /// Reads: a pool of connections that read in parallel (WAL), never waiting on the writer.
     pool: SqlitePool,
+    /// Every write: one connection, so that writers queue in the process, each woken as the
+    /// previous one commits. Several writing connections would meet at SQLite's file lock
+    /// instead, where a writer that finds it taken sleeps 1, 2, 5 … up to 100 ms between
+    /// tries and nobody wakes it: under load (the ingest committer, the webhook worker's
+    /// claims and attempt results, key touches) those sleeps were the queue.
+    writer: SqlitePool,
     /// Whether inserts maintain the full-text index: always, except to measure its cost.
     search_index: bool,
     /// How long a read of events may run; `None`: until it is dropped.
@@ -93,26 +100,31 @@ impl SqliteStore {
         {
             std::fs::create_dir_all(parent).map_err(sqlx::Error::Io)?;
         }
-        let pool = SqlitePoolOptions::new()
-            .max_connections(max_connections.max(2))
-            .acquire_timeout(Duration::from_secs(5))
-            // When a COMMIT fails (a full disk: SQLITE_FULL), SQLite has already rolled the
-            // transaction back, sqlx's ROLLBACK then fails and sqlx keeps counting the
-            // transaction as open: every later BEGIN on that connection would be refused
-            // (InvalidSavePointStatement, a 500), even once space is back. A connection that
-            // comes back with a transaction still counted (that, or a rollback still queued)
-            // is closed instead of pooled.
-            .after_release(|connection, _| {
-                Box::pin(async move {
-                    Ok(SqliteTransactionManager::get_transaction_depth(connection) == 0)
+        let pool_options = |max_connections: u32| {
+            SqlitePoolOptions::new()
+                .max_connections(max_connections)
+                .acquire_timeout(Duration::from_secs(5))
+                // When a COMMIT fails (a full disk: SQLITE_FULL), SQLite has already rolled the
+                // transaction back, sqlx's ROLLBACK then fails and sqlx keeps counting the
+                // transaction as open: every later BEGIN on that connection would be refused
+                // (InvalidSavePointStatement, a 500), even once space is back. A connection
+                // that comes back with a transaction still counted (that, or a rollback still
+                // queued) is closed instead of pooled.
+                .after_release(|connection, _| {
+                    Box::pin(async move {
+                        Ok(SqliteTransactionManager::get_transaction_depth(connection) == 0)
+                    })
                 })
-            })
+        };
+        let writer = pool_options(1).connect_with(options.clone()).await?;
+        MIGRATOR.run(&writer).await?;
+        backfill_search_index(&writer).await?;
+        let pool = pool_options(max_connections.max(2))
             .connect_with(options)
             .await?;
-        MIGRATOR.run(&pool).await?;
-        backfill_search_index(&pool).await?;
         Ok(SqliteStore {
             pool,
+            writer,
             search_index: true,
             statement_timeout,
         })
@@ -380,13 +392,13 @@ impl Store for SqliteStore {
         )
         .bind(ADMIN_TOKEN_KEY)
         .bind(hash)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(result.rows_affected() == 1)
     }
 
     async fn create_tenant(&self, tenant: &Tenant, first_key: &ApiKey) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         let inserted = sqlx::query(
             "INSERT INTO tenants (id, name, status, rate_per_second, rate_burst, created_at, \
              retention_days) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -448,7 +460,7 @@ impl Store for SqliteStore {
         .bind(update.retention_days.is_some())
         .bind(update.retention_days.flatten().map(i64::from))
         .bind(tenant.0.to_string())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await;
         match result {
             Err(error) if unique_violation(&error) => Err(StoreError::Conflict("tenant name")),
@@ -458,7 +470,7 @@ impl Store for SqliteStore {
     }
 
     async fn create_api_key(&self, key: &ApiKey) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         insert_key(&mut tx, key).await?;
         tx.commit().await?;
         Ok(())
@@ -485,7 +497,7 @@ impl Store for SqliteStore {
         key_id: Uuid,
         at: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         sqlx::query(
             "UPDATE api_keys SET revoked_at = ? WHERE tenant_id = ? AND id = ? AND revoked_at IS NULL",
         )
@@ -534,13 +546,13 @@ impl Store for SqliteStore {
         sqlx::query("UPDATE api_keys SET last_used_at = ? WHERE id = ?")
             .bind(micros(at))
             .bind(key_id.to_string())
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
 
     async fn insert_events(&self, events: &[NewEvent]) -> Result<Vec<InsertOutcome>, StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         // The rowid each stored event got; an event missing here was a duplicate.
         let mut stored: std::collections::HashMap<Uuid, i64> =
             std::collections::HashMap::with_capacity(events.len());
@@ -827,7 +839,7 @@ impl Store for SqliteStore {
         path: &[String],
         units: &[UnitValues],
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         stats::store(&mut tx, tenant, path, units).await?;
         tx.commit().await?;
         Ok(())
@@ -942,7 +954,7 @@ impl Store for SqliteStore {
         .bind(health.last_success_at.map(micros))
         .bind(health.last_failure_at.map(micros))
         .bind(endpoint.filter.as_deref())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -1020,7 +1032,7 @@ impl Store for SqliteStore {
         .bind(micros(update.updated_at))
         .bind(tenant.0.to_string())
         .bind(id.to_string())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         if updated.rows_affected() == 0 {
             return Ok(None);
@@ -1037,7 +1049,7 @@ impl Store for SqliteStore {
         let deleted = sqlx::query("DELETE FROM webhook_endpoints WHERE tenant_id = ? AND id = ?")
             .bind(tenant.0.to_string())
             .bind(id.to_string())
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(deleted.rows_affected() == 1)
     }
@@ -1058,7 +1070,7 @@ impl Store for SqliteStore {
         .bind(micros(delivery.created_at))
         .bind(micros(delivery.created_at))
         .bind(micros(delivery.created_at))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -1172,7 +1184,7 @@ impl Store for SqliteStore {
         .bind(tenant.0.to_string())
         .bind(endpoint_id.to_string())
         .bind(id.to_string())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(updated.rows_affected() == 1)
     }
@@ -1189,7 +1201,7 @@ impl Store for SqliteStore {
         &self,
         claim: &hooks::Claim<'_>,
     ) -> Result<Vec<hooks::ClaimedDelivery>, StoreError> {
-        delivery_queue::claim(&self.pool, claim).await
+        delivery_queue::claim(&self.pool, &self.writer, claim).await
     }
 
     async fn open_webhook_circuit(
@@ -1198,7 +1210,7 @@ impl Store for SqliteStore {
         failed_at: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        delivery_queue::open_circuit(&self.pool, endpoint_id, failed_at, until).await
+        delivery_queue::open_circuit(&self.writer, endpoint_id, failed_at, until).await
     }
 
     async fn release_webhook_delivery(&self, id: Uuid, instance: &str) -> Result<(), StoreError> {
@@ -1208,7 +1220,7 @@ impl Store for SqliteStore {
         )
         .bind(id.to_string())
         .bind(instance)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -1217,7 +1229,7 @@ impl Store for SqliteStore {
         &self,
         record: &hooks::AttemptRecord,
     ) -> Result<Option<(hooks::EndpointHealth, bool)>, StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         let answer = record_attempt(&mut tx, record).await?;
         tx.commit().await?;
         Ok(answer)
@@ -1227,7 +1239,7 @@ impl Store for SqliteStore {
         &self,
         records: &[hooks::AttemptRecord],
     ) -> Result<Vec<Option<(hooks::EndpointHealth, bool)>>, StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         let mut answers = Vec::with_capacity(records.len());
         for record in records {
             answers.push(record_attempt(&mut tx, record).await?);
@@ -1253,13 +1265,13 @@ impl Store for SqliteStore {
         .bind(tenant.0.to_string())
         .bind(id.to_string())
         .bind(micros(failing_since))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(updated.rows_affected() == 1)
     }
 
     async fn create_webhook_replay(&self, job: &hooks::replay::Replay) -> Result<(), StoreError> {
-        replays::create(&self.pool, job).await
+        replays::create(&self.writer, job).await
     }
 
     async fn list_webhook_replays(
@@ -1287,7 +1299,7 @@ impl Store for SqliteStore {
         id: Uuid,
         at: DateTime<Utc>,
     ) -> Result<Option<hooks::replay::Replay>, StoreError> {
-        replays::cancel(&self.pool, tenant, endpoint_id, id, at).await
+        replays::cancel(&self.writer, tenant, endpoint_id, id, at).await
     }
 
     async fn claim_webhook_replay(
@@ -1296,7 +1308,7 @@ impl Store for SqliteStore {
         now: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Result<Option<hooks::replay::Replay>, StoreError> {
-        replays::claim(&self.pool, instance, now, until).await
+        replays::claim(&self.writer, instance, now, until).await
     }
 
     async fn advance_webhook_replay(
@@ -1304,7 +1316,7 @@ impl Store for SqliteStore {
         lease: &hooks::replay::Lease<'_>,
         step: hooks::replay::Step<'_>,
     ) -> Result<bool, StoreError> {
-        replays::advance(&self.pool, lease, step).await
+        replays::advance(&self.writer, lease, step).await
     }
 
     async fn webhook_replay_waiting(&self, id: Uuid) -> Result<u64, StoreError> {
@@ -1376,7 +1388,7 @@ impl Store for SqliteStore {
                     .push_bind(i64::from(limit));
             }
         };
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         let deleted = stats::delete_events(&mut tx, chosen).await?;
         tx.commit().await?;
         Ok(deleted)
@@ -1394,13 +1406,13 @@ impl Store for SqliteStore {
         )
         .bind(micros(before))
         .bind(i64::from(limit))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(deleted.rows_affected())
     }
 
     async fn insert_audit_entry(&self, entry: &crate::audit::AuditEntry) -> Result<(), StoreError> {
-        audit::insert(&self.pool, entry).await
+        audit::insert(&self.writer, entry).await
     }
 
     async fn list_audit_entries(
@@ -1418,7 +1430,7 @@ impl Store for SqliteStore {
         before: DateTime<Utc>,
         limit: u32,
     ) -> Result<u64, StoreError> {
-        audit::prune(&self.pool, before, limit).await
+        audit::prune(&self.writer, before, limit).await
     }
 
     async fn privacy_policy(
@@ -1435,14 +1447,14 @@ impl Store for SqliteStore {
         new_key: &[u8],
         at: DateTime<Utc>,
     ) -> Result<crate::privacy::StoredPolicy, StoreError> {
-        privacy::set(&self.pool, tenant, policy, new_key, at).await
+        privacy::set(&self.writer, tenant, policy, new_key, at).await
     }
 
     async fn create_deletion(
         &self,
         job: &crate::privacy::deletions::Deletion,
     ) -> Result<(), StoreError> {
-        privacy::create_deletion(&self.pool, job).await
+        privacy::create_deletion(&self.writer, job).await
     }
 
     async fn get_deletion(
@@ -1467,7 +1479,7 @@ impl Store for SqliteStore {
         id: Uuid,
         at: DateTime<Utc>,
     ) -> Result<Option<crate::privacy::deletions::Deletion>, StoreError> {
-        privacy::cancel_deletion(&self.pool, tenant, id, at).await
+        privacy::cancel_deletion(&self.writer, tenant, id, at).await
     }
 
     async fn claim_deletion(
@@ -1476,7 +1488,7 @@ impl Store for SqliteStore {
         now: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Result<Option<crate::privacy::deletions::Deletion>, StoreError> {
-        privacy::claim_deletion(&self.pool, instance, now, until).await
+        privacy::claim_deletion(&self.writer, instance, now, until).await
     }
 
     async fn advance_deletion(
@@ -1484,7 +1496,7 @@ impl Store for SqliteStore {
         lease: &crate::privacy::deletions::Lease<'_>,
         step: crate::privacy::deletions::Step<'_>,
     ) -> Result<bool, StoreError> {
-        privacy::advance_deletion(&self.pool, lease, step).await
+        privacy::advance_deletion(&self.writer, lease, step).await
     }
 
     async fn list_suppressions(
@@ -1498,11 +1510,11 @@ impl Store for SqliteStore {
         &self,
         new: &crate::privacy::suppressions::Suppression,
     ) -> Result<(crate::privacy::suppressions::Suppression, bool), StoreError> {
-        privacy::create_suppression(&self.pool, new).await
+        privacy::create_suppression(&self.writer, new).await
     }
 
     async fn delete_suppression(&self, tenant: TenantId, id: Uuid) -> Result<bool, StoreError> {
-        privacy::delete_suppression(&self.pool, tenant, id).await
+        privacy::delete_suppression(&self.writer, tenant, id).await
     }
 
     async fn count_suppressed(
@@ -1512,7 +1524,7 @@ impl Store for SqliteStore {
         events: u64,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        privacy::count_suppressed(&self.pool, tenant, id, events, at).await
+        privacy::count_suppressed(&self.writer, tenant, id, events, at).await
     }
 
     async fn prune_breakdown_cache(
@@ -1520,7 +1532,7 @@ impl Store for SqliteStore {
         before: DateTime<Utc>,
         limit: u32,
     ) -> Result<u64, StoreError> {
-        stats::prune_cache(&self.pool, before.timestamp(), limit).await
+        stats::prune_cache(&self.writer, before.timestamp(), limit).await
     }
 
     async fn prune_schema_counts(
@@ -1528,7 +1540,7 @@ impl Store for SqliteStore {
         before: DateTime<Utc>,
         limit: u32,
     ) -> Result<u64, StoreError> {
-        schemas::prune_counts(&self.pool, before, limit).await
+        schemas::prune_counts(&self.writer, before, limit).await
     }
 
     async fn list_schemas(
@@ -1554,11 +1566,11 @@ impl Store for SqliteStore {
         schema: &Value,
         at: DateTime<Utc>,
     ) -> Result<(crate::schemas::Schema, bool), StoreError> {
-        schemas::put(&self.pool, tenant, event_type, mode, schema, at).await
+        schemas::put(&self.writer, tenant, event_type, mode, schema, at).await
     }
 
     async fn delete_schema(&self, tenant: TenantId, event_type: &str) -> Result<bool, StoreError> {
-        schemas::delete(&self.pool, tenant, event_type).await
+        schemas::delete(&self.writer, tenant, event_type).await
     }
 
     async fn schema_policy(
@@ -1573,7 +1585,7 @@ impl Store for SqliteStore {
         tenant: TenantId,
         unplanned: crate::schemas::Unplanned,
     ) -> Result<(), StoreError> {
-        schemas::set_policy(&self.pool, tenant, unplanned).await
+        schemas::set_policy(&self.writer, tenant, unplanned).await
     }
 
     async fn record_schema_checks(
@@ -1581,7 +1593,7 @@ impl Store for SqliteStore {
         counts: &[crate::schemas::CountsRow],
         examples: &[crate::schemas::Example],
     ) -> Result<(), StoreError> {
-        schemas::record(&self.pool, counts, examples).await
+        schemas::record(&self.writer, counts, examples).await
     }
 
     async fn schema_counts(

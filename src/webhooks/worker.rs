@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use reqwest::{StatusCode, Url, header};
 use serde::Serialize;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use tokio::task::{JoinHandle, JoinSet};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
@@ -43,6 +43,9 @@ const CLAIM_BATCH: usize = 64;
 const DUE_ENDPOINTS: u32 = 256;
 /// The queue gauges are refreshed at most this often (a COUNT over the waiting deliveries).
 const STATS_EVERY: Duration = Duration::from_secs(5);
+/// After a commit of new events the worker claims at once, but not more often than this: at
+/// thousands of commits a second, one claim covers many of them.
+const COMMIT_CLAIM_GAP: Duration = Duration::from_millis(20);
 /// The connection phase may take at most this long (or the attempt timeout, if shorter).
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -59,6 +62,7 @@ pub fn spawn(state: &AppState) -> anyhow::Result<Option<JoinHandle<()>>> {
         state.store.clone(),
         state.clock.clone(),
         state.config.webhooks.clone(),
+        state.committed.clone(),
     )?;
     Ok(Some(tokio::spawn(worker.run(state.shutdown.clone()))))
 }
@@ -92,6 +96,8 @@ pub struct Worker {
     busy: Arc<Mutex<HashMap<Uuid, usize>>>,
     /// Writes attempt results in groups.
     recorder: AttemptRecorder,
+    /// Notified by the committer when new events (and so maybe deliveries) are durable.
+    committed: Arc<Notify>,
 }
 
 impl Worker {
@@ -99,6 +105,7 @@ impl Worker {
         store: DynStore,
         clock: Arc<dyn Clock>,
         config: WebhooksConfig,
+        committed: Arc<Notify>,
     ) -> anyhow::Result<Arc<Worker>> {
         super::install_crypto_provider();
         let client = client(&config)?;
@@ -111,6 +118,7 @@ impl Worker {
             instance: Uuid::new_v4().to_string(),
             busy: Arc::new(Mutex::new(HashMap::new())),
             recorder: AttemptRecorder::start(store),
+            committed,
         }))
     }
 
@@ -122,6 +130,7 @@ impl Worker {
         let mut store_failures = 0u32;
         loop {
             while in_flight.try_join_next().is_some() {}
+            let cycle_started = Instant::now();
             let free = self.permits.available_permits().min(CLAIM_BATCH);
             let mut more_now = false;
             // An endpoint got its whole share: claim again when one of its attempts ends.
@@ -163,6 +172,11 @@ impl Worker {
                 // A slot came free, of the worker or of an endpoint that has more due: look for
                 // work at once rather than at the next poll.
                 Some(_) = in_flight.join_next(), if saturated || endpoint_limited => {}
+                // New deliveries may be due now: claim without waiting out the poll (unless
+                // the store is failing), paced by COMMIT_CLAIM_GAP.
+                () = self.committed.notified(), if !saturated && store_failures == 0 => {
+                    tokio::time::sleep_until((cycle_started + COMMIT_CLAIM_GAP).into()).await;
+                }
             }
         }
         // Attempts in flight are bounded by the attempt timeout: let them finish, so that their

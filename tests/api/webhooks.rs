@@ -2678,6 +2678,7 @@ mod store_level {
         a_lease_keeps_others_off_until_it_expires_and_only_its_holder_sets_the_outcome,
         a_failed_attempt_schedules_the_retry_and_tracks_the_endpoint_health,
         pruning_deletes_only_deliveries_that_finished_before_the_cutoff,
+        attempts_recorded_in_one_call_each_count_as_if_recorded_alone,
     }
 
     fn now() -> DateTime<Utc> {
@@ -2899,6 +2900,68 @@ mod store_level {
         assert_eq!(distinct.len(), 200, "none claimed twice");
         assert_eq!(all.iter().filter(|(_, e)| *e == first).count(), 100);
         assert_eq!(all.iter().filter(|(_, e)| *e == second).count(), 100);
+    }
+
+    /// The worker's recorder hands a store every result that queued meanwhile in one call:
+    /// each must land as it would alone, in order (the endpoint's health carried from one to
+    /// the next), a result for a delivery that is gone answers `None` without failing the
+    /// others, and a result from a worker that lost the lease is logged without deciding.
+    async fn attempts_recorded_in_one_call_each_count_as_if_recorded_alone(store: DynStore) {
+        let a = tenant(&store, "batch").await;
+        let hook = endpoint(&store, &a, &[], true).await;
+        let doomed = endpoint(&store, &a, &[], true).await;
+        let events: Vec<NewEvent> = (0..3).map(|_| event(&a, "t", None)).collect();
+        store.insert_events(&events).await.unwrap();
+        let start = now() + Duration::seconds(1);
+        let claimed = claim(&store, "w", start, 10).await;
+        assert_eq!(claimed.len(), 6);
+        let to = |endpoint: Uuid| -> Vec<_> {
+            claimed.iter().filter(|d| d.endpoint_id == endpoint).collect()
+        };
+        let (ours, theirs) = (to(hook), to(doomed));
+        assert!(
+            store
+                .delete_webhook_endpoint(a.id, doomed)
+                .await
+                .unwrap()
+        );
+
+        let failed_at = start + Duration::seconds(1);
+        let retry_at = start + Duration::seconds(60);
+        let answers = store
+            .record_webhook_attempts(&[
+                record(ours[0], "w", start, 200, NextStep::Succeeded),
+                record(theirs[0], "w", start, 200, NextStep::Succeeded),
+                record(ours[1], "w", failed_at, 500, NextStep::RetryAt(retry_at)),
+                record(ours[2], "someone-else", failed_at, 200, NextStep::Succeeded),
+            ])
+            .await
+            .unwrap();
+        assert_eq!(answers.len(), 4);
+        let (healthy, enabled) = answers[0].clone().expect("the delivery exists");
+        assert!(enabled);
+        assert_eq!(healthy.consecutive_failures, 0);
+        assert_eq!(healthy.last_success_at, Some(start));
+        assert!(answers[1].is_none(), "its endpoint was deleted");
+        let (failing, _) = answers[2].clone().expect("the delivery exists");
+        assert_eq!(failing.consecutive_failures, 1);
+        assert_eq!(failing.failing_since, Some(failed_at));
+        assert_eq!(failing.last_success_at, Some(start), "carried from the first");
+        assert!(answers[3].is_some());
+
+        let status = async |delivery: &tributary::webhooks::ClaimedDelivery| {
+            let found = store
+                .get_webhook_delivery(a.id, hook, delivery.id)
+                .await
+                .unwrap()
+                .unwrap();
+            (found.status.as_str().to_owned(), found.attempt_log.len())
+        };
+        assert_eq!(status(ours[0]).await, ("succeeded".into(), 1));
+        assert_eq!(status(ours[1]).await, ("failed".into(), 1));
+        // Logged, but "w" still holds it: still pending, and nobody else may claim it yet.
+        assert_eq!(status(ours[2]).await, ("pending".into(), 1));
+        assert!(claim(&store, "other", start + Duration::seconds(2), 10).await.is_empty());
     }
 
     async fn pruning_deletes_only_deliveries_that_finished_before_the_cutoff(store: DynStore) {

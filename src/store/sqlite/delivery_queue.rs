@@ -59,8 +59,10 @@ pub(super) async fn due_endpoints(
         .collect()
 }
 
+/// Chooses on `reader`, leases on `writer`.
 pub(super) async fn claim(
-    pool: &SqlitePool,
+    reader: &SqlitePool,
+    writer: &SqlitePool,
     claim: &Claim<'_>,
 ) -> Result<Vec<ClaimedDelivery>, StoreError> {
     let now = micros(claim.now);
@@ -82,7 +84,7 @@ pub(super) async fn claim(
             .bind(now)
             .bind(share.endpoint_id.to_string())
             .bind(want)
-            .fetch_all(pool)
+            .fetch_all(reader)
             .await?;
             ids.extend(more);
         }
@@ -93,7 +95,7 @@ pub(super) async fn claim(
     if chosen.is_empty() {
         return Ok(Vec::new());
     }
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
     let mut leasable = Vec::new();
     for (endpoint, ids) in chosen {
         let probe = claim
