@@ -45,6 +45,7 @@ mod delivery_queue;
 mod privacy;
 mod replays;
 mod schemas;
+mod search_index;
 mod stats;
 mod webhook_stats;
 
@@ -61,8 +62,9 @@ pub struct SqliteStore {
     /// tries and nobody wakes it: under load (the ingest committer, the webhook worker's
     /// claims and attempt results, key touches) those sleeps were the queue.
     writer: SqlitePool,
-    /// Whether inserts maintain the full-text index: always, except to measure its cost.
-    search_index: bool,
+    /// Writes the full-text index behind the commits; `None` only to measure the index's
+    /// cost ([`SqliteStore::without_search_index`]).
+    indexer: Option<search_index::Indexer>,
     /// How long a read of events may run; `None`: until it is dropped.
     statement_timeout: Option<Duration>,
 }
@@ -122,10 +124,11 @@ impl SqliteStore {
         let pool = pool_options(max_connections.max(2))
             .connect_with(options)
             .await?;
+        let indexer = search_index::Indexer::start(pool.clone(), writer.clone()).await?;
         Ok(SqliteStore {
             pool,
             writer,
-            search_index: true,
+            indexer: Some(indexer),
             statement_timeout,
         })
     }
@@ -154,11 +157,19 @@ impl SqliteStore {
         Ok(Interruptible { connection, state })
     }
 
+    /// Before a read that matches text (`search` says whether it does): waits until the index
+    /// holds what was committed before it ([`search_index::SearchIndex::catch_up`]).
+    async fn index_caught_up(&self, search: bool) {
+        if search && let Some(indexer) = &self.indexer {
+            indexer.index.catch_up().await;
+        }
+    }
+
     /// Stops indexing the events inserted from now on, so that a benchmark can measure what
     /// the full-text index costs (bench/search_bench.rs). Search misses those events.
     #[doc(hidden)]
     pub fn without_search_index(mut self) -> Self {
-        self.search_index = false;
+        self.indexer = None;
         self
     }
 }
@@ -552,6 +563,10 @@ impl Store for SqliteStore {
     }
 
     async fn insert_events(&self, events: &[NewEvent]) -> Result<Vec<InsertOutcome>, StoreError> {
+        let index = self.indexer.as_ref().map(|indexer| &indexer.index);
+        if let Some(index) = index {
+            index.keep_up().await;
+        }
         let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         // The rowid each stored event got; an event missing here was a duplicate.
         let mut stored: std::collections::HashMap<Uuid, i64> =
@@ -586,14 +601,15 @@ impl Store for SqliteStore {
             }
         }
         let mut outcomes = Vec::with_capacity(events.len());
-        // Events stored (not duplicates), for the webhook outbox, and with their rowids for
-        // the search index, written in one statement at the end.
+        // Events stored (not duplicates), for the webhook outbox. The search index takes them
+        // after the commit, except those stored at or below its watermark (rowids reused),
+        // which are indexed here.
         let mut fresh = Vec::with_capacity(stored.len());
         let mut to_index = Vec::new();
         for event in events {
             if let Some(&rowid) = stored.get(&event.id) {
                 fresh.push(event);
-                if self.search_index {
+                if index.is_some_and(|index| !index.covers(rowid)) {
                     to_index.push((rowid, event));
                 }
                 outcomes.push(InsertOutcome {
@@ -617,6 +633,11 @@ impl Store for SqliteStore {
         index_events(&mut tx, &to_index).await?;
         stats::add_events(&mut tx, &fresh).await?;
         tx.commit().await?;
+        if let Some(index) = index
+            && let Some(&last) = stored.values().max()
+        {
+            index.committed(last);
+        }
         Ok(outcomes)
     }
 
@@ -627,6 +648,7 @@ impl Store for SqliteStore {
         after: Option<EventCursor>,
         limit: u32,
     ) -> Result<Vec<Event>, StoreError> {
+        self.index_caught_up(filter.text.is_some()).await;
         let mut query = QueryBuilder::<Sqlite>::new("SELECT * FROM events WHERE tenant_id = ");
         query.push_bind(tenant.0.to_string());
         push_filter(&mut query, filter);
@@ -694,6 +716,7 @@ impl Store for SqliteStore {
         filter: &EventFilter,
         interval: StatsInterval,
     ) -> Result<EventCounts, StoreError> {
+        self.index_caught_up(filter.text.is_some()).await;
         let mut by_type = QueryBuilder::<Sqlite>::new(
             "SELECT event_type, COUNT(*) AS n FROM events WHERE tenant_id = ",
         );
@@ -754,6 +777,7 @@ impl Store for SqliteStore {
         path: &[String],
         limit: u32,
     ) -> Result<ValueCounts, StoreError> {
+        self.index_caught_up(filter.text.is_some()).await;
         // The value as the metadata filters compare it (see push_filter): strings by content,
         // numbers and booleans by their JSON text; null, objects and arrays are left out. The
         // window sum runs before LIMIT, so it counts every event that has a value.
@@ -853,6 +877,7 @@ impl Store for SqliteStore {
         after: Option<SearchCursor>,
         limit: u32,
     ) -> Result<Vec<SearchHit>, StoreError> {
+        self.index_caught_up(true).await;
         let query = match &filter.text {
             Some(text) => query.and(text),
             None => query.clone(),

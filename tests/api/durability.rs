@@ -212,7 +212,12 @@ async fn sigterm_drains_in_flight_requests_and_exits_cleanly() {
     let acked = Arc::new(Mutex::new(Vec::new()));
     let target = Arc::new(Mutex::new(server.address.clone()));
     let senders = start_senders(&target, &key, &acked, None);
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    // Under way, whatever the machine's load: some events acknowledged, more in flight.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while acked.lock().unwrap().is_empty() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
     server.terminate();
     let status = tokio::task::spawn_blocking(move || {
         let status = server.wait_for_exit(Duration::from_secs(20));

@@ -2916,15 +2916,13 @@ mod store_level {
         let claimed = claim(&store, "w", start, 10).await;
         assert_eq!(claimed.len(), 6);
         let to = |endpoint: Uuid| -> Vec<_> {
-            claimed.iter().filter(|d| d.endpoint_id == endpoint).collect()
+            claimed
+                .iter()
+                .filter(|d| d.endpoint_id == endpoint)
+                .collect()
         };
         let (ours, theirs) = (to(hook), to(doomed));
-        assert!(
-            store
-                .delete_webhook_endpoint(a.id, doomed)
-                .await
-                .unwrap()
-        );
+        assert!(store.delete_webhook_endpoint(a.id, doomed).await.unwrap());
 
         let failed_at = start + Duration::seconds(1);
         let retry_at = start + Duration::seconds(60);
@@ -2946,7 +2944,11 @@ mod store_level {
         let (failing, _) = answers[2].clone().expect("the delivery exists");
         assert_eq!(failing.consecutive_failures, 1);
         assert_eq!(failing.failing_since, Some(failed_at));
-        assert_eq!(failing.last_success_at, Some(start), "carried from the first");
+        assert_eq!(
+            failing.last_success_at,
+            Some(start),
+            "carried from the first"
+        );
         assert!(answers[3].is_some());
 
         let status = async |delivery: &tributary::webhooks::ClaimedDelivery| {
@@ -2961,7 +2963,11 @@ mod store_level {
         assert_eq!(status(ours[1]).await, ("failed".into(), 1));
         // Logged, but "w" still holds it: still pending, and nobody else may claim it yet.
         assert_eq!(status(ours[2]).await, ("pending".into(), 1));
-        assert!(claim(&store, "other", start + Duration::seconds(2), 10).await.is_empty());
+        assert!(
+            claim(&store, "other", start + Duration::seconds(2), 10)
+                .await
+                .is_empty()
+        );
     }
 
     async fn pruning_deletes_only_deliveries_that_finished_before_the_cutoff(store: DynStore) {

@@ -1,0 +1,426 @@
+//! SQLite: the full-text index written behind the commit, not in it. A commit stores its
+//! events (and their outbox rows); this module's indexer task then writes their FTS rows in
+//! large batches. One FTS5 segment per batch of up to [`BATCH`] events instead of one per
+//! group commit (a few dozen single events) is most of the saving: FTS5 merges small segments
+//! over and over.
+//!
+//! Invariants:
+//! - the watermark (`settings.search_indexed`) is the highest rowid whose FTS row is written,
+//!   and it moves in the same transaction as the rows it covers: after a crash the indexer
+//!   resumes from it, so nothing is missed and nothing indexed twice;
+//! - every event above the watermark is indexed by the task; an event stored at or below it
+//!   (SQLite reuses the largest rowids after the newest events were deleted) is indexed in
+//!   its own commit ([`SearchIndex::covers`]);
+//! - a read that matches text first waits for the index to reach what was committed when it
+//!   started ([`SearchIndex::catch_up`], at most [`FRESHNESS`]): an event acknowledged before
+//!   a search started is found, unless the index is more than that behind;
+//! - ingestion waits while the index is more than [`MAX_BEHIND`] events behind, so that the
+//!   lag stays bounded (backpressure) instead of growing with the load.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+use chrono::Utc;
+use serde_json::Value;
+use sqlx::Row;
+use sqlx::sqlite::SqlitePool;
+use tokio::sync::{Notify, watch};
+use tokio_util::sync::{CancellationToken, DropGuard};
+
+use super::from_micros;
+use crate::search;
+use crate::store::StoreError;
+
+/// Most events indexed in one transaction.
+const BATCH: i64 = 2000;
+/// How long a text search waits for the index to cover what was committed before it.
+pub(super) const FRESHNESS: Duration = Duration::from_secs(1);
+/// Ingestion waits while more events than this are committed but not indexed.
+const MAX_BEHIND: i64 = 10_000;
+/// How long one commit waits for the index at most; then it goes ahead (and says so).
+const BACKPRESSURE_WAIT: Duration = Duration::from_secs(5);
+/// After a failed batch (a full disk, say), the indexer tries again after this long.
+const RETRY_AFTER: Duration = Duration::from_secs(1);
+
+const WATERMARK_KEY: &str = "search_indexed";
+
+pub(super) struct SearchIndex {
+    /// The highest rowid a commit has stored.
+    committed: AtomicI64,
+    /// The watermark as the writer sees it: moved by a batch just before it commits.
+    watermark: AtomicI64,
+    /// The watermark once committed (with the rows it covers): what readers wait for.
+    indexed: watch::Sender<i64>,
+    /// Woken after each commit of events.
+    wake: Notify,
+}
+
+/// Stops the indexer task when the store is dropped.
+pub(super) struct Indexer {
+    pub(super) index: Arc<SearchIndex>,
+    _stop: DropGuard,
+}
+
+impl Indexer {
+    /// Reads the watermark (all events stored before the index moved off the commit are
+    /// indexed: migration 0016 set it to their largest rowid) and starts the task, in the
+    /// current runtime, writing through `writer` and reading through `reader`.
+    pub(super) async fn start(
+        reader: SqlitePool,
+        writer: SqlitePool,
+    ) -> Result<Indexer, StoreError> {
+        let watermark: Option<String> = sqlx::query_scalar(
+            "SELECT CAST(value AS TEXT) FROM settings WHERE key = 'search_indexed'",
+        )
+        .fetch_optional(&writer)
+        .await?;
+        let watermark = match watermark {
+            Some(text) => text
+                .parse::<i64>()
+                .map_err(|_| StoreError::Invalid(format!("{WATERMARK_KEY} {text:?}")))?,
+            None => 0,
+        };
+        let committed: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(rowid), 0) FROM events")
+            .fetch_one(&writer)
+            .await?;
+        let index = Arc::new(SearchIndex {
+            committed: AtomicI64::new(committed),
+            watermark: AtomicI64::new(watermark),
+            indexed: watch::Sender::new(watermark),
+            wake: Notify::new(),
+        });
+        let stop = CancellationToken::new();
+        tokio::spawn(run(index.clone(), reader, writer, stop.clone()));
+        Ok(Indexer {
+            index,
+            _stop: stop.drop_guard(),
+        })
+    }
+}
+
+impl SearchIndex {
+    /// Whether the task will index an event stored at `rowid` (it is above the watermark).
+    /// Read inside the commit's transaction: the watermark cannot move meanwhile (one
+    /// writer), and [`index_batch`] sets it before its own commit.
+    pub(super) fn covers(&self, rowid: i64) -> bool {
+        rowid > self.watermark.load(Ordering::Acquire)
+    }
+
+    /// Called after a commit that stored events up to `rowid`.
+    pub(super) fn committed(&self, rowid: i64) {
+        self.committed.fetch_max(rowid, Ordering::AcqRel);
+        self.wake.notify_one();
+    }
+
+    /// Waits (at most [`FRESHNESS`]) until everything committed before this call is indexed.
+    pub(super) async fn catch_up(&self) {
+        let target = self.committed.load(Ordering::Acquire);
+        let mut indexed = self.indexed.subscribe();
+        if tokio::time::timeout(FRESHNESS, indexed.wait_for(|&at| at >= target))
+            .await
+            .is_err()
+        {
+            metrics::counter!("tributary_search_index_stale_reads_total").increment(1);
+        }
+    }
+
+    /// Backpressure: waits while the index is more than [`MAX_BEHIND`] events behind.
+    pub(super) async fn keep_up(&self) {
+        let behind = |indexed: &i64| self.committed.load(Ordering::Acquire) - indexed;
+        if behind(&self.indexed.borrow()) <= MAX_BEHIND {
+            return;
+        }
+        metrics::counter!("tributary_search_index_backpressure_total").increment(1);
+        let mut indexed = self.indexed.subscribe();
+        let waited = tokio::time::timeout(
+            BACKPRESSURE_WAIT,
+            indexed.wait_for(|at| behind(at) <= MAX_BEHIND),
+        )
+        .await;
+        if waited.is_err() {
+            tracing::warn!("the search index is far behind and not catching up; ingesting anyway");
+        }
+    }
+}
+
+async fn run(
+    index: Arc<SearchIndex>,
+    reader: SqlitePool,
+    writer: SqlitePool,
+    stop: CancellationToken,
+) {
+    loop {
+        let behind = *index.indexed.borrow() < index.committed.load(Ordering::Acquire);
+        if !behind {
+            metrics::gauge!("tributary_search_index_lag_seconds").set(0.0);
+            tokio::select! {
+                () = stop.cancelled() => return,
+                () = index.wake.notified() => {}
+            }
+            continue;
+        }
+        let step = tokio::select! {
+            () = stop.cancelled() => return,
+            step = index_batch(&index, &reader, &writer) => step,
+        };
+        if let Err(error) = step {
+            tracing::warn!(error = ?error, "indexing events for search failed; retrying");
+            tokio::select! {
+                () = stop.cancelled() => return,
+                () = tokio::time::sleep(RETRY_AFTER) => {}
+            }
+        }
+    }
+}
+
+/// Indexes the next events above the watermark. The documents are built from a read,
+/// without holding the writer; the writer's transaction inserts those of events that still
+/// exist as they were read (same rowid and id) and moves the watermark. When the range
+/// changed in between (events deleted, their rowids reused), the batch is built again inside
+/// the transaction.
+async fn index_batch(
+    index: &SearchIndex,
+    reader: &SqlitePool,
+    writer: &SqlitePool,
+) -> Result<(), StoreError> {
+    let from = *index.indexed.borrow();
+    let target = index.committed.load(Ordering::Acquire);
+    let batch = read_batch(reader, from, target).await?;
+    if let Some(received_at) = batch.oldest_received_at {
+        let oldest = from_micros(received_at)?;
+        let lag = (Utc::now() - oldest).num_milliseconds().max(0) as f64 / 1000.0;
+        metrics::gauge!("tributary_search_index_lag_seconds").set(lag);
+    }
+    let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
+    let mut written = insert_documents(&mut tx, &batch.documents).await?;
+    let present: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE rowid > ? AND rowid <= ?")
+            .bind(from)
+            .bind(batch.until)
+            .fetch_one(&mut *tx)
+            .await?;
+    let mut until = batch.until;
+    if present != written {
+        tx.rollback().await?;
+        tx = writer.begin_with("BEGIN IMMEDIATE").await?;
+        let again = read_batch(&mut *tx, from, until).await?;
+        written = insert_documents(&mut tx, &again.documents).await?;
+        until = again.until;
+    }
+    sqlx::query(
+        "INSERT INTO settings (key, value) VALUES (?, ?) \
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )
+    .bind(WATERMARK_KEY)
+    .bind(until.to_string())
+    .execute(&mut *tx)
+    .await?;
+    // Moved before the commit, while this transaction holds the one writer: a commit of
+    // events that runs next must see it (see `covers`). Put back if the commit fails.
+    index.watermark.store(until, Ordering::Release);
+    if let Err(error) = tx.commit().await {
+        index.watermark.store(from, Ordering::Release);
+        return Err(error.into());
+    }
+    index.indexed.send_replace(until);
+    metrics::counter!("tributary_search_indexed_events_total").increment(written as u64);
+    Ok(())
+}
+
+struct Batch {
+    /// `[rowid, id, document]` per event, as a JSON array (bound as one parameter).
+    documents: Vec<Value>,
+    /// The watermark once these are written: the last row of a full batch, else `target`.
+    until: i64,
+    oldest_received_at: Option<i64>,
+}
+
+async fn read_batch<'e>(
+    executor: impl sqlx::SqliteExecutor<'e>,
+    from: i64,
+    target: i64,
+) -> Result<Batch, StoreError> {
+    let rows = sqlx::query(
+        "SELECT rowid, id, event_type, metadata, received_at FROM events \
+         WHERE rowid > ? AND rowid <= ? ORDER BY rowid LIMIT ?",
+    )
+    .bind(from)
+    .bind(target)
+    .bind(BATCH)
+    .fetch_all(executor)
+    .await?;
+    let mut documents = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let metadata: String = row.try_get("metadata")?;
+        // Unreadable metadata (never written by Tributary) is indexed as empty rather than
+        // stopping the index.
+        let metadata = serde_json::from_str(&metadata).unwrap_or_default();
+        let event_type: String = row.try_get("event_type")?;
+        documents.push(Value::Array(vec![
+            Value::from(row.try_get::<i64, _>("rowid")?),
+            Value::from(row.try_get::<String, _>("id")?),
+            Value::from(search::render::fts5_event_document(&event_type, &metadata)),
+        ]));
+    }
+    let until = match rows.last() {
+        Some(last) if rows.len() as i64 == BATCH => last.try_get("rowid")?,
+        _ => target,
+    };
+    let oldest_received_at = match rows.first() {
+        Some(first) => Some(first.try_get("received_at")?),
+        None => None,
+    };
+    Ok(Batch {
+        documents,
+        until,
+        oldest_received_at,
+    })
+}
+
+/// Inserts the documents of the events that exist as read; how many.
+async fn insert_documents(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    documents: &[Value],
+) -> Result<i64, StoreError> {
+    if documents.is_empty() {
+        return Ok(0);
+    }
+    let written = sqlx::query(
+        "INSERT INTO events_fts (rowid, body) SELECT j.value ->> 0, j.value ->> 2 \
+         FROM json_each(?) j JOIN events e ON e.rowid = j.value ->> 0 AND e.id = j.value ->> 1",
+    )
+    .bind(serde_json::to_string(documents).map_err(|e| StoreError::Invalid(e.to_string()))?)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    Ok(i64::try_from(written).unwrap_or(i64::MAX))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Map, json};
+    use uuid::Uuid;
+
+    use super::*;
+    use crate::auth::{ApiKey, Scope};
+    use crate::events::NewEvent;
+    use crate::store::Store;
+    use crate::store::sqlite::SqliteStore;
+    use crate::tenants::{RateLimit, Tenant, TenantId, TenantStatus};
+
+    async fn store_with_events(dir: &tempfile::TempDir, words: &[&str]) -> SqliteStore {
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        // Not indexed by the task: the test writes the documents itself.
+        let store = SqliteStore::connect(&url, 2, None)
+            .await
+            .unwrap()
+            .without_search_index();
+        let tenant = Tenant {
+            id: TenantId(Uuid::now_v7()),
+            name: "t".into(),
+            status: TenantStatus::Active,
+            created_at: Utc::now(),
+            rate_limit: RateLimit {
+                per_second: 1,
+                burst: 1,
+            },
+            retention_days: None,
+        };
+        let key = ApiKey {
+            id: Uuid::now_v7(),
+            tenant_id: tenant.id,
+            name: "k".into(),
+            prefix: "trb_x".into(),
+            secret_hash: vec![1],
+            scopes: Scope::ALL.to_vec(),
+            created_at: Utc::now(),
+            last_used_at: None,
+            revoked_at: None,
+        };
+        store.create_tenant(&tenant, &key).await.unwrap();
+        let events: Vec<NewEvent> = words
+            .iter()
+            .map(|word| NewEvent {
+                id: Uuid::now_v7(),
+                tenant_id: tenant.id,
+                event_type: "note".into(),
+                timestamp: Utc::now(),
+                received_at: Utc::now(),
+                metadata: Map::from_iter([("w".to_owned(), json!(word))]),
+                event_id: None,
+                violations: Vec::new(),
+            })
+            .collect();
+        store.insert_events(&events).await.unwrap();
+        store
+    }
+
+    async fn matches(store: &SqliteStore, word: &str) -> Vec<i64> {
+        sqlx::query_scalar("SELECT rowid FROM events_fts WHERE events_fts MATCH ? ORDER BY rowid")
+            .bind(format!("\"{word}\""))
+            .fetch_all(&store.pool)
+            .await
+            .unwrap()
+    }
+
+    /// The fallback of `index_batch` relies on the count: a document is written only for an
+    /// event that exists with the rowid and id it was read with, and the count says so.
+    #[tokio::test]
+    async fn documents_are_written_only_for_events_as_they_were_read_and_counted() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store_with_events(&dir, &["alpha", "beta"]).await;
+        let batch = read_batch(&store.pool, 0, i64::MAX).await.unwrap();
+        assert_eq!(batch.documents.len(), 2);
+        assert_eq!(batch.until, i64::MAX, "a short batch reaches its target");
+        let mut documents = batch.documents.clone();
+        // The second as if its rowid now held another event; a third that no longer exists.
+        documents[1][1] = json!(Uuid::now_v7().to_string());
+        documents.push(json!([99, Uuid::now_v7().to_string(), "gamma"]));
+
+        let mut tx = store.writer.begin().await.unwrap();
+        assert_eq!(insert_documents(&mut tx, &documents).await.unwrap(), 1);
+        tx.commit().await.unwrap();
+        assert_eq!(matches(&store, "alpha").await.len(), 1);
+        assert!(matches(&store, "beta").await.is_empty());
+        assert!(matches(&store, "gamma").await.is_empty());
+    }
+
+    /// A batch writes the rows of the range, moves the watermark in the same transaction and
+    /// then tells the readers; the task, started on the same database, finds nothing to redo.
+    #[tokio::test]
+    async fn a_batch_indexes_its_range_once_and_moves_the_watermark_durably() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store_with_events(&dir, &["alpha", "beta", "alpha"]).await;
+        let index = SearchIndex {
+            committed: AtomicI64::new(3),
+            watermark: AtomicI64::new(0),
+            indexed: watch::Sender::new(0),
+            wake: Notify::new(),
+        };
+        index_batch(&index, &store.pool, &store.writer)
+            .await
+            .unwrap();
+        assert_eq!(*index.indexed.borrow(), 3);
+        assert!(!index.covers(3) && index.covers(4));
+        assert_eq!(matches(&store, "alpha").await, [1, 3]);
+        let stored: String = sqlx::query_scalar(
+            "SELECT CAST(value AS TEXT) FROM settings WHERE key = 'search_indexed'",
+        )
+        .fetch_one(&store.pool)
+        .await
+        .unwrap();
+        assert_eq!(stored, "3");
+
+        // Caught up: a second batch writes nothing (a rowid indexed twice would be refused).
+        index_batch(&index, &store.pool, &store.writer)
+            .await
+            .unwrap();
+        let indexer = Indexer::start(store.pool.clone(), store.writer.clone())
+            .await
+            .unwrap();
+        indexer.index.catch_up().await;
+        assert_eq!(matches(&store, "alpha").await, [1, 3]);
+        assert_eq!(matches(&store, "beta").await, [2]);
+    }
+}
