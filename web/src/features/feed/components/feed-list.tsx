@@ -37,6 +37,8 @@ export function FeedList({ items, selectedId, onSelect, autoScroll, onAutoScroll
   const scrollRef = useRef<HTMLDivElement>(null)
   const [focusIndex, setFocusIndex] = useState(0)
   const topIdRef = useRef<string | null>(null)
+  // Set when following new rows moved the view to the top; the scroll event that follows is ours.
+  const followedRef = useRef(false)
   // eslint-disable-next-line react-hooks/incompatible-library -- the virtualizer is read fresh every render
   const virtualizer = useVirtualizer({
     count: items.length,
@@ -63,7 +65,10 @@ export function FeedList({ items, selectedId, onSelect, autoScroll, onAutoScroll
     topIdRef.current = items[0]?.event.id ?? null
     if (!el || previousTop === null) return
     if (autoScroll) {
-      if (el.scrollTop !== 0) el.scrollTop = 0
+      if (el.scrollTop !== 0) {
+        el.scrollTop = 0
+        followedRef.current = true
+      }
       return
     }
     const shift = items.findIndex((item) => item.event.id === previousTop)
@@ -76,6 +81,12 @@ export function FeedList({ items, selectedId, onSelect, autoScroll, onAutoScroll
   function onScroll() {
     const el = scrollRef.current
     if (!el) return
+    // Our own jump back to the top (following new rows) is not the user returning there: when
+    // the user scrolled away in the same moment, it must not turn auto-scroll on again.
+    if (followedRef.current) {
+      followedRef.current = false
+      if (el.scrollTop <= 0) return
+    }
     if (el.scrollTop > 4 && autoScroll) onAutoScrollChange(false)
     else if (el.scrollTop <= 0 && !autoScroll && document.activeElement !== el) onAutoScrollChange(true)
   }
