@@ -22,7 +22,7 @@ fn fast(config: &mut tributary::config::Config) {
     config.webhooks.circuit_after_failures = 0;
 }
 
-async fn create_job(app: &TestApp, key: &str, body: Value) -> reqwest::Response {
+pub(crate) async fn create_job(app: &TestApp, key: &str, body: Value) -> reqwest::Response {
     app.post("/api/v1/deletions", key)
         .json(&body)
         .send()
@@ -31,7 +31,7 @@ async fn create_job(app: &TestApp, key: &str, body: Value) -> reqwest::Response 
 }
 
 /// Polls the job until it has finished (10 s at most).
-async fn finished(app: &TestApp, key: &str, id: &str) -> Value {
+pub(crate) async fn finished(app: &TestApp, key: &str, id: &str) -> Value {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let (status, job) = app.get_json(&format!("/api/v1/deletions/{id}"), key).await;

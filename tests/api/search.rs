@@ -1048,22 +1048,40 @@ async fn the_list_endpoint_filters_with_q_newest_first() {
     .await;
 }
 
+/// Where the data lives, outliving the servers a test starts on it: a fresh PostgreSQL
+/// database with `TRIBUTARY_TEST_BACKEND=postgres`, otherwise a SQLite file in a temp dir.
+struct Storage {
+    url: String,
+    _dir: tempfile::TempDir,
+    _database: Option<crate::pg::TestDatabase>,
+}
+
+impl Storage {
+    /// `None` when PostgreSQL is asked for but not reachable (outside CI).
+    async fn new() -> Option<Storage> {
+        let dir = tempfile::tempdir().unwrap();
+        if postgres_backend() {
+            let database = crate::pg::fresh_database().await?;
+            return Some(Storage {
+                url: database.url.clone(),
+                _dir: dir,
+                _database: Some(database),
+            });
+        }
+        Some(Storage {
+            url: format!("sqlite://{}", dir.path().join("events.db").display()),
+            _dir: dir,
+            _database: None,
+        })
+    }
+}
+
 #[tokio::test]
 async fn events_stored_before_search_existed_are_indexed_when_the_store_opens() {
-    // Where the data lives must outlive the first server.
-    let dir = tempfile::tempdir().unwrap();
-    let database = if postgres_backend() {
-        match crate::pg::fresh_database().await {
-            Some(database) => Some(database),
-            None => return,
-        }
-    } else {
-        None
+    let Some(storage) = Storage::new().await else {
+        return;
     };
-    let url = match &database {
-        Some(database) => database.url.clone(),
-        None => format!("sqlite://{}", dir.path().join("old.db").display()),
-    };
+    let url = storage.url.clone();
     let first = spawn_app_with(|config| config.database.url = url.clone()).await;
     let acme = first.create_tenant("acme").await;
     seed(
@@ -1106,19 +1124,10 @@ async fn events_stored_before_search_existed_are_indexed_when_the_store_opens() 
 /// are indexed when it starts again, each once.
 #[tokio::test]
 async fn events_committed_but_not_yet_indexed_when_the_server_stopped_are_found_after_a_restart() {
-    let dir = tempfile::tempdir().unwrap();
-    let database = if postgres_backend() {
-        match crate::pg::fresh_database().await {
-            Some(database) => Some(database),
-            None => return,
-        }
-    } else {
-        None
+    let Some(storage) = Storage::new().await else {
+        return;
     };
-    let url = match &database {
-        Some(database) => database.url.clone(),
-        None => format!("sqlite://{}", dir.path().join("index.db").display()),
-    };
+    let url = storage.url.clone();
     let first = spawn_app_with(|config| config.database.url = url.clone()).await;
     let acme = first.create_tenant("acme").await;
     let events = (0..5)
@@ -1181,29 +1190,14 @@ async fn an_event_stored_after_the_newest_were_deleted_is_found_and_they_are_not
     seed(&app, &acme, doomed).await;
     assert_eq!(names(&app, &acme, "doomedword").await.len(), 3);
 
-    let job: Value = app
-        .post("/api/v1/deletions", &acme.key)
-        .json(&json!({"query": "doomedword"}))
-        .send()
+    let job: Value = crate::deletions::create_job(&app, &acme.key, json!({"query": "doomedword"}))
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
-    let path = format!("/api/v1/deletions/{}", job["id"].as_str().unwrap());
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    loop {
-        let (_, job) = app.get_json(&path, &acme.key).await;
-        if job["state"] == "done" {
-            assert_eq!(job["deleted"], 3, "{job}");
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the deletion did not finish: {job}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    let job = crate::deletions::finished(&app, &acme.key, job["id"].as_str().unwrap()).await;
+    assert_eq!(job["state"], "done", "{job}");
+    assert_eq!(job["deleted"], 3, "{job}");
 
     seed(
         &app,

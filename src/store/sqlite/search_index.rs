@@ -35,7 +35,7 @@ use crate::store::StoreError;
 /// Most events indexed in one transaction.
 const BATCH: i64 = 2000;
 /// How long a text search waits for the index to cover what was committed before it.
-pub(super) const FRESHNESS: Duration = Duration::from_secs(1);
+const FRESHNESS: Duration = Duration::from_secs(1);
 /// Ingestion waits while more events than this are committed but not indexed.
 const MAX_BEHIND: i64 = 10_000;
 /// How long one commit waits for the index at most; then it goes ahead (and says so).
