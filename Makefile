@@ -1,6 +1,6 @@
 # Tributary: common tasks. `make` alone lists them.
 
-.PHONY: help run dev test web-test web-build bench fmt lint
+.PHONY: help run dev test web-test web-build bench bench-more fmt lint
 .DEFAULT_GOAL := help
 
 # What the dashboard's build (web/dist) is made from: `make run` rebuilds it only when one of
@@ -72,7 +72,14 @@ web-test: web/node_modules ## The dashboard's lint, types, unit tests, API-type 
 	npm --prefix web run e2e
 	$(call STEP,done)
 
-bench: ## Ingest and live-stream benchmarks; write bench/RESULTS.md
+# PostgreSQL for `make bench`: a server where the benchmark may create and drop databases.
+BENCH_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432
+
+bench: ## The server against the raw ceiling and the reference server, SQLite then PostgreSQL; write bench/RESULTS.md
+	bash bench/disk.sh
+	DATABASE_URL=$(BENCH_POSTGRES_URL) BENCH_NO_BUILD=1 bash bench/disk.sh
+
+bench-more: ## Ingest scenarios (Segment, wrapped rows) and the live stream; write bench/RESULTS.md
 	bash bench/ingest.sh
 	bash bench/stream.sh
 

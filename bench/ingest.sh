@@ -11,7 +11,7 @@
 # Prints a Markdown table and writes it as its section of bench/RESULTS.md (between the ingest
 # markers; the other benchmarks' sections are kept); raw wrk output goes to bench/out/.
 #
-# Usage (from anywhere):   bash bench/ingest.sh          (or: make bench)
+# Usage (from anywhere):   bash bench/ingest.sh          (or: make bench-more)
 #   DATABASE_URL=postgres://postgres@127.0.0.1:5432 bash bench/ingest.sh   benches PostgreSQL:
 #     a fresh database tributary_bench_<random> is created on that server and dropped after.
 #     Any other DATABASE_URL (or none) means SQLite, a fresh file in a temp dir.
