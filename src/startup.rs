@@ -23,7 +23,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, Environment};
 use crate::events::committer::Committer;
 use crate::http::RedisState;
-use crate::http::{AppState, AuthState, router};
+use crate::http::{AppState, AuthState, Shared, router};
 use crate::ratelimit::RateLimiter;
 use crate::ratelimit::local::LocalRateLimiter;
 use crate::ratelimit::redis::RedisRateLimiter;
@@ -104,7 +104,7 @@ impl Application {
         );
         let schemas = crate::schemas::registry::SchemaRegistry::new(store.clone());
         let privacy = crate::privacy::registry::PrivacyRegistry::new(store.clone());
-        let state = AppState {
+        let state = AppState::new(Shared {
             schemas,
             privacy,
             store,
@@ -123,7 +123,7 @@ impl Application {
             clock,
             metrics: telemetry::metrics_handle(),
             config: Arc::new(config),
-        };
+        });
         let bind = SocketAddr::new(state.config.http.bind, state.config.http.port);
         let listener = TcpListener::bind(bind)
             .await
