@@ -11,7 +11,8 @@ use sqlx::Row;
 use sqlx::postgres::PgPool;
 use uuid::Uuid;
 
-use super::{claimed_webhook_delivery_from_row, micros};
+use super::micros;
+use super::webhooks::claimed_webhook_delivery_from_row;
 use crate::store::StoreError;
 use crate::tenants::TenantId;
 use crate::webhooks::fairness::DueEndpoint;

@@ -14,7 +14,7 @@ use chrono::DateTime;
 use sqlx::postgres::{PgConnection, PgPool, PgRow};
 use sqlx::{Postgres, QueryBuilder, Row};
 
-use super::SEARCHABLE_METADATA;
+use super::events::SEARCHABLE_METADATA;
 use crate::events::NewEvent;
 use crate::events::rollup::{MinuteCount, UnitKey, UnitSpan, UnitValues};
 use crate::store::StoreError;

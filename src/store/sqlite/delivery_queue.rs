@@ -8,7 +8,8 @@ use sqlx::sqlite::SqlitePool;
 use sqlx::{QueryBuilder, Row, Sqlite};
 use uuid::Uuid;
 
-use super::{claimed_webhook_delivery_from_row, from_micros, micros, parse_uuid};
+use super::webhooks::claimed_webhook_delivery_from_row;
+use super::{from_micros, micros, parse_uuid};
 use crate::store::StoreError;
 use crate::tenants::TenantId;
 use crate::webhooks::fairness::DueEndpoint;

@@ -16,21 +16,28 @@
 //!   a search started is found, unless the index is more than that behind;
 //! - ingestion waits while the index is more than [`MAX_BEHIND`] events behind, so that the
 //!   lag stays bounded (backpressure) instead of growing with the load.
+//!
+//! Two writers of FTS rows besides the task live here too: [`index_events`], inside the commit
+//! of events stored at or below the watermark, and [`backfill`], at start, for the events
+//! stored before search existed.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use serde_json::Value;
-use sqlx::Row;
 use sqlx::sqlite::SqlitePool;
+use sqlx::{Row, Sqlite};
 use tokio::sync::{Notify, watch};
 use tokio_util::sync::{CancellationToken, DropGuard};
+use uuid::Uuid;
 
-use super::from_micros;
+use super::{from_micros, parse_uuid};
+use crate::events::NewEvent;
 use crate::search;
 use crate::store::StoreError;
+use crate::tenants::TenantId;
 
 /// Most events indexed in one transaction.
 const BATCH: i64 = 2000;
@@ -295,6 +302,109 @@ async fn insert_documents(
     .await?
     .rows_affected();
     Ok(i64::try_from(written).unwrap_or(i64::MAX))
+}
+
+/// Adds events to the full-text index (migrations/sqlite/0002_search.sql), each under the
+/// rowid its row got. One statement for all of them: a statement costs more than the FTS5 work
+/// for one event.
+pub(super) async fn index_events(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    events: &[(i64, &NewEvent)],
+) -> Result<(), StoreError> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<Value> = events
+        .iter()
+        .map(|(rowid, event)| {
+            Value::Array(vec![
+                Value::from(*rowid),
+                Value::from(search::render::fts5_event_document(
+                    &event.event_type,
+                    &event.metadata,
+                )),
+            ])
+        })
+        .collect();
+    sqlx::query(
+        "INSERT INTO events_fts (rowid, body) SELECT value ->> 0, value ->> 1 FROM json_each(?)",
+    )
+    .bind(Value::Array(rows).to_string())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Indexes the events stored before the search migration, which left their rowid range in
+/// the `search_backfill` setting. One transaction per chunk, recording progress with it, so
+/// that an interrupted start resumes where it stopped.
+pub(super) async fn backfill(pool: &SqlitePool) -> Result<(), StoreError> {
+    const CHUNK: i64 = 1000;
+    let mut indexed = 0u64;
+    loop {
+        let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+        let marker: Option<String> = sqlx::query_scalar(
+            "SELECT CAST(value AS TEXT) FROM settings WHERE key = 'search_backfill'",
+        )
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(marker) = marker else {
+            tx.commit().await?;
+            if indexed > 0 {
+                tracing::info!(indexed, "indexed the events stored before search existed");
+            }
+            return Ok(());
+        };
+        let range = marker
+            .split_once(' ')
+            .and_then(|(next, last)| Some((next.parse::<i64>().ok()?, last.parse::<i64>().ok()?)));
+        let Some((next, last)) = range else {
+            return Err(StoreError::Invalid(format!("search_backfill {marker:?}")));
+        };
+        let rows = sqlx::query(
+            "SELECT rowid, tenant_id, event_type, metadata FROM events \
+             WHERE rowid >= ? AND rowid <= ? ORDER BY rowid LIMIT ?",
+        )
+        .bind(next)
+        .bind(last)
+        .bind(CHUNK)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut last_done = next - 1;
+        let mut events = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let rowid: i64 = row.try_get("rowid")?;
+            let metadata: String = row.try_get("metadata")?;
+            let event = NewEvent {
+                id: Uuid::nil(),
+                tenant_id: TenantId(parse_uuid(row.try_get("tenant_id")?)?),
+                event_type: row.try_get("event_type")?,
+                timestamp: DateTime::UNIX_EPOCH,
+                received_at: DateTime::UNIX_EPOCH,
+                // Unreadable metadata (never written by Tributary) is indexed as empty rather
+                // than stopping the start.
+                metadata: serde_json::from_str(&metadata).unwrap_or_default(),
+                event_id: None,
+                violations: Vec::new(),
+            };
+            events.push((rowid, event));
+            last_done = rowid;
+        }
+        let events: Vec<(i64, &NewEvent)> = events.iter().map(|(rowid, e)| (*rowid, e)).collect();
+        index_events(&mut tx, &events).await?;
+        if (rows.len() as i64) < CHUNK || last_done >= last {
+            sqlx::query("DELETE FROM settings WHERE key = 'search_backfill'")
+                .execute(&mut *tx)
+                .await?;
+        } else {
+            sqlx::query("UPDATE settings SET value = ? WHERE key = 'search_backfill'")
+                .bind(format!("{} {last}", last_done + 1))
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        indexed += rows.len() as u64;
+    }
 }
 
 #[cfg(test)]

@@ -9,10 +9,10 @@ use std::collections::{BTreeMap, HashMap};
 use sqlx::sqlite::{SqliteConnection, SqlitePool};
 use sqlx::{Connection, QueryBuilder, Row, Sqlite};
 
-use super::{Interruptible, sqlite_json_path};
+use super::Interruptible;
 use crate::events::NewEvent;
 use crate::events::rollup::{MinuteCount, UnitKey, UnitSpan, UnitValues};
-use crate::store::StoreError;
+use crate::store::{StoreError, sqlite_json_path};
 use crate::tenants::TenantId;
 
 /// Bound parameters per statement, under SQLite's limit of 32,766.
