@@ -23,25 +23,16 @@
 #[path = "raw_rows.rs"]
 mod raw_rows;
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use rand::SeedableRng;
 use rand::rngs::StdRng;
-use raw_rows::{Document, Row};
+use raw_rows::{Document, Row, arg};
 use serde_json::{Map, Value};
 use sqlx::{Connection, PgConnection};
 use tributary::store::postgres::PostgresStore;
 use tributary::tenants::Tenant;
-
-fn arg(name: &str, default: &str) -> String {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1).cloned())
-        .unwrap_or_else(|| default.to_owned())
-}
 
 struct Settings {
     sync: String,
@@ -253,12 +244,7 @@ async fn postgres_writes(
         let document: Document = (case != "ack-noindex").then_some(raw_rows::tsvector_document);
         let rows = events.rows(&tenant, settings.chunk, document);
         let data = copy_data(&tenant, &rows);
-        let mut minutes: BTreeMap<(i64, &str), i64> = BTreeMap::new();
-        for row in &rows {
-            *minutes
-                .entry((row.ts.div_euclid(60_000_000) * 60, row.event_type.as_str()))
-                .or_default() += 1;
-        }
+        let minutes = raw_rows::minute_counts(&rows);
         let started = Instant::now();
         let mut tx = connection.begin().await?;
         let mut copy = tx

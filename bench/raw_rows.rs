@@ -73,6 +73,27 @@ impl Row {
     }
 }
 
+/// The value after `name` on the command line, or `default`.
+pub fn arg(name: &str, default: &str) -> String {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
+        .unwrap_or_else(|| default.to_owned())
+}
+
+/// The rollup's rows for `rows`: events per (minute in Unix seconds, event type), as the
+/// server's commit adds them to `stats_counts`.
+pub fn minute_counts(rows: &[Row]) -> BTreeMap<(i64, &str), i64> {
+    let mut minutes = BTreeMap::new();
+    for row in rows {
+        *minutes
+            .entry((row.ts.div_euclid(60_000_000) * 60, row.event_type.as_str()))
+            .or_default() += 1;
+    }
+    minutes
+}
+
 // --- the events of bench/ingest.lua -------------------------------------------------------------
 
 const PAGES: &[&str] = &[
@@ -287,7 +308,6 @@ pub fn commit(
         )?;
         let mut index =
             tx.prepare_cached("INSERT INTO events_fts (rowid, body) VALUES (?1, ?2)")?;
-        let mut minutes: BTreeMap<(i64, &str), i64> = BTreeMap::new();
         for row in rows {
             insert.execute(rusqlite::params![
                 row.id,
@@ -300,9 +320,6 @@ pub fn commit(
             if let Some(document) = &row.document {
                 index.execute(rusqlite::params![tx.last_insert_rowid(), document])?;
             }
-            *minutes
-                .entry((row.ts.div_euclid(60_000_000) * 60, row.event_type.as_str()))
-                .or_default() += 1;
         }
         let mut rollup = tx.prepare_cached(
             "INSERT INTO stats_counts (tenant_id, minute, event_type, shard, events, version) \
@@ -310,7 +327,7 @@ pub fn commit(
              ON CONFLICT (tenant_id, minute, event_type, shard) DO UPDATE \
              SET events = events + excluded.events, version = version + 1",
         )?;
-        for ((minute, event_type), events) in minutes {
+        for ((minute, event_type), events) in minute_counts(rows) {
             rollup.execute(rusqlite::params![tenant, minute, event_type, events])?;
         }
     }

@@ -25,7 +25,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use raw_rows::{Document, Row};
+use raw_rows::{Document, Row, arg};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use tokio::sync::{mpsc, oneshot};
@@ -33,14 +33,6 @@ use tributary::tenants::Tenant;
 
 /// At most this many events per transaction, as Tributary's committer.
 const MAX_GROUP: usize = 5000;
-
-fn arg(name: &str, default: &str) -> String {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1).cloned())
-        .unwrap_or_else(|| default.to_owned())
-}
 
 struct Commit {
     rows: Vec<Row>,
