@@ -46,4 +46,18 @@ describe('FeedList', () => {
     fireEvent.scroll(scroller)
     expect(onAutoScrollChange).toHaveBeenLastCalledWith(true)
   })
+
+  it('a page of history appended below does not undo a scroll the user has just made', () => {
+    const onAutoScrollChange = vi.fn()
+    const first = [item(3), item(2)]
+    const { rerender } = render(<FeedList {...props(first, true, onAutoScrollChange)} />)
+    const scroller = screen.getByTestId('feed-scroll')
+
+    // The user scrolls; before the scroll event turns auto-scroll off, older rows arrive below.
+    scroller.scrollTop = 300
+    rerender(<FeedList {...props([...first, item(1)], true, onAutoScrollChange)} />)
+    expect(scroller.scrollTop).toBe(300)
+    fireEvent.scroll(scroller)
+    expect(onAutoScrollChange).toHaveBeenLastCalledWith(false)
+  })
 })

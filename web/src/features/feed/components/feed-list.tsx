@@ -63,7 +63,9 @@ export function FeedList({ items, selectedId, onSelect, autoScroll, onAutoScroll
     const el = scrollRef.current
     const previousTop = topIdRef.current
     topIdRef.current = items[0]?.event.id ?? null
-    if (!el || previousTop === null) return
+    // Only rows added at the top move the view: a page of history appended below, or the same
+    // rows re-rendered, must not undo a scroll the user has just made.
+    if (!el || previousTop === null || previousTop === topIdRef.current) return
     if (autoScroll) {
       if (el.scrollTop !== 0) {
         el.scrollTop = 0
