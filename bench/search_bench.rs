@@ -19,6 +19,7 @@
 //! Prints a Markdown section; `bench/search.sh` puts it into bench/RESULTS.md.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -399,7 +400,7 @@ async fn add_tenant(store: &SqliteStore, tenant: &Tenant) -> anyhow::Result<()> 
 async fn insert_all(store: &SqliteStore, events: &[NewEvent]) -> anyhow::Result<Duration> {
     let started = Instant::now();
     for chunk in events.chunks(CHUNK) {
-        store.insert_events(chunk).await?;
+        store.insert_events(Arc::new(chunk.to_vec())).await?;
     }
     Ok(started.elapsed())
 }

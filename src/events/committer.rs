@@ -121,7 +121,7 @@ async fn commit_group(
     mut group: Vec<Job>,
     count: usize,
 ) -> Option<Arc<StoreError>> {
-    // The events are moved out of their jobs into one slice for the store and handed back
+    // The events are moved out of their jobs into one vector for the store and handed back
     // afterwards, each job its own in order: no copy of any event.
     let mut all = Vec::with_capacity(count);
     for job in &mut group {
@@ -131,8 +131,11 @@ async fn commit_group(
         }
     }
     metrics::histogram!("tributary_commit_group_events").record(count as f64);
-    match store.insert_events(&all).await {
+    let all = Arc::new(all);
+    match store.insert_events(all.clone()).await {
         Ok(outcomes) => {
+            // The store has let go of its share (a copy only if one broke that promise).
+            let all = Arc::unwrap_or_clone(all);
             // Published only now that they are committed; duplicates were published the
             // first time. Rendered only for tenants someone may be listening to.
             let fresh = all

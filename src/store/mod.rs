@@ -31,6 +31,9 @@ pub enum StoreError {
     Conflict(&'static str),
     #[error("database error")]
     Database(#[from] sqlx::Error),
+    /// From the SQLite event writer's own connection ([`sqlite::SqliteStore`]).
+    #[error("database error")]
+    Sqlite(#[from] rusqlite::Error),
     #[error("migration failed")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     /// A row that cannot be turned back into a domain value (corruption or a bad migration).
@@ -43,6 +46,14 @@ impl StoreError {
     /// data. Callers answer 503 for these so that clients retry.
     pub fn is_unavailable(&self) -> bool {
         match self {
+            // The same conditions as sqlx's below: busy, locked, interrupted, a full disk.
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(error, _)) => matches!(
+                error.code,
+                rusqlite::ErrorCode::DatabaseBusy
+                    | rusqlite::ErrorCode::DatabaseLocked
+                    | rusqlite::ErrorCode::OperationInterrupted
+                    | rusqlite::ErrorCode::DiskFull
+            ),
             StoreError::Database(error) => {
                 matches!(
                     error,
@@ -157,7 +168,12 @@ pub trait Store: Send + Sync + 'static {
     /// An event whose `(tenant_id, event_id)` is already stored (or appears earlier in the
     /// same call) is not stored again: its outcome carries the original id and
     /// `duplicate: true`. Returns one outcome per input, in input order.
-    async fn insert_events(&self, events: &[NewEvent]) -> Result<Vec<InsertOutcome>, StoreError>;
+    /// The events are shared so that a store may write them on a thread of its own; it
+    /// drops its share before it answers, so that the caller gets them back uncopied.
+    async fn insert_events(
+        &self,
+        events: Arc<Vec<NewEvent>>,
+    ) -> Result<Vec<InsertOutcome>, StoreError>;
 
     /// Events matching the filter, newest first by (timestamp, id), strictly after `after`
     /// in that order, at most `limit`.

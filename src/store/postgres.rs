@@ -18,6 +18,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use uuid::Uuid;
@@ -214,8 +215,11 @@ impl Store for PostgresStore {
         tenants::touch_key(&self.pool, key_id, at).await
     }
 
-    async fn insert_events(&self, events: &[NewEvent]) -> Result<Vec<InsertOutcome>, StoreError> {
-        events::insert(&self.pool, self.search_index, self.shard, events).await
+    async fn insert_events(
+        &self,
+        events: Arc<Vec<NewEvent>>,
+    ) -> Result<Vec<InsertOutcome>, StoreError> {
+        events::insert(&self.pool, self.search_index, self.shard, &events).await
     }
 
     async fn list_events(

@@ -10,7 +10,6 @@
 //! out, or the client left). Without it a dropped request's query would go on burning CPU on
 //! the connection's worker thread until it finished by itself.
 
-use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -42,6 +41,7 @@ use crate::webhooks as hooks;
 
 mod audit;
 mod delivery_queue;
+mod event_writer;
 mod events;
 mod privacy;
 mod replays;
@@ -65,6 +65,8 @@ pub struct SqliteStore {
     /// tries and nobody wakes it: under load (the ingest committer, the webhook worker's
     /// claims and attempt results, key touches) those sleeps were the queue.
     writer: SqlitePool,
+    /// Writes the group commits of events, on a thread of its own, while holding `writer`.
+    event_writer: event_writer::EventWriter,
     /// Writes the full-text index behind the commits; `None` only to measure the index's
     /// cost ([`SqliteStore::without_search_index`]).
     indexer: Option<search_index::Indexer>,
@@ -100,7 +102,8 @@ impl SqliteStore {
             .synchronous(synchronous)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5));
-        if let Some(parent) = Path::new(options.get_filename()).parent()
+        let path = options.get_filename().to_owned();
+        if let Some(parent) = path.parent()
             && !parent.as_os_str().is_empty()
         {
             std::fs::create_dir_all(parent).map_err(sqlx::Error::Io)?;
@@ -109,6 +112,9 @@ impl SqliteStore {
             SqlitePoolOptions::new()
                 .max_connections(max_connections)
                 .acquire_timeout(Duration::from_secs(5))
+                // A ping per acquire is a round trip to the connection's worker thread, and a
+                // SQLite connection does not drop the way a network one does.
+                .test_before_acquire(false)
                 // When a COMMIT fails (a full disk: SQLITE_FULL), SQLite has already rolled the
                 // transaction back, sqlx's ROLLBACK then fails and sqlx keeps counting the
                 // transaction as open: every later BEGIN on that connection would be refused
@@ -128,9 +134,11 @@ impl SqliteStore {
             .connect_with(options)
             .await?;
         let indexer = search_index::Indexer::start(pool.clone(), writer.clone()).await?;
+        let event_writer = event_writer::EventWriter::start(&path, sync)?;
         Ok(SqliteStore {
             pool,
             writer,
+            event_writer,
             indexer: Some(indexer),
             statement_timeout,
         })
@@ -299,7 +307,10 @@ impl Store for SqliteStore {
         tenants::touch_key(&self.writer, key_id, at).await
     }
 
-    async fn insert_events(&self, events: &[NewEvent]) -> Result<Vec<InsertOutcome>, StoreError> {
+    async fn insert_events(
+        &self,
+        events: Arc<Vec<NewEvent>>,
+    ) -> Result<Vec<InsertOutcome>, StoreError> {
         events::insert(self, events).await
     }
 

@@ -213,7 +213,10 @@ fn keyed(tenant: &Tenant, event_id: &str) -> NewEvent {
 }
 
 async fn insert(store: &dyn Store, events: &[NewEvent]) -> Vec<InsertOutcome> {
-    store.insert_events(events).await.unwrap()
+    store
+        .insert_events(std::sync::Arc::new(events.to_vec()))
+        .await
+        .unwrap()
 }
 
 fn inserted(events: &[NewEvent]) -> Vec<InsertOutcome> {
@@ -718,7 +721,10 @@ async fn concurrent_inserts_of_one_event_id_store_it_exactly_once(store: DynStor
             vec![keyed(&a, "other"), keyed(&a, "same"), own]
         };
         tasks.push(tokio::spawn(async move {
-            let outcomes = store.insert_events(&batch).await.unwrap();
+            let outcomes = store
+                .insert_events(std::sync::Arc::new(batch.clone()))
+                .await
+                .unwrap();
             (batch, outcomes)
         }));
     }
@@ -778,7 +784,10 @@ async fn concurrent_batches_naming_shared_ids_in_opposite_orders_all_succeed(sto
             batch.reverse();
         }
         tasks.push(tokio::spawn(async move {
-            let outcomes = store.insert_events(&batch).await.unwrap();
+            let outcomes = store
+                .insert_events(std::sync::Arc::new(batch.clone()))
+                .await
+                .unwrap();
             batch
                 .iter()
                 .map(|e| e.event_id.clone().unwrap())

@@ -2616,6 +2616,7 @@ async fn switching_v1_to_v1a_and_back_sends_both_signatures_each_verifying_with_
 
 mod store_level {
     use std::future::Future;
+    use std::sync::Arc;
 
     use chrono::{DateTime, Duration, Utc};
     use serde_json::Map;
@@ -2822,17 +2823,17 @@ mod store_level {
 
         // One call, two tenants, a duplicate within the call and one of an earlier call.
         store
-            .insert_events(&[event(&a, "order.paid", Some("k1"))])
+            .insert_events(Arc::new(vec![event(&a, "order.paid", Some("k1"))]))
             .await
             .unwrap();
         let outcomes = store
-            .insert_events(&[
+            .insert_events(Arc::new(vec![
                 event(&a, "order.paid", Some("k1")),
                 event(&a, "order.paid", None),
                 event(&b, "order.paid", None),
                 event(&a, "signup", Some("k2")),
                 event(&a, "signup", Some("k2")),
-            ])
+            ]))
             .await
             .unwrap();
         let duplicates: Vec<bool> = outcomes.iter().map(|o| o.duplicate).collect();
@@ -2870,7 +2871,7 @@ mod store_level {
         let first = endpoint(&store, &a, &[], true).await;
         let second = endpoint(&store, &a, &[], true).await;
         let events: Vec<NewEvent> = (0..100).map(|_| event(&a, "t", None)).collect();
-        store.insert_events(&events).await.unwrap();
+        store.insert_events(Arc::new(events.clone())).await.unwrap();
         let later = now() + Duration::seconds(1);
 
         let claimers: Vec<_> = (0..8)
@@ -2911,7 +2912,7 @@ mod store_level {
         let hook = endpoint(&store, &a, &[], true).await;
         let doomed = endpoint(&store, &a, &[], true).await;
         let events: Vec<NewEvent> = (0..3).map(|_| event(&a, "t", None)).collect();
-        store.insert_events(&events).await.unwrap();
+        store.insert_events(Arc::new(events.clone())).await.unwrap();
         let start = now() + Duration::seconds(1);
         let claimed = claim(&store, "w", start, 10).await;
         assert_eq!(claimed.len(), 6);
@@ -2974,7 +2975,7 @@ mod store_level {
         let a = tenant(&store, "retention").await;
         let hook = endpoint(&store, &a, &[], true).await;
         let events: Vec<NewEvent> = (0..3).map(|_| event(&a, "t", None)).collect();
-        store.insert_events(&events).await.unwrap();
+        store.insert_events(Arc::new(events.clone())).await.unwrap();
         let finished = now() + Duration::seconds(1);
         let claimed = claim(&store, "w", finished, 10).await;
         assert_eq!(claimed.len(), 3);
@@ -3031,7 +3032,7 @@ mod store_level {
         let hook = endpoint(&store, &a, &[], true).await;
         let stored = event(&a, "t", None);
         store
-            .insert_events(std::slice::from_ref(&stored))
+            .insert_events(Arc::new(vec![stored.clone()]))
             .await
             .unwrap();
         let start = now() + Duration::seconds(1);
@@ -3100,7 +3101,7 @@ mod store_level {
 
         // A released delivery is claimable at once.
         let second = event(&a, "t", None);
-        store.insert_events(&[second]).await.unwrap();
+        store.insert_events(Arc::new(vec![second])).await.unwrap();
         let at = now() + Duration::seconds(1);
         let taken = claim(&store, "busy", at, 10).await;
         assert_eq!(taken.len(), 1);
@@ -3115,7 +3116,10 @@ mod store_level {
     async fn a_failed_attempt_schedules_the_retry_and_tracks_the_endpoint_health(store: DynStore) {
         let a = tenant(&store, "health").await;
         let hook = endpoint(&store, &a, &[], true).await;
-        store.insert_events(&[event(&a, "t", None)]).await.unwrap();
+        store
+            .insert_events(Arc::new(vec![event(&a, "t", None)]))
+            .await
+            .unwrap();
         let start = now() + Duration::seconds(1);
         let claimed = claim(&store, "w", start, 10).await;
         let retry_at = start + Duration::seconds(30);

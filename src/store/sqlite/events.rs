@@ -1,5 +1,6 @@
-//! SQLite: the `events` table: storing a batch (with, in its transaction, the webhook outbox,
-//! the search index rows of reused rowids and the stats rollup), and the reads that list
+//! SQLite: the `events` table: storing a batch (written by the event writer's thread, with
+//! the webhook outbox, the search index rows of reused rowids and the stats rollup in its
+//! transaction: [`super::event_writer`]), and the reads that list
 //! events, count them and find a metadata key's top values, all scoped by tenant. The filter
 //! ([`push_filter`]) is shared with search, so that a filter narrows a list, a count and a
 //! search alike.
@@ -9,12 +10,14 @@
 //! wait for the search index to cover what was committed before them
 //! ([`SqliteStore::index_caught_up`]).
 
+use std::sync::Arc;
+
 use serde_json::{Map, Value};
 use sqlx::sqlite::{SqlitePool, SqliteRow};
 use sqlx::{QueryBuilder, Row, Sqlite};
 use uuid::Uuid;
 
-use super::{SqliteStore, from_micros, micros, parse_uuid, search_index, stats, webhooks};
+use super::{SqliteStore, from_micros, micros, parse_uuid, stats};
 use crate::events::{
     Event, EventCounts, EventCursor, EventFilter, InsertOutcome, NewEvent, StatsInterval,
     ValueCounts,
@@ -22,10 +25,6 @@ use crate::events::{
 use crate::search;
 use crate::store::{StoreError, sqlite_json_path};
 use crate::tenants::TenantId;
-
-/// Events per multi-row INSERT: 8 binds each, far below SQLite's 32,766, and few enough
-/// distinct statement shapes (1 to 100 rows) for sqlx's statement cache to keep them all.
-const INSERT_CHUNK: usize = 100;
 
 pub(super) fn event_from_row(row: &SqliteRow) -> Result<Event, StoreError> {
     let metadata: String = row.try_get("metadata")?;
@@ -51,16 +50,6 @@ fn violations_from_column(
         Some(text) => serde_json::from_str(&text)
             .map_err(|error| StoreError::Invalid(format!("event violations: {error}"))),
     }
-}
-
-/// The violations column's value: NULL when there are none.
-fn violations_column(event: &NewEvent) -> Result<Option<String>, StoreError> {
-    if event.violations.is_empty() {
-        return Ok(None);
-    }
-    serde_json::to_string(&event.violations)
-        .map(Some)
-        .map_err(|error| StoreError::Invalid(format!("event violations: {error}")))
 }
 
 /// Appends the metadata value at `path` as the `meta.*` filters compare it: the value's JSON
@@ -126,84 +115,23 @@ pub(super) fn push_filter(query: &mut QueryBuilder<Sqlite>, filter: &EventFilter
 
 pub(super) async fn insert(
     store: &SqliteStore,
-    events: &[NewEvent],
+    events: Arc<Vec<NewEvent>>,
 ) -> Result<Vec<InsertOutcome>, StoreError> {
-    let index = store.indexer.as_ref().map(|indexer| &indexer.index);
-    if let Some(index) = index {
+    let index = store.indexer.as_ref().map(|indexer| indexer.index.clone());
+    if let Some(index) = &index {
         index.keep_up().await;
     }
-    let mut tx = store.writer.begin_with("BEGIN IMMEDIATE").await?;
-    // The rowid each stored event got; an event missing here was a duplicate.
-    let mut stored: std::collections::HashMap<Uuid, i64> =
-        std::collections::HashMap::with_capacity(events.len());
-    for chunk in events.chunks(INSERT_CHUNK) {
-        let mut insert = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO events (id, tenant_id, event_type, ts, received_at, metadata, \
-             event_id, violations) ",
-        );
-        let mut rows = Vec::with_capacity(chunk.len());
-        for event in chunk {
-            let metadata = serde_json::to_string(&event.metadata)
-                .map_err(|error| StoreError::Invalid(format!("event metadata: {error}")))?;
-            rows.push((event, metadata, violations_column(event)?));
-        }
-        insert.push_values(&rows, |mut row, (event, metadata, violations)| {
-            row.push_bind(event.id.to_string())
-                .push_bind(event.tenant_id.0.to_string())
-                .push_bind(&event.event_type)
-                .push_bind(micros(event.timestamp))
-                .push_bind(micros(event.received_at))
-                .push_bind(metadata)
-                .push_bind(event.event_id.as_deref())
-                .push_bind(violations.as_deref());
-        });
-        // Rows are inserted in order, so an `event_id` repeated within the statement
-        // keeps its first event, as across statements.
-        insert.push(" ON CONFLICT (tenant_id, event_id) DO NOTHING RETURNING rowid, id");
-        for row in insert.build().fetch_all(&mut *tx).await? {
-            let id: String = row.try_get("id")?;
-            stored.insert(parse_uuid(&id)?, row.try_get(0)?);
-        }
-    }
-    let mut outcomes = Vec::with_capacity(events.len());
-    // Events stored (not duplicates), for the webhook outbox. The search index takes them
-    // after the commit, except those stored at or below its watermark (rowids reused),
-    // which are indexed here.
-    let mut fresh = Vec::with_capacity(stored.len());
-    let mut to_index = Vec::new();
-    for event in events {
-        if let Some(&rowid) = stored.get(&event.id) {
-            fresh.push(event);
-            if index.is_some_and(|index| !index.covers(rowid)) {
-                to_index.push((rowid, event));
-            }
-            outcomes.push(InsertOutcome {
-                id: event.id,
-                duplicate: false,
-            });
-            continue;
-        }
-        let original: String =
-            sqlx::query_scalar("SELECT id FROM events WHERE tenant_id = ? AND event_id = ?")
-                .bind(event.tenant_id.0.to_string())
-                .bind(event.event_id.as_deref())
-                .fetch_one(&mut *tx)
-                .await?;
-        outcomes.push(InsertOutcome {
-            id: parse_uuid(&original)?,
-            duplicate: true,
-        });
-    }
-    webhooks::enqueue_webhook_deliveries(&mut tx, &fresh).await?;
-    search_index::index_events(&mut tx, &to_index).await?;
-    stats::add_events(&mut tx, &fresh).await?;
-    tx.commit().await?;
+    // Holding the writer slot, the event writer's connection is the only one writing.
+    let slot = store.writer.acquire().await?;
+    let written = store.event_writer.write(events, index.clone()).await;
+    drop(slot);
+    let written = written?;
     if let Some(index) = index
-        && let Some(&last) = stored.values().max()
+        && let Some(last) = written.last_rowid
     {
         index.committed(last);
     }
-    Ok(outcomes)
+    Ok(written.outcomes)
 }
 
 pub(super) async fn list(

@@ -462,7 +462,7 @@ mod tests {
                 violations: Vec::new(),
             })
             .collect();
-        store.insert_events(&events).await.unwrap();
+        store.insert_events(Arc::new(events)).await.unwrap();
         store
     }
 

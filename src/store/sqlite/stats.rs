@@ -1,8 +1,9 @@
 //! SQLite: the stats rollup (`stats_counts`) and the breakdown's cache
 //! (`stats_breakdown_units`, `stats_breakdown_values`; migration 0007). See
 //! [`crate::events::rollup`] for what they hold and why the answers stay exact. SQLite has one
-//! writer, so every row is shard 0. Every query is scoped by tenant, except the rollup's writes,
-//! which carry the tenant per row.
+//! writer, so every row is shard 0. New events are added to the rollup by the event writer
+//! ([`super::event_writer`]), in their commit. Every query is scoped by tenant, except the
+//! rollup's writes, which carry the tenant per row.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -10,7 +11,6 @@ use sqlx::sqlite::{SqliteConnection, SqlitePool};
 use sqlx::{Connection, QueryBuilder, Row, Sqlite};
 
 use super::Interruptible;
-use crate::events::NewEvent;
 use crate::events::rollup::{MinuteCount, UnitKey, UnitSpan, UnitValues};
 use crate::store::{StoreError, sqlite_json_path};
 use crate::tenants::TenantId;
@@ -21,40 +21,6 @@ const MAX_PARAMETERS: usize = 30_000;
 /// The UTC minute of `ts` (microseconds), floored also before 1970 (SQLite's `/` truncates
 /// toward zero), in seconds.
 const MINUTE_OF_TS: &str = "((ts / 60000000) - (ts % 60000000 < 0)) * 60";
-
-/// Adds the events just stored to their minutes' rows.
-pub(super) async fn add_events(
-    tx: &mut SqliteConnection,
-    events: &[&NewEvent],
-) -> Result<(), StoreError> {
-    let mut rows: BTreeMap<(String, i64, &str), i64> = BTreeMap::new();
-    for event in events {
-        let minute = event.timestamp.timestamp().div_euclid(60) * 60;
-        *rows
-            .entry((event.tenant_id.0.to_string(), minute, &event.event_type))
-            .or_default() += 1;
-    }
-    let rows: Vec<_> = rows.into_iter().collect();
-    for chunk in rows.chunks(MAX_PARAMETERS / 4) {
-        let mut query = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO stats_counts (tenant_id, minute, event_type, shard, events, version) ",
-        );
-        query.push_values(chunk, |mut row, ((tenant, minute, event_type), events)| {
-            row.push_bind(tenant.as_str())
-                .push_bind(*minute)
-                .push_bind(*event_type)
-                .push("0")
-                .push_bind(*events)
-                .push("1");
-        });
-        query.push(
-            " ON CONFLICT (tenant_id, minute, event_type, shard) DO UPDATE \
-             SET events = events + excluded.events, version = version + 1",
-        );
-        query.build().execute(&mut *tx).await?;
-    }
-    Ok(())
-}
 
 /// Takes the events selected by `chosen` (an `id IN (…)` subquery, with its binds pushed by
 /// `bind`) out of the rollup, then deletes them: one write transaction, so that the rollup

@@ -2,7 +2,8 @@
 //! the outbox) and the attempts made (`webhook_attempts`). Every query a request makes is
 //! scoped by tenant; the worker's (releasing a lease, recording an attempt) name the delivery
 //! and its endpoint alone, and the queue's depth is counted over all tenants. The outbox rows
-//! of new events are written in the events' own transaction ([`enqueue_webhook_deliveries`]),
+//! of new events are written in the events' own transaction (by the event writer,
+//! [`super::event_writer`]),
 //! so that an event is never stored without its deliveries. Which deliveries are due,
 //! claiming them and the circuit breaker are in [`super::delivery_queue`]; replays in
 //! [`super::replays`].
@@ -14,7 +15,7 @@ use uuid::Uuid;
 
 use super::events::event_from_row;
 use super::{from_micros, micros, parse_uuid};
-use crate::events::{EventCursor, NewEvent};
+use crate::events::EventCursor;
 use crate::store::StoreError;
 use crate::tenants::TenantId;
 use crate::webhooks as hooks;
@@ -457,65 +458,6 @@ async fn record_attempt(
         webhook_health_from_row(&endpoint)?,
         endpoint.try_get("enabled")?,
     )))
-}
-
-/// The webhook outbox, written inside `insert_events`' transaction: one pending delivery,
-/// due at once, per enabled endpoint of each fresh event's tenant whose filter matches. Each
-/// tenant's endpoints are read once per call.
-pub(super) async fn enqueue_webhook_deliveries(
-    tx: &mut sqlx::Transaction<'_, Sqlite>,
-    fresh: &[&NewEvent],
-) -> Result<(), StoreError> {
-    let mut endpoints: std::collections::HashMap<TenantId, Vec<hooks::OutboxEndpoint<String>>> =
-        std::collections::HashMap::new();
-    for event in fresh {
-        let targets = match endpoints.entry(event.tenant_id) {
-            std::collections::hash_map::Entry::Occupied(known) => known.into_mut(),
-            std::collections::hash_map::Entry::Vacant(slot) => {
-                let rows = sqlx::query(
-                    "SELECT id, event_types, filter FROM webhook_endpoints \
-                     WHERE tenant_id = ? AND enabled = 1",
-                )
-                .bind(event.tenant_id.0.to_string())
-                .fetch_all(&mut **tx)
-                .await?;
-                let found = rows
-                    .iter()
-                    .map(|row| {
-                        hooks::OutboxEndpoint::from_stored(
-                            row.try_get::<String, _>("id")?,
-                            row.try_get("event_types")?,
-                            row.try_get("filter")?,
-                        )
-                    })
-                    .collect::<Result<Vec<_>, StoreError>>()?;
-                slot.insert(found)
-            }
-        };
-        let mut document = None;
-        for target in targets.iter() {
-            if !target.wants(&event.event_type, &event.metadata, &mut document) {
-                continue;
-            }
-            let endpoint_id = &target.id;
-            let at = micros(event.received_at);
-            sqlx::query(
-                "INSERT INTO webhook_deliveries (id, tenant_id, endpoint_id, event_id, status, \
-                 attempts, next_attempt_at, created_at, updated_at) \
-                 VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?)",
-            )
-            .bind(Uuid::now_v7().to_string())
-            .bind(event.tenant_id.0.to_string())
-            .bind(endpoint_id)
-            .bind(event.id.to_string())
-            .bind(at)
-            .bind(at)
-            .bind(at)
-            .execute(&mut **tx)
-            .await?;
-        }
-    }
-    Ok(())
 }
 
 /// Deliveries with their event type (`?` binds the test deliveries' type); continue with a
