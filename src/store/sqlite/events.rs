@@ -19,9 +19,9 @@ use crate::events::{
     Event, EventCounts, EventCursor, EventFilter, InsertOutcome, NewEvent, StatsInterval,
     ValueCounts,
 };
-use crate::search;
 use crate::store::{StoreError, sqlite_json_path};
 use crate::tenants::TenantId;
+use crate::textquery::render::fts5_filter;
 
 /// Events per multi-row INSERT: 8 binds each, far below SQLite's 32,766, and few enough
 /// distinct statement shapes (1 to 100 rows) for sqlx's statement cache to keep them all.
@@ -119,7 +119,7 @@ pub(super) fn push_filter(query: &mut QueryBuilder<Sqlite>, filter: &EventFilter
     if let Some(text) = &filter.text {
         query
             .push(" AND rowid IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ")
-            .push_bind(search::render::fts5_filter(text))
+            .push_bind(fts5_filter(text))
             .push(")");
     }
 }
