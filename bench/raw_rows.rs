@@ -40,7 +40,7 @@ pub type Document = Option<fn(&Tenant, &str, &Map<String, Value>) -> String>;
 
 /// SQLite's FTS5 body, as the server's indexer writes it.
 pub fn fts5_document(_: &Tenant, event_type: &str, metadata: &Map<String, Value>) -> String {
-    tributary::search::render::fts5_event_document(event_type, metadata)
+    tributary::textquery::render::fts5_event_document(event_type, metadata)
 }
 
 /// PostgreSQL's `tsvector` literal, as the server's commit writes it.
@@ -49,8 +49,8 @@ pub fn tsvector_document(
     event_type: &str,
     metadata: &Map<String, Value>,
 ) -> String {
-    let tokens = tributary::search::text::document(event_type, metadata);
-    tributary::search::render::tsvector(tenant.id, &tokens)
+    let tokens = tributary::textquery::text::document(event_type, metadata);
+    tributary::textquery::render::tsvector(tenant.id.0, &tokens)
 }
 
 impl Row {

@@ -456,9 +456,9 @@ fn encode(value: &str) -> String {
 
 /// Two words of the event, the way a person would pick them: no numbers or ids.
 fn two_words(rng: &mut StdRng, event_type: &str, metadata: &Map<String, Value>) -> Option<String> {
-    let mut words: Vec<String> = tributary::search::text::leaves(event_type, metadata)
+    let mut words: Vec<String> = tributary::textquery::text::leaves(event_type, metadata)
         .iter()
-        .flat_map(|leaf| tributary::search::text::words(&leaf.text))
+        .flat_map(|leaf| tributary::textquery::text::words(&leaf.text))
         .filter(|w| w.chars().count() >= 2 && !w.chars().any(|c| c.is_ascii_digit()))
         .collect();
     words.sort();

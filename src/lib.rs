@@ -24,6 +24,7 @@ pub mod store;
 pub mod stream;
 pub mod telemetry;
 pub mod tenants;
+pub mod textquery;
 pub mod webhooks;
 
 #[cfg(test)]

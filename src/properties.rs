@@ -11,7 +11,7 @@ use crate::compat::{body, posthog, segment};
 use crate::events::ingest::validate_event;
 use crate::events::query::{parse_list_query, parse_stats_query};
 use crate::http::error::ApiError;
-use crate::search::Query;
+use crate::textquery::Query;
 
 /// JSON of any shape, with the keys and values the parsers look at over-represented so that
 /// generated messages get past the first checks often enough to reach the later ones.

@@ -98,8 +98,8 @@ pub struct EventFilter {
     /// `v`. Events lacking the key (or holding null, an object or an array there) match, as
     /// PostHog's "is not" does: excluding `plan=pro` keeps the events without a plan.
     pub meta_not: Vec<(Vec<String>, String)>,
-    /// `q`: the event matches this full-text query (see [`crate::search`]).
-    pub text: Option<crate::search::Query>,
+    /// `q`: the event matches this full-text query (see [`crate::textquery`]).
+    pub text: Option<crate::textquery::Query>,
     /// `violations=true|false`: only events that carry violations, or only those that don't.
     pub violations: Option<bool>,
 }

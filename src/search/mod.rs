@@ -1,71 +1,44 @@
 //! Full-text search over event types and metadata: `GET /api/v1/events/search` (ranked) and
 //! `q` on the event list (newest first), one engine for both and for both stores.
 //!
-//! The pipeline: [`text`] turns text into tokens (the same for events and queries);
-//! [`parse`] reads `q` into a small tree of those tokens; [`render`] writes the tree in the
-//! store's syntax (FTS5 or `tsquery`), always as a bound parameter; the store evaluates it
-//! against an index it maintains in the same transaction as the events, so an event is
-//! searchable as soon as its ingest is acknowledged; [`snippet`] marks the matches in plain
-//! text. Because the tokens are ours, the same query gives the same set of hits on both stores;
-//! only the scores differ (BM25 on SQLite, cover density weighted by rarity on PostgreSQL).
+//! This module owns the request side: reading the endpoint's parameters and `q` (with the
+//! `violations:` words taken out) into a [`Query`], the opaque cursor, and [`search`], which
+//! asks the store for one page and adds a [`snippet`] to each hit. The language itself, its
+//! tokens and its rendering in each store's syntax live in [`crate::textquery`], below both
+//! this module and the store, so that the store never imports search. The store evaluates a
+//! query against an index it maintains in the same transaction as the events, so an event is
+//! searchable as soon as its ingest is acknowledged; snippets are computed here, not by either
+//! store, so that both give the same snippet.
 //!
-//! Ranking looks at the [`RANK_WINDOW`] most recent matches of the tenant (all of them for
+//! Ranking looks at the [`RANK_WINDOW`](crate::textquery::RANK_WINDOW) most recent matches of the tenant (all of them for
 //! most queries): ranking costs time per match, and this bounds it.
 //!
 //! Scoping: both stores filter by tenant in SQL. On PostgreSQL every indexed event also
 //! carries its tenant's token, which the search expression requires, so that the GIN index
 //! narrows to the tenant by itself.
 
-pub mod matcher;
-pub mod parse;
-pub mod render;
 pub mod routes;
 pub mod snippet;
-pub mod text;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::{DateTime, Utc};
+use chrono::DateTime;
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-pub use parse::{ParseError, Query};
+pub use crate::textquery::{ParseError, Query};
 pub use snippet::{Fragment, Snippet};
 
 use crate::error::ValidationError;
 use crate::events::query::{check_range, common, pairs, unknown};
 use crate::events::{Event, EventFilter};
-use crate::store::{Store, StoreError};
+use crate::store::{SearchCursor, Store, StoreError};
 use crate::tenants::TenantId;
 
 pub const DEFAULT_LIMIT: u32 = 20;
 /// Ranking computes a score for every match, so pages are kept small.
 pub const MAX_LIMIT: u32 = 100;
-/// How many of the most recent matching events (in commit order) a search ranks. Ranking
-/// costs time per match, and a query matching hundreds of thousands of events would cost
-/// hundreds of milliseconds; a query that matches more than this many ranks the most recent
-/// ones (older matches stay reachable through the list endpoint's `q`). Both stores use the
-/// same window, so they return the same hits.
-pub const RANK_WINDOW: u32 = 2_000;
-
-/// An event and how well it matches, as the store returns it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SearchHit {
-    pub event: Event,
-    /// Higher is more relevant; comparable only between hits of one query on one store.
-    pub score: f64,
-}
-
-/// Position after which the next page starts, in the ranked order (score desc, then
-/// timestamp desc, id desc).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct SearchCursor {
-    pub score: f64,
-    pub timestamp: DateTime<Utc>,
-    pub id: Uuid,
-}
-
 /// The parameters of a search request, parsed.
 #[derive(Debug)]
 pub struct SearchParams {
@@ -278,6 +251,8 @@ pub fn decode_cursor(raw: &str) -> Result<SearchCursor, ValidationError> {
 
 #[cfg(test)]
 mod tests {
+    use chrono::Utc;
+
     use super::*;
 
     #[test]

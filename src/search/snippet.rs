@@ -9,9 +9,9 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::parse::{Query, Term};
-use super::text::{self, Field, Leaf};
 use crate::events::Event;
+use crate::textquery::parse::{Query, Term};
+use crate::textquery::text::{self, Field, Leaf};
 
 /// Longest excerpt, in characters (without the `…` marking a cut).
 pub const MAX_SNIPPET_CHARS: usize = 200;

@@ -23,6 +23,7 @@ use crate::events::{
 use crate::privacy::deletions::{Deletion, Lease, Step};
 use crate::privacy::suppressions::Suppression;
 use crate::tenants::{Tenant, TenantId, TenantUpdate};
+use crate::textquery::Query;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -97,6 +98,23 @@ pub enum Backend {
 }
 
 pub type DynStore = Arc<dyn Store>;
+
+/// An event and how well it matches a search, as [`Store::search_events`] returns it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchHit {
+    pub event: Event,
+    /// Higher is more relevant; comparable only between hits of one query on one store.
+    pub score: f64,
+}
+
+/// Position after which the next page of a search starts, in the ranked order (score desc,
+/// then timestamp desc, id desc).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SearchCursor {
+    pub score: f64,
+    pub timestamp: DateTime<Utc>,
+    pub id: Uuid,
+}
 
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
@@ -277,18 +295,18 @@ pub trait Store: Send + Sync + 'static {
     // --- search ----------------------------------------------------------------------------
 
     /// Events matching `query` and `filter` (whose `text`, if any, must match as well), most
-    /// relevant first: by score (higher is better; see [`crate::search`] for how each store
+    /// relevant first: by score (higher is better; see [`crate::textquery`] for how each store
     /// scores), then newest first by (timestamp, id); strictly after `after` in that order; at
     /// most `limit`. Every event committed by `insert_events` is searchable as soon as that
     /// call returns: the index is written in the same transaction.
     async fn search_events(
         &self,
         tenant: TenantId,
-        query: &crate::search::Query,
+        query: &Query,
         filter: &EventFilter,
-        after: Option<crate::search::SearchCursor>,
+        after: Option<SearchCursor>,
         limit: u32,
-    ) -> Result<Vec<crate::search::SearchHit>, StoreError>;
+    ) -> Result<Vec<SearchHit>, StoreError>;
 
     // --- webhooks (see crate::webhooks) ----------------------------------------------------
     //

@@ -23,7 +23,7 @@ use std::sync::Arc;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use uuid::Uuid;
 
-use super::{Backend, Store, StoreError};
+use super::{Backend, SearchCursor, SearchHit, Store, StoreError};
 use crate::auth::ApiKey;
 use crate::config::Durability;
 use crate::events::rollup::{MinuteCount, UnitKey, UnitSpan, UnitValues};
@@ -31,8 +31,8 @@ use crate::events::{
     Event, EventCounts, EventCursor, EventFilter, InsertOutcome, NewEvent, StatsInterval,
     ValueCounts,
 };
-use crate::search::{Query, SearchCursor, SearchHit};
 use crate::tenants::{Tenant, TenantId, TenantUpdate};
+use crate::textquery::Query;
 use crate::webhooks as hooks;
 
 mod audit;

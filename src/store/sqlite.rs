@@ -27,7 +27,7 @@ use sqlx::sqlite::{
 use sqlx_core::transaction::TransactionManager;
 use uuid::Uuid;
 
-use super::{Backend, Store, StoreError};
+use super::{Backend, SearchCursor, SearchHit, Store, StoreError};
 use crate::auth::ApiKey;
 use crate::config::Durability;
 use crate::events::rollup::{MinuteCount, UnitKey, UnitSpan, UnitValues};
@@ -35,8 +35,8 @@ use crate::events::{
     Event, EventCounts, EventCursor, EventFilter, InsertOutcome, NewEvent, StatsInterval,
     ValueCounts,
 };
-use crate::search::{Query, SearchCursor, SearchHit};
 use crate::tenants::{Tenant, TenantId, TenantUpdate};
+use crate::textquery::Query;
 use crate::webhooks as hooks;
 
 mod audit;

@@ -3,7 +3,7 @@
 //! - **Outbox.** The store writes one pending delivery per matching enabled endpoint in the
 //!   same transaction as each new event ([`crate::store::Store::insert_events`] calls
 //!   [`OutboxEndpoint::wants`]: the event types, then the endpoint's `filter`, a search query
-//!   evaluated in Rust by [`crate::search::matcher`] with the verdict a search would give), so
+//!   evaluated in Rust by [`crate::textquery::matcher`] with the verdict a search would give), so
 //!   a committed event never lacks its deliveries and nothing lives only in memory: a restart
 //!   at any moment loses none.
 //! - **Worker** ([`worker`]): claims due deliveries with a lease (on PostgreSQL with `FOR
@@ -57,10 +57,10 @@ use crate::error::{DomainError, ValidationError};
 use crate::events::EventCursor;
 use crate::events::ingest::{PATTERN_RULE, is_valid_pattern, pattern_matches};
 use crate::events::query::{decode_cursor, encode_cursor};
-use crate::search::matcher::{Document, Matcher};
-use crate::search::{ParseError, Query};
 use crate::store::{Store, StoreError};
 use crate::tenants::TenantId;
+use crate::textquery::matcher::{Document, Matcher};
+use crate::textquery::{ParseError, Query};
 
 /// Most event types one endpoint may filter on.
 pub const MAX_EVENT_TYPES: usize = 100;
@@ -94,7 +94,7 @@ pub struct Endpoint {
     pub description: String,
     /// Empty: every event type.
     pub event_types: Vec<String>,
-    /// A search query (see [`crate::search::parse`]) the event must match as well; `None`:
+    /// A search query (see [`crate::textquery::parse`]) the event must match as well; `None`:
     /// every event of the types.
     pub filter: Option<String>,
     /// `whsec_` + base64 of the signing key (`v1`), or a `whsk_` ed25519 secret key (`v1a`):

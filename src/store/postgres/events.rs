@@ -24,9 +24,9 @@ use crate::events::{
     Event, EventCounts, EventCursor, EventFilter, InsertOutcome, NewEvent, StatsInterval,
     ValueCounts,
 };
-use crate::search;
 use crate::store::StoreError;
 use crate::tenants::TenantId;
+use crate::textquery::render::tsquery_filter;
 
 pub(super) fn event_from_row(row: &PgRow) -> Result<Event, StoreError> {
     let metadata: String = row.try_get("metadata")?;
@@ -128,7 +128,7 @@ pub(super) fn push_filter(query: &mut QueryBuilder<Postgres>, filter: &EventFilt
     if let Some(text) = &filter.text {
         query
             .push(" AND search @@ ")
-            .push_bind(search::render::tsquery_filter(text))
+            .push_bind(tsquery_filter(text))
             .push("::text::tsquery");
     }
 }

@@ -2,7 +2,7 @@
 //! of `events` (migrations/postgres/0002_search.sql), written with the row
 //! ([`search_vector`]) and, for events stored before search existed, at start
 //! ([`backfill`]). Ranking looks at a window only: the tenant's most recent matches, up to
-//! [`search::RANK_WINDOW`], scored by cover density and an idf measured among them, then
+//! [`RANK_WINDOW`], scored by cover density and an idf measured among them, then
 //! ordered by score, time and id; the cursor continues in that order.
 
 use serde_json::{Map, Value};
@@ -13,9 +13,10 @@ use uuid::Uuid;
 use super::events::{event_from_row, push_filter};
 use super::micros;
 use crate::events::EventFilter;
-use crate::search::{self, SearchCursor, SearchHit};
-use crate::store::StoreError;
+use crate::store::{SearchCursor, SearchHit, StoreError};
 use crate::tenants::TenantId;
+use crate::textquery::render::{tsquery_rank, tsquery_search, tsquery_terms, tsvector};
+use crate::textquery::{Query, RANK_WINDOW, text};
 
 /// The `tsvector` literal of an event (see migrations/postgres/0002_search.sql).
 pub(super) fn search_vector(
@@ -23,13 +24,13 @@ pub(super) fn search_vector(
     event_type: &str,
     metadata: &Map<String, Value>,
 ) -> String {
-    search::render::tsvector(tenant, &search::text::document(event_type, metadata))
+    tsvector(tenant.0, &text::document(event_type, metadata))
 }
 
 pub(super) async fn events(
     pool: &PgPool,
     tenant: TenantId,
-    query: &search::Query,
+    query: &Query,
     filter: &EventFilter,
     after: Option<SearchCursor>,
     limit: u32,
@@ -52,12 +53,12 @@ pub(super) async fn events(
     );
     sql.push_bind(tenant.0)
         .push(" AND search @@ ")
-        .push_bind(search::render::tsquery_search(&query, tenant))
+        .push_bind(tsquery_search(&query, tenant.0))
         .push("::text::tsquery");
     push_filter(&mut sql, &filter);
     // The window: the tenant's most recent matches by id (commit order), as on SQLite.
     sql.push(" ORDER BY id DESC LIMIT ")
-        .push_bind(i64::from(search::RANK_WINDOW));
+        .push_bind(i64::from(RANK_WINDOW));
     sql.push(
         "), total AS (SELECT count(*)::float8 AS m FROM hits), \
          terms AS MATERIALIZED (\
@@ -65,13 +66,13 @@ pub(super) async fn events(
            FROM (SELECT q, (SELECT count(*) FROM hits WHERE hits.search @@ q)::float8 AS df \
                  FROM unnest(",
     )
-    .push_bind(search::render::tsquery_terms(&query))
+    .push_bind(tsquery_terms(&query))
     .push(
         "::text[]::tsquery[]) AS q) AS t, total), \
          scored AS (\
            SELECT hits.*, ts_rank_cd(hits.search, ",
     )
-    .push_bind(search::render::tsquery_rank(&query))
+    .push_bind(tsquery_rank(&query))
     .push(
         "::text::tsquery, 1)::float8 \
            * (1 + COALESCE((SELECT sum(terms.idf) FROM terms WHERE hits.search @@ terms.q), 0)) \

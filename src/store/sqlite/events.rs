@@ -22,9 +22,9 @@ use crate::events::{
     Event, EventCounts, EventCursor, EventFilter, InsertOutcome, NewEvent, StatsInterval,
     ValueCounts,
 };
-use crate::search;
 use crate::store::{StoreError, sqlite_json_path};
 use crate::tenants::TenantId;
+use crate::textquery::render::fts5_filter;
 
 pub(super) fn event_from_row(row: &SqliteRow) -> Result<Event, StoreError> {
     let metadata: String = row.try_get("metadata")?;
@@ -108,7 +108,7 @@ pub(super) fn push_filter(query: &mut QueryBuilder<Sqlite>, filter: &EventFilter
     if let Some(text) = &filter.text {
         query
             .push(" AND rowid IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ")
-            .push_bind(search::render::fts5_filter(text))
+            .push_bind(fts5_filter(text))
             .push(")");
     }
 }

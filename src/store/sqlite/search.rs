@@ -1,6 +1,6 @@
 //! SQLite: full-text search over a tenant's events, through the FTS5 table `events_fts`
 //! (written by [`super::search_index`]). Ranking looks at a window only: the tenant's most
-//! recent matches, up to [`search::RANK_WINDOW`], scored by bm25 (doubled for a phrase of two
+//! recent matches, up to [`RANK_WINDOW`], scored by bm25 (doubled for a phrase of two
 //! adjacent query words), then ordered by score, time and id; the cursor continues in that
 //! order. A search first waits for the index to cover what was committed before it.
 
@@ -10,14 +10,15 @@ use super::SqliteStore;
 use super::events::{event_from_row, push_filter};
 use super::micros;
 use crate::events::EventFilter;
-use crate::search::{self, SearchCursor, SearchHit};
-use crate::store::StoreError;
+use crate::store::{SearchCursor, SearchHit, StoreError};
 use crate::tenants::TenantId;
+use crate::textquery::render::{fts5_filter, fts5_pairs};
+use crate::textquery::{Query, RANK_WINDOW};
 
 pub(super) async fn events(
     store: &SqliteStore,
     tenant: TenantId,
-    query: &search::Query,
+    query: &Query,
     filter: &EventFilter,
     after: Option<SearchCursor>,
     limit: u32,
@@ -39,15 +40,15 @@ pub(super) async fn events(
          -bm25(events_fts) AS relevance FROM events_fts CROSS JOIN events \
          ON events.rowid = events_fts.rowid WHERE events_fts MATCH ",
     );
-    sql.push_bind(search::render::fts5_filter(&query))
+    sql.push_bind(fts5_filter(&query))
         .push(" AND events.tenant_id = ")
         .push_bind(tenant.0.to_string());
     push_filter(&mut sql, &filter);
     sql.push(" ORDER BY events_fts.rowid DESC LIMIT ")
-        .push_bind(i64::from(search::RANK_WINDOW))
+        .push_bind(i64::from(RANK_WINDOW))
         .push(")");
     // Events of the window holding two adjacent query words as a phrase score double.
-    match search::render::fts5_pairs(&query) {
+    match fts5_pairs(&query) {
         Some(pairs) => {
             sql.push(
                 ", p AS MATERIALIZED (SELECT rowid AS p_rowid FROM events_fts \

@@ -35,9 +35,9 @@ use uuid::Uuid;
 
 use super::{from_micros, parse_uuid};
 use crate::events::NewEvent;
-use crate::search;
 use crate::store::StoreError;
 use crate::tenants::TenantId;
+use crate::textquery::render::fts5_event_document;
 
 /// Most events indexed in one transaction.
 const BATCH: i64 = 2000;
@@ -267,7 +267,7 @@ async fn read_batch<'e>(
         documents.push(Value::Array(vec![
             Value::from(row.try_get::<i64, _>("rowid")?),
             Value::from(row.try_get::<String, _>("id")?),
-            Value::from(search::render::fts5_event_document(&event_type, &metadata)),
+            Value::from(fts5_event_document(&event_type, &metadata)),
         ]));
     }
     let until = match rows.last() {
@@ -319,10 +319,7 @@ pub(super) async fn index_events(
         .map(|(rowid, event)| {
             Value::Array(vec![
                 Value::from(*rowid),
-                Value::from(search::render::fts5_event_document(
-                    &event.event_type,
-                    &event.metadata,
-                )),
+                Value::from(fts5_event_document(&event.event_type, &event.metadata)),
             ])
         })
         .collect();

@@ -12,10 +12,10 @@
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
+use uuid::Uuid;
 
 use super::parse::{Node, Query, Term};
 use super::text::tenant_token;
-use crate::tenants::TenantId;
 
 /// A token no document holds: what a tree that cannot be evaluated (the parser never makes
 /// one) renders to, so that it matches nothing rather than everything.
@@ -167,8 +167,9 @@ pub fn tsquery_filter(query: &Query) -> String {
     tsquery_node(&query.root)
 }
 
-/// The `tsquery` literal for a ranked search: the tenant's token AND the query.
-pub fn tsquery_search(query: &Query, tenant: TenantId) -> String {
+/// The `tsquery` literal for a ranked search: the tenant's token AND the query (`tenant` is
+/// the tenant's id, see [`tenant_token`]).
+pub fn tsquery_search(query: &Query, tenant: Uuid) -> String {
     format!(
         "{} & ({})",
         lexeme(&tenant_token(tenant)),
@@ -191,8 +192,9 @@ pub fn tsquery_terms(query: &Query) -> Vec<String> {
 }
 
 /// The `tsvector` literal of an event: the tenant's token, then the document's tokens at
-/// positions 1, 2, … (the same order FTS5 sees them in, so phrases match alike).
-pub fn tsvector(tenant: TenantId, tokens: &[String]) -> String {
+/// positions 1, 2, … (the same order FTS5 sees them in, so phrases match alike). `tenant` is
+/// the tenant's id, see [`tenant_token`].
+pub fn tsvector(tenant: Uuid, tokens: &[String]) -> String {
     let mut positions: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (index, token) in tokens.iter().enumerate() {
         let list = positions.entry(token.as_str()).or_default();
@@ -213,10 +215,8 @@ pub fn tsvector(tenant: TenantId, tokens: &[String]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use uuid::Uuid;
-
     use super::*;
-    use crate::search::text::Field;
+    use crate::textquery::text::Field;
 
     fn query(q: &str) -> Query {
         Query::parse(q).unwrap_or_else(|error| panic!("{q:?}: {error}"))
@@ -261,7 +261,7 @@ mod tests {
     fn the_fts5_document_is_the_tokens_space_separated() {
         let metadata = serde_json::json!({"page": "/pay", "user": {"plan": "Pro"}});
         let metadata = metadata.as_object().cloned().unwrap_or_default();
-        let tokens = crate::search::text::document("signup", &metadata);
+        let tokens = crate::textquery::text::document("signup", &metadata);
         assert_eq!(
             fts5_event_document("signup", &metadata),
             fts5_document(&tokens)
@@ -270,7 +270,7 @@ mod tests {
 
     #[test]
     fn tsvectors_list_positions_per_lexeme() {
-        let tenant = TenantId(Uuid::nil());
+        let tenant = Uuid::nil();
         let tokens: Vec<String> = ["pay", "_x_pay", "pay"].map(String::from).to_vec();
         assert_eq!(
             tsvector(tenant, &tokens),

@@ -20,8 +20,7 @@ use serde_json::{Map, Value};
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 use unicode_properties::{GeneralCategory, UnicodeEmoji, UnicodeGeneralCategory};
-
-use crate::tenants::TenantId;
+use uuid::Uuid;
 
 /// Longer words are cut to this many characters, in the index and in queries alike.
 pub const MAX_TOKEN_CHARS: usize = 64;
@@ -233,9 +232,10 @@ impl Field {
 }
 
 /// The token every indexed event of the tenant carries, so that the index itself narrows a
-/// search to one tenant (the SQL filters by tenant as well).
-pub fn tenant_token(tenant: TenantId) -> String {
-    format!("_t{}", tenant.0.simple())
+/// search to one tenant (the SQL filters by tenant as well). `tenant` is the tenant's id (a
+/// `TenantId`'s uuid): this module sits below `crate::tenants`, which reaches the store.
+pub fn tenant_token(tenant: Uuid) -> String {
+    format!("_t{}", tenant.simple())
 }
 
 /// One searchable value of an event: where it is and its text.
