@@ -28,9 +28,9 @@ use super::micros;
 use super::search_index::SearchIndex;
 use crate::config::Durability;
 use crate::events::{InsertOutcome, NewEvent};
-use crate::search;
 use crate::store::StoreError;
 use crate::tenants::TenantId;
+use crate::textquery;
 use crate::webhooks::OutboxEndpoint;
 
 /// What a commit wrote.
@@ -277,7 +277,7 @@ fn index_reused_rowids(
     let mut insert =
         connection.prepare_cached("INSERT INTO events_fts (rowid, body) VALUES (?1, ?2)")?;
     for (rowid, event) in events {
-        let document = search::render::fts5_event_document(&event.event_type, &event.metadata);
+        let document = textquery::render::fts5_event_document(&event.event_type, &event.metadata);
         insert.execute(params![rowid, document])?;
     }
     Ok(())
