@@ -72,6 +72,8 @@ pub struct SqliteStore {
     indexer: Option<search_index::Indexer>,
     /// How long a read of events may run; `None`: until it is dropped.
     statement_timeout: Option<Duration>,
+    /// How each tenant's searches find their matches (see [`search`]).
+    search_plans: search::Plans,
 }
 
 impl SqliteStore {
@@ -141,6 +143,7 @@ impl SqliteStore {
             event_writer,
             indexer: Some(indexer),
             statement_timeout,
+            search_plans: search::Plans::default(),
         })
     }
 

@@ -274,11 +274,12 @@ fn index_reused_rowids(
     if events.is_empty() {
         return Ok(());
     }
-    let mut insert =
-        connection.prepare_cached("INSERT INTO events_fts (rowid, body) VALUES (?1, ?2)")?;
+    let mut insert = connection
+        .prepare_cached("INSERT INTO events_fts (rowid, body, tenant) VALUES (?1, ?2, ?3)")?;
     for (rowid, event) in events {
         let document = textquery::render::fts5_event_document(&event.event_type, &event.metadata);
-        insert.execute(params![rowid, document])?;
+        let tenant = textquery::render::fts5_tenant_document(event.tenant_id.0);
+        insert.execute(params![rowid, document, tenant])?;
     }
     Ok(())
 }

@@ -37,7 +37,7 @@ use super::{from_micros, parse_uuid};
 use crate::events::NewEvent;
 use crate::store::StoreError;
 use crate::tenants::TenantId;
-use crate::textquery::render::fts5_event_document;
+use crate::textquery::render::{fts5_event_document, fts5_tenant_document};
 
 /// Most events indexed in one transaction.
 const BATCH: i64 = 2000;
@@ -55,6 +55,10 @@ const WATERMARK_KEY: &str = "search_indexed";
 pub(super) struct SearchIndex {
     /// The highest rowid a commit has stored.
     committed: AtomicI64,
+    /// The highest rowid stored when the store opened: a backlog found then (a crash between
+    /// commit and index, or migration 0017's rebuild) is not the load's doing, and
+    /// backpressure does not count it.
+    committed_at_open: i64,
     /// The watermark as the writer sees it: moved by a batch just before it commits.
     watermark: AtomicI64,
     /// The watermark once committed (with the rows it covers): what readers wait for.
@@ -93,6 +97,7 @@ impl Indexer {
             .await?;
         let index = Arc::new(SearchIndex {
             committed: AtomicI64::new(committed),
+            committed_at_open: committed,
             watermark: AtomicI64::new(watermark),
             indexed: watch::Sender::new(watermark),
             wake: Notify::new(),
@@ -132,9 +137,12 @@ impl SearchIndex {
         }
     }
 
-    /// Backpressure: waits while the index is more than [`MAX_BEHIND`] events behind.
+    /// Backpressure: waits while the index is more than [`MAX_BEHIND`] events behind on what
+    /// was committed since the store opened.
     pub(super) async fn keep_up(&self) {
-        let behind = |indexed: &i64| self.committed.load(Ordering::Acquire) - indexed;
+        let behind = |indexed: &i64| {
+            self.committed.load(Ordering::Acquire) - (*indexed).max(self.committed_at_open)
+        };
         if behind(&self.indexed.borrow()) <= MAX_BEHIND {
             return;
         }
@@ -236,7 +244,7 @@ async fn index_batch(
 }
 
 struct Batch {
-    /// `[rowid, id, document]` per event, as a JSON array (bound as one parameter).
+    /// `[rowid, id, body, tenant]` per event, as a JSON array (bound as one parameter).
     documents: Vec<Value>,
     /// The watermark once these are written: the last row of a full batch, else `target`.
     until: i64,
@@ -249,7 +257,7 @@ async fn read_batch<'e>(
     target: i64,
 ) -> Result<Batch, StoreError> {
     let rows = sqlx::query(
-        "SELECT rowid, id, event_type, metadata, received_at FROM events \
+        "SELECT rowid, id, tenant_id, event_type, metadata, received_at FROM events \
          WHERE rowid > ? AND rowid <= ? ORDER BY rowid LIMIT ?",
     )
     .bind(from)
@@ -264,10 +272,12 @@ async fn read_batch<'e>(
         // stopping the index.
         let metadata = serde_json::from_str(&metadata).unwrap_or_default();
         let event_type: String = row.try_get("event_type")?;
+        let tenant = parse_uuid(row.try_get("tenant_id")?)?;
         documents.push(Value::Array(vec![
             Value::from(row.try_get::<i64, _>("rowid")?),
             Value::from(row.try_get::<String, _>("id")?),
             Value::from(fts5_event_document(&event_type, &metadata)),
+            Value::from(fts5_tenant_document(tenant)),
         ]));
     }
     let until = match rows.last() {
@@ -294,8 +304,8 @@ async fn insert_documents(
         return Ok(0);
     }
     let written = sqlx::query(
-        "INSERT INTO events_fts (rowid, body) SELECT j.value ->> 0, j.value ->> 2 \
-         FROM json_each(?) j JOIN events e ON e.rowid = j.value ->> 0 AND e.id = j.value ->> 1",
+        "INSERT INTO events_fts (rowid, body, tenant) \
+         SELECT j.value ->> 0, j.value ->> 2, j.value ->> 3 FROM json_each(?) j JOIN events e ON e.rowid = j.value ->> 0 AND e.id = j.value ->> 1",
     )
     .bind(serde_json::to_string(documents).map_err(|e| StoreError::Invalid(e.to_string()))?)
     .execute(&mut **tx)
@@ -304,9 +314,9 @@ async fn insert_documents(
     Ok(i64::try_from(written).unwrap_or(i64::MAX))
 }
 
-/// Adds events to the full-text index (migrations/sqlite/0002_search.sql), each under the
-/// rowid its row got. One statement for all of them: a statement costs more than the FTS5 work
-/// for one event.
+/// Adds events to the full-text index (migrations/sqlite/0017_search_tenant_column.sql), each
+/// under the rowid its row got. One statement for all of them: a statement costs more than the
+/// FTS5 work for one event.
 pub(super) async fn index_events(
     tx: &mut sqlx::Transaction<'_, Sqlite>,
     events: &[(i64, &NewEvent)],
@@ -320,11 +330,13 @@ pub(super) async fn index_events(
             Value::Array(vec![
                 Value::from(*rowid),
                 Value::from(fts5_event_document(&event.event_type, &event.metadata)),
+                Value::from(fts5_tenant_document(event.tenant_id.0)),
             ])
         })
         .collect();
     sqlx::query(
-        "INSERT INTO events_fts (rowid, body) SELECT value ->> 0, value ->> 1 FROM json_each(?)",
+        "INSERT INTO events_fts (rowid, body, tenant) \
+         SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?)",
     )
     .bind(Value::Array(rows).to_string())
     .execute(&mut **tx)
@@ -495,12 +507,37 @@ mod tests {
 
     /// A batch writes the rows of the range, moves the watermark in the same transaction and
     /// then tells the readers; the task, started on the same database, finds nothing to redo.
+    /// A backlog found when the store opens (migration 0017's rebuild, a crash) does not hold
+    /// ingestion back; one that the load made does.
+    #[tokio::test]
+    async fn backpressure_counts_only_what_was_committed_since_the_open() {
+        let index = |committed_at_open| SearchIndex {
+            committed: AtomicI64::new(MAX_BEHIND * 5),
+            committed_at_open,
+            watermark: AtomicI64::new(0),
+            indexed: watch::Sender::new(0),
+            wake: Notify::new(),
+        };
+        let short = Duration::from_millis(200);
+        let rebuilding = index(MAX_BEHIND * 5);
+        assert!(
+            tokio::time::timeout(short, rebuilding.keep_up())
+                .await
+                .is_ok()
+        );
+        let loaded = index(MAX_BEHIND * 3);
+        assert!(tokio::time::timeout(short, loaded.keep_up()).await.is_err());
+        loaded.indexed.send_replace(MAX_BEHIND * 4);
+        assert!(tokio::time::timeout(short, loaded.keep_up()).await.is_ok());
+    }
+
     #[tokio::test]
     async fn a_batch_indexes_its_range_once_and_moves_the_watermark_durably() {
         let dir = tempfile::tempdir().unwrap();
         let store = store_with_events(&dir, &["alpha", "beta", "alpha"]).await;
         let index = SearchIndex {
             committed: AtomicI64::new(3),
+            committed_at_open: 0,
             watermark: AtomicI64::new(0),
             indexed: watch::Sender::new(0),
             wake: Notify::new(),
