@@ -5,7 +5,7 @@
 --
 -- FTS5 cannot add a column: the table is made again, empty, and the indexer task
 -- (src/store/sqlite/search_index.rs) writes every event's row again from the watermark 0, in
--- the background once the store is open (about 25,000 events a second here). Until it is
+-- the background once the store is open (about 37,000 events a second here). Until it is
 -- done a search waits at most a second and then sees what is indexed so far; ingestion is not
 -- held back for this backlog (backpressure counts only what was committed after the open).
 DROP TRIGGER events_fts_delete;
