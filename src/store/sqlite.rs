@@ -880,3 +880,44 @@ impl Store for SqliteStore {
         schemas::examples(&self.pool, tenant, event_type, limit).await
     }
 }
+
+/// What the backend's own unit tests share.
+#[cfg(test)]
+mod test_support {
+    use chrono::Utc;
+    use uuid::Uuid;
+
+    use super::SqliteStore;
+    use crate::auth::{ApiKey, Scope};
+    use crate::store::Store;
+    use crate::tenants::{RateLimit, Tenant, TenantId, TenantStatus};
+
+    /// Creates an active tenant named `name` (with a key whose secret is the name) and returns
+    /// its id.
+    pub(super) async fn add_tenant(store: &SqliteStore, name: &str) -> TenantId {
+        let tenant = Tenant {
+            id: TenantId(Uuid::now_v7()),
+            name: name.into(),
+            status: TenantStatus::Active,
+            created_at: Utc::now(),
+            rate_limit: RateLimit {
+                per_second: 1,
+                burst: 1,
+            },
+            retention_days: None,
+        };
+        let key = ApiKey {
+            id: Uuid::now_v7(),
+            tenant_id: tenant.id,
+            name: "k".into(),
+            prefix: format!("trb_{name}"),
+            secret_hash: name.as_bytes().to_vec(),
+            scopes: Scope::ALL.to_vec(),
+            created_at: Utc::now(),
+            last_used_at: None,
+            revoked_at: None,
+        };
+        store.create_tenant(&tenant, &key).await.unwrap();
+        tenant.id
+    }
+}

@@ -191,38 +191,10 @@ mod tests {
     use serde_json::{Map, json};
     use uuid::Uuid;
 
+    use super::super::test_support::add_tenant;
     use super::*;
-    use crate::auth::{ApiKey, Scope};
     use crate::events::NewEvent;
     use crate::store::Store;
-    use crate::tenants::{RateLimit, Tenant, TenantStatus};
-
-    async fn add_tenant(store: &SqliteStore, name: &str) -> TenantId {
-        let tenant = Tenant {
-            id: TenantId(Uuid::now_v7()),
-            name: name.into(),
-            status: TenantStatus::Active,
-            created_at: Utc::now(),
-            rate_limit: RateLimit {
-                per_second: 1,
-                burst: 1,
-            },
-            retention_days: None,
-        };
-        let key = ApiKey {
-            id: Uuid::now_v7(),
-            tenant_id: tenant.id,
-            name: "k".into(),
-            prefix: format!("trb_{name}"),
-            secret_hash: name.as_bytes().to_vec(),
-            scopes: Scope::ALL.to_vec(),
-            created_at: Utc::now(),
-            last_used_at: None,
-            revoked_at: None,
-        };
-        store.create_tenant(&tenant, &key).await.unwrap();
-        tenant.id
-    }
 
     /// `count` events of `tenant` whose messages mix the words of `words` in varying numbers
     /// and lengths, so that bm25 scores differ from event to event.

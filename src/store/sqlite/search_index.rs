@@ -421,12 +421,11 @@ mod tests {
     use serde_json::{Map, json};
     use uuid::Uuid;
 
+    use super::super::test_support::add_tenant;
     use super::*;
-    use crate::auth::{ApiKey, Scope};
     use crate::events::NewEvent;
     use crate::store::Store;
     use crate::store::sqlite::SqliteStore;
-    use crate::tenants::{RateLimit, Tenant, TenantId, TenantStatus};
 
     async fn store_with_events(dir: &tempfile::TempDir, words: &[&str]) -> SqliteStore {
         let url = format!("sqlite://{}", dir.path().join("t.db").display());
@@ -435,34 +434,12 @@ mod tests {
             .await
             .unwrap()
             .without_search_index();
-        let tenant = Tenant {
-            id: TenantId(Uuid::now_v7()),
-            name: "t".into(),
-            status: TenantStatus::Active,
-            created_at: Utc::now(),
-            rate_limit: RateLimit {
-                per_second: 1,
-                burst: 1,
-            },
-            retention_days: None,
-        };
-        let key = ApiKey {
-            id: Uuid::now_v7(),
-            tenant_id: tenant.id,
-            name: "k".into(),
-            prefix: "trb_x".into(),
-            secret_hash: vec![1],
-            scopes: Scope::ALL.to_vec(),
-            created_at: Utc::now(),
-            last_used_at: None,
-            revoked_at: None,
-        };
-        store.create_tenant(&tenant, &key).await.unwrap();
+        let tenant = add_tenant(&store, "t").await;
         let events: Vec<NewEvent> = words
             .iter()
             .map(|word| NewEvent {
                 id: Uuid::now_v7(),
-                tenant_id: tenant.id,
+                tenant_id: tenant,
                 event_type: "note".into(),
                 timestamp: Utc::now(),
                 received_at: Utc::now(),
