@@ -15,7 +15,9 @@
 //!   started ([`SearchIndex::catch_up`], at most [`FRESHNESS`]): an event acknowledged before
 //!   a search started is found, unless the index is more than that behind;
 //! - ingestion waits while the index is more than [`MAX_BEHIND`] events behind, so that the
-//!   lag stays bounded (backpressure) instead of growing with the load.
+//!   lag stays bounded (backpressure) instead of growing with the load;
+//! - after a batch that reached what was committed, the task waits [`GATHER`] before the next
+//!   one, or less when a text read waits for it: the lag grows by at most that much.
 //!
 //! Two writers of FTS rows besides the task live here too: [`index_events`], inside the commit
 //! of events stored at or below the watermark, and [`backfill`], at start, for the events
@@ -49,6 +51,12 @@ const MAX_BEHIND: i64 = 10_000;
 const BACKPRESSURE_WAIT: Duration = Duration::from_secs(5);
 /// After a failed batch (a full disk, say), the indexer tries again after this long.
 const RETRY_AFTER: Duration = Duration::from_secs(1);
+/// After a batch that caught up with the commits, the indexer lets this long pass before the
+/// next, unless a text read is waiting: under a trickle of single events one batch then covers
+/// dozens of group commits instead of one. Each batch is a transaction of its own (with its
+/// sync) and an FTS5 segment that later merges rewrite, so small batches cost several times
+/// more per event. Under load batches are full and follow each other at once.
+const GATHER: Duration = Duration::from_millis(200);
 
 const WATERMARK_KEY: &str = "search_indexed";
 
@@ -65,6 +73,8 @@ pub(super) struct SearchIndex {
     indexed: watch::Sender<i64>,
     /// Woken after each commit of events.
     wake: Notify,
+    /// Woken by a text read waiting for the index: the indexer skips its [`GATHER`] pause.
+    hurry: Notify,
 }
 
 /// Stops the indexer task when the store is dropped.
@@ -95,13 +105,7 @@ impl Indexer {
         let committed: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(rowid), 0) FROM events")
             .fetch_one(&writer)
             .await?;
-        let index = Arc::new(SearchIndex {
-            committed: AtomicI64::new(committed),
-            committed_at_open: committed,
-            watermark: AtomicI64::new(watermark),
-            indexed: watch::Sender::new(watermark),
-            wake: Notify::new(),
-        });
+        let index = Arc::new(SearchIndex::new(committed, committed, watermark));
         let stop = CancellationToken::new();
         tokio::spawn(run(index.clone(), reader, writer, stop.clone()));
         Ok(Indexer {
@@ -112,6 +116,17 @@ impl Indexer {
 }
 
 impl SearchIndex {
+    fn new(committed: i64, committed_at_open: i64, watermark: i64) -> SearchIndex {
+        SearchIndex {
+            committed: AtomicI64::new(committed),
+            committed_at_open,
+            watermark: AtomicI64::new(watermark),
+            indexed: watch::Sender::new(watermark),
+            wake: Notify::new(),
+            hurry: Notify::new(),
+        }
+    }
+
     /// Whether the task will index an event stored at `rowid` (it is above the watermark).
     /// Read inside the commit's transaction: the watermark cannot move meanwhile (one
     /// writer), and [`index_batch`] sets it before its own commit.
@@ -128,6 +143,10 @@ impl SearchIndex {
     /// Waits (at most [`FRESHNESS`]) until everything committed before this call is indexed.
     pub(super) async fn catch_up(&self) {
         let target = self.committed.load(Ordering::Acquire);
+        if *self.indexed.borrow() >= target {
+            return;
+        }
+        self.hurry.notify_one();
         let mut indexed = self.indexed.subscribe();
         if tokio::time::timeout(FRESHNESS, indexed.wait_for(|&at| at >= target))
             .await
@@ -179,14 +198,32 @@ async fn run(
             () = stop.cancelled() => return,
             step = index_batch(&index, &reader, &writer) => step,
         };
-        if let Err(error) = step {
-            tracing::warn!(error = ?error, "indexing events for search failed; retrying");
-            tokio::select! {
-                () = stop.cancelled() => return,
-                () = tokio::time::sleep(RETRY_AFTER) => {}
+        match step {
+            Ok(Reached::Target) => {
+                tokio::select! {
+                    () = stop.cancelled() => return,
+                    () = tokio::time::sleep(GATHER) => {}
+                    () = index.hurry.notified() => {}
+                }
+            }
+            Ok(Reached::BatchEnd) => {}
+            Err(error) => {
+                tracing::warn!(error = ?error, "indexing events for search failed; retrying");
+                tokio::select! {
+                    () = stop.cancelled() => return,
+                    () = tokio::time::sleep(RETRY_AFTER) => {}
+                }
             }
         }
     }
+}
+
+/// How far a batch went: to what was committed when it started, or to the end of a full batch
+/// with more waiting after it.
+#[derive(Debug, PartialEq, Eq)]
+enum Reached {
+    Target,
+    BatchEnd,
 }
 
 /// Indexes the next events above the watermark. The documents are built from a read,
@@ -198,7 +235,7 @@ async fn index_batch(
     index: &SearchIndex,
     reader: &SqlitePool,
     writer: &SqlitePool,
-) -> Result<(), StoreError> {
+) -> Result<Reached, StoreError> {
     let from = *index.indexed.borrow();
     let target = index.committed.load(Ordering::Acquire);
     let batch = read_batch(reader, from, target).await?;
@@ -240,7 +277,11 @@ async fn index_batch(
     }
     index.indexed.send_replace(until);
     metrics::counter!("tributary_search_indexed_events_total").increment(written as u64);
-    Ok(())
+    Ok(if until >= target {
+        Reached::Target
+    } else {
+        Reached::BatchEnd
+    })
 }
 
 struct Batch {
@@ -488,13 +529,7 @@ mod tests {
     /// ingestion back; one that the load made does.
     #[tokio::test]
     async fn backpressure_counts_only_what_was_committed_since_the_open() {
-        let index = |committed_at_open| SearchIndex {
-            committed: AtomicI64::new(MAX_BEHIND * 5),
-            committed_at_open,
-            watermark: AtomicI64::new(0),
-            indexed: watch::Sender::new(0),
-            wake: Notify::new(),
-        };
+        let index = |committed_at_open| SearchIndex::new(MAX_BEHIND * 5, committed_at_open, 0);
         let short = Duration::from_millis(200);
         let rebuilding = index(MAX_BEHIND * 5);
         assert!(
@@ -512,16 +547,11 @@ mod tests {
     async fn a_batch_indexes_its_range_once_and_moves_the_watermark_durably() {
         let dir = tempfile::tempdir().unwrap();
         let store = store_with_events(&dir, &["alpha", "beta", "alpha"]).await;
-        let index = SearchIndex {
-            committed: AtomicI64::new(3),
-            committed_at_open: 0,
-            watermark: AtomicI64::new(0),
-            indexed: watch::Sender::new(0),
-            wake: Notify::new(),
-        };
-        index_batch(&index, &store.pool, &store.writer)
+        let index = SearchIndex::new(3, 0, 0);
+        let reached = index_batch(&index, &store.pool, &store.writer)
             .await
             .unwrap();
+        assert_eq!(reached, Reached::Target);
         assert_eq!(*index.indexed.borrow(), 3);
         assert!(!index.covers(3) && index.covers(4));
         assert_eq!(matches(&store, "alpha").await, [1, 3]);
@@ -543,5 +573,52 @@ mod tests {
         indexer.index.catch_up().await;
         assert_eq!(matches(&store, "alpha").await, [1, 3]);
         assert_eq!(matches(&store, "beta").await, [2]);
+    }
+
+    /// A full batch says that more is waiting (the task goes on at once); the next, shorter
+    /// one that it reached what was committed (the task may then gather for a while).
+    #[tokio::test]
+    async fn a_full_batch_leaves_the_rest_for_the_next_which_reaches_the_target() {
+        let dir = tempfile::tempdir().unwrap();
+        let words: Vec<String> = (0..BATCH + 5).map(|i| format!("w{i}")).collect();
+        let words: Vec<&str> = words.iter().map(String::as_str).collect();
+        let store = store_with_events(&dir, &words).await;
+        let index = SearchIndex::new(BATCH + 5, 0, 0);
+        let first = index_batch(&index, &store.pool, &store.writer);
+        assert_eq!(first.await.unwrap(), Reached::BatchEnd);
+        assert_eq!(*index.indexed.borrow(), BATCH);
+        let second = index_batch(&index, &store.pool, &store.writer);
+        assert_eq!(second.await.unwrap(), Reached::Target);
+        assert_eq!(*index.indexed.borrow(), BATCH + 5);
+        assert_eq!(
+            matches(&store, &format!("w{}", BATCH + 4)).await,
+            [BATCH + 5]
+        );
+    }
+
+    /// The indexer pauses after catching up ([`GATHER`]); a text read that finds the index
+    /// behind tells it to go on at once, and one that finds it caught up does not.
+    #[tokio::test]
+    async fn a_text_read_waiting_for_the_index_cuts_its_gathering_pause_short() {
+        let index = Arc::new(SearchIndex::new(10, 0, 10));
+        index.catch_up().await;
+        let short = Duration::from_millis(50);
+        assert!(
+            tokio::time::timeout(short, index.hurry.notified())
+                .await
+                .is_err(),
+            "a caught-up index is not hurried"
+        );
+
+        index.committed(12);
+        let reader = tokio::spawn({
+            let index = index.clone();
+            async move { index.catch_up().await }
+        });
+        tokio::time::timeout(FRESHNESS, index.hurry.notified())
+            .await
+            .expect("the waiting read hurries the indexer");
+        index.indexed.send_replace(12);
+        reader.await.unwrap();
     }
 }
