@@ -105,6 +105,7 @@ store_suite! {
     inserting_events_returns_one_outcome_per_event_in_input_order,
     inserting_no_events_returns_no_outcomes,
     a_repeated_event_id_returns_the_original_id_within_one_call_and_across_calls,
+    a_large_group_stores_each_event_as_sent_and_finds_its_repeats_across_statements,
     the_same_event_id_in_two_tenants_is_not_a_duplicate,
     concurrent_inserts_of_one_event_id_store_it_exactly_once,
     concurrent_batches_naming_shared_ids_in_opposite_orders_all_succeed,
@@ -594,6 +595,71 @@ async fn inserting_events_returns_one_outcome_per_event_in_input_order(store: Dy
     for sent in events {
         let stored = store.get_event(sent.tenant_id, sent.id).await.unwrap();
         assert_eq!(stored, Some(sent.into_event()));
+    }
+}
+
+/// 150 events in one call: SQLite writes them in multi-row statements of several sizes (64,
+/// 64, 16, 4, 2), so repeats of an `event_id` fall inside one statement and across them, and
+/// every column of every row has to land in its own place.
+async fn a_large_group_stores_each_event_as_sent_and_finds_its_repeats_across_statements(
+    store: DynStore,
+) {
+    let a = tenant(&*store, "a").await;
+    let b = tenant(&*store, "b").await;
+    let events: Vec<NewEvent> = (0..150)
+        .map(|i| {
+            let owner = if i % 3 == 0 { &b } else { &a };
+            let mut sent = event(
+                owner,
+                &format!("type_{}", i % 11),
+                at("2026-11-30T12:00:00Z") + chrono::Duration::seconds(i),
+                json!({"i": i, "text": format!("event number {i}")}),
+            );
+            if i % 4 == 0 {
+                sent.event_id = Some(format!("k{}", i % 48));
+            }
+            if i % 10 == 0 {
+                sent.violations = vec![tributary::events::Violation {
+                    path: "/i".into(),
+                    message: format!("violation {i}"),
+                }];
+            }
+            sent
+        })
+        .collect();
+    let mut first_of = std::collections::HashMap::new();
+    let expected: Vec<InsertOutcome> = events
+        .iter()
+        .map(|sent| match &sent.event_id {
+            Some(key) => match first_of.entry((sent.tenant_id, key.clone())) {
+                std::collections::hash_map::Entry::Occupied(first) => InsertOutcome {
+                    id: *first.get(),
+                    duplicate: true,
+                },
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(sent.id);
+                    InsertOutcome {
+                        id: sent.id,
+                        duplicate: false,
+                    }
+                }
+            },
+            None => InsertOutcome {
+                id: sent.id,
+                duplicate: false,
+            },
+        })
+        .collect();
+    assert!(expected.iter().filter(|o| o.duplicate).count() >= 10);
+
+    assert_eq!(insert(&*store, &events).await, expected);
+    for (sent, outcome) in events.iter().zip(&expected) {
+        let stored = store.get_event(sent.tenant_id, sent.id).await.unwrap();
+        if outcome.duplicate {
+            assert_eq!(stored, None, "a repeat is not stored");
+        } else {
+            assert_eq!(stored, Some(sent.clone().into_event()));
+        }
     }
 }
 
