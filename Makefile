@@ -79,9 +79,10 @@ bench: ## The server against the raw ceiling and the reference server, SQLite th
 	bash bench/disk.sh
 	DATABASE_URL=$(BENCH_POSTGRES_URL) BENCH_NO_BUILD=1 bash bench/disk.sh
 
-bench-more: ## Ingest scenarios (Segment, wrapped rows) and the live stream; write bench/RESULTS.md
+bench-more: ## Ingest scenarios (Segment, wrapped rows), the live stream, cost growth; write bench/RESULTS.md
 	bash bench/ingest.sh
 	bash bench/stream.sh
+	BENCH_NO_BUILD=1 bash bench/growth.sh
 
 fmt: ## Format the code
 	cargo fmt --all
