@@ -17,7 +17,8 @@
 //! - ingestion waits while the index is more than [`MAX_BEHIND`] events behind, so that the
 //!   lag stays bounded (backpressure) instead of growing with the load;
 //! - after a batch that reached what was committed, the task waits [`GATHER`] before the next
-//!   one, or less when a text read waits for it: the lag grows by at most that much.
+//!   one, or less when a text read or a held-back commit waits for it: the lag grows by at most
+//!   that much.
 //!
 //! Two writers of FTS rows besides the task live here too: [`index_events`], inside the commit
 //! of events stored at or below the watermark, and [`backfill`], at start, for the events
@@ -75,7 +76,8 @@ pub(super) struct SearchIndex {
     indexed: watch::Sender<i64>,
     /// Woken after each commit of events.
     wake: Notify,
-    /// Woken by a text read waiting for the index: the indexer skips its [`GATHER`] pause.
+    /// Woken by a text read or a commit waiting for the index: the indexer skips its [`GATHER`]
+    /// pause.
     hurry: Notify,
 }
 
@@ -168,6 +170,8 @@ impl SearchIndex {
             return;
         }
         metrics::counter!("tributary_search_index_backpressure_total").increment(1);
+        // A commit waiting for the index is as urgent as a read: no gathering pause.
+        self.hurry.notify_one();
         let mut indexed = self.indexed.subscribe();
         let waited = tokio::time::timeout(
             BACKPRESSURE_WAIT,
@@ -541,6 +545,12 @@ mod tests {
         );
         let loaded = index(MAX_BEHIND * 3);
         assert!(tokio::time::timeout(short, loaded.keep_up()).await.is_err());
+        assert!(
+            tokio::time::timeout(short, loaded.hurry.notified())
+                .await
+                .is_ok(),
+            "a commit held back hurries the indexer"
+        );
         loaded.indexed.send_replace(MAX_BEHIND * 4);
         assert!(tokio::time::timeout(short, loaded.keep_up()).await.is_ok());
     }
